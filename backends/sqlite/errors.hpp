@@ -1,0 +1,17 @@
+// SQLite's extended result codes mapped to Lockstep's error classes, in one table.
+#pragma once
+
+#include "lockstep/spi/raise.hpp"
+
+#include <string_view>
+
+namespace lockstep::sqlite {
+
+/// The class of an SQLite extended result code.
+spi::error_class classify(int extended_code) noexcept;
+
+/// Throws the lockstep error for an SQLite failure. Never includes bound values.
+[[noreturn]] void raise_error(int extended_code, std::string_view native_message,
+                              std::string_view sql);
+
+} // namespace lockstep::sqlite

@@ -1,0 +1,295 @@
+// spi::session over the SQLite C API: prepared statements cached per connection, foreign keys
+// on, a busy timeout, and every failure translated by errors.cpp.
+#include "sqlite/session.hpp"
+
+#include "lockstep/errors.hpp"
+#include "sqlite/errors.hpp"
+
+#include <charconv>
+#include <sqlite3.h>
+
+namespace lockstep::sqlite {
+namespace {
+
+// Dynamic SQL (find() with varying filters) must not grow the cache without bound.
+constexpr std::size_t max_cached_statements = 256;
+
+int parse_milliseconds(const std::string& text) {
+    int value = -1;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || value < 0)
+        throw configuration_error("SQLite option busy_timeout=\"" + text +
+                                  "\" is not a number of milliseconds.");
+    return value;
+}
+
+begin_mode parse_begin_mode(const std::string& text) {
+    if (text == "deferred")
+        return begin_mode::deferred;
+    if (text == "immediate")
+        return begin_mode::immediate;
+    if (text == "exclusive")
+        return begin_mode::exclusive;
+    throw configuration_error("SQLite option begin=\"" + text +
+                              "\" is unknown; use deferred, immediate or exclusive.");
+}
+
+} // namespace
+
+void session::statement_deleter::operator()(sqlite3_stmt* statement) const noexcept {
+    sqlite3_finalize(statement);
+}
+
+session::session(const connection_url& url) {
+    static constexpr std::string_view known_options[] = {"begin", "busy_timeout", "journal_mode",
+                                                         "isolation"};
+    for (const auto& [key, value] : url.options) {
+        bool known = false;
+        for (const auto k : known_options)
+            known = known || key == k;
+        if (!known)
+            throw configuration_error("SQLite URL option \"" + key +
+                                      "\" is unknown; SQLite URLs take begin, busy_timeout, "
+                                      "journal_mode and isolation.");
+    }
+    if (const auto mode = url.option("begin"))
+        begin_mode_ = parse_begin_mode(*mode);
+    const int busy_timeout = parse_milliseconds(url.option("busy_timeout").value_or("5000"));
+
+    // NOMUTEX: a connection is used by one thread at a time (SPEC 8.2), so SQLite's own
+    // per-connection mutex would only cost time.
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(url.database.c_str(), &db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        raise_error(rc, message + " (file \"" + url.database + "\")", "");
+    }
+    sqlite3_extended_result_codes(db_, 1);
+    sqlite3_busy_timeout(db_, busy_timeout);
+    run_control("PRAGMA foreign_keys = ON");
+    if (const auto journal = url.option("journal_mode")) {
+        static constexpr std::string_view modes[] = {"delete", "truncate", "persist",
+                                                     "memory", "wal",      "off"};
+        bool valid = false;
+        for (const auto m : modes)
+            valid = valid || *journal == m;
+        if (!valid)
+            throw configuration_error("SQLite option journal_mode=\"" + *journal +
+                                      "\" is unknown; use delete, truncate, persist, memory, wal "
+                                      "or off.");
+        query("PRAGMA journal_mode = " + *journal, {});
+    }
+
+    features_.supports_savepoints = true;
+    features_.can_release_savepoints = true;
+    features_.can_rollback_ddl = true;
+    features_.supports_returning = sqlite3_libversion_number() >= 3035000;
+    features_.supports_select_for_update = false;
+    features_.supports_concurrent_writers = false;
+    features_.aborts_transaction_on_error = false;
+    features_.has_non_transactional_tables = false;
+    features_.enforces_text_length = false;
+}
+
+session::~session() {
+    cache_.clear(); // statements must be finalized before the handle closes
+    sqlite3_close_v2(db_);
+}
+
+std::string session::server_version() { return sqlite3_libversion(); }
+
+void session::fail(int code, std::string_view sql) {
+    raise_error(code, sqlite3_errmsg(db_), sql);
+}
+
+sqlite3_stmt* session::prepare(std::string_view sql, std::span<const param> params) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+        if (cache_.size() >= max_cached_statements)
+            cache_.clear();
+        sqlite3_stmt* raw = nullptr;
+        const char* tail = nullptr;
+        const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                          SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+        statement_ptr statement(raw);
+        if (rc != SQLITE_OK)
+            fail(rc, sql);
+        if (!statement)
+            throw usage_error("The SQL text contains no statement.");
+        for (; tail != nullptr && tail < sql.data() + sql.size(); ++tail)
+            if (!std::isspace(static_cast<unsigned char>(*tail)) && *tail != ';')
+                throw usage_error("Only one statement may be run per call; split \"" +
+                                  std::string(sql) + "\" into separate calls.");
+        it = cache_.emplace(std::string(sql), std::move(statement)).first;
+    }
+    sqlite3_stmt* statement = it->second.get();
+    const int expected = sqlite3_bind_parameter_count(statement);
+    if (expected != static_cast<int>(params.size()))
+        throw usage_error("The statement has " + std::to_string(expected) +
+                          " placeholders but " + std::to_string(params.size()) +
+                          " values were given.");
+    for (int i = 0; i < expected; ++i) {
+        const auto& p = params[static_cast<std::size_t>(i)];
+        int rc = SQLITE_OK;
+        // SQLITE_STATIC: the borrowed text lives until the statement is reset, within this call.
+        if (std::holds_alternative<std::nullptr_t>(p))
+            rc = sqlite3_bind_null(statement, i + 1);
+        else if (const auto* n = std::get_if<std::int64_t>(&p))
+            rc = sqlite3_bind_int64(statement, i + 1, *n);
+        else if (const auto* d = std::get_if<double>(&p))
+            rc = sqlite3_bind_double(statement, i + 1, *d);
+        else if (const auto* b = std::get_if<bool>(&p))
+            rc = sqlite3_bind_int(statement, i + 1, *b ? 1 : 0);
+        else if (const auto* s = std::get_if<std::string_view>(&p))
+            rc = sqlite3_bind_text64(statement, i + 1, s->data(), s->size(), SQLITE_STATIC,
+                                     SQLITE_UTF8);
+        else if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p))
+            rc = sqlite3_bind_blob64(statement, i + 1, bytes->data(), bytes->size(),
+                                     SQLITE_STATIC);
+        if (rc != SQLITE_OK)
+            fail(rc, sql);
+    }
+    return statement;
+}
+
+void session::run(sqlite3_stmt* statement, std::string_view sql) {
+    int rc;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) {
+        const int code = sqlite3_extended_errcode(db_);
+        const std::string message = sqlite3_errmsg(db_);
+        sqlite3_reset(statement);
+        sqlite3_clear_bindings(statement);
+        raise_error(code, message, sql);
+    }
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+}
+
+void session::run_control(std::string_view sql) { run(prepare(sql, {}), sql); }
+
+void session::begin(isolation_level) {
+    // SQLite transactions are always serializable, which satisfies every level asked for.
+    switch (begin_mode_) {
+    case begin_mode::deferred:
+        return run_control("BEGIN DEFERRED");
+    case begin_mode::immediate:
+        return run_control("BEGIN IMMEDIATE");
+    case begin_mode::exclusive:
+        return run_control("BEGIN EXCLUSIVE");
+    }
+}
+
+void session::commit() { run_control("COMMIT"); }
+
+void session::rollback() {
+    // ROLLBACK fails if SQLite already rolled back by itself (disk full, I/O error); that is
+    // the outcome we wanted.
+    if (sqlite3_get_autocommit(db_))
+        return;
+    run_control("ROLLBACK");
+}
+
+void session::create_savepoint(std::string_view name) {
+    run_control("SAVEPOINT " + std::string(name));
+}
+void session::release_savepoint(std::string_view name) {
+    run_control("RELEASE SAVEPOINT " + std::string(name));
+}
+void session::rollback_to_savepoint(std::string_view name) {
+    run_control("ROLLBACK TO SAVEPOINT " + std::string(name));
+}
+
+bool session::in_transaction() { return sqlite3_get_autocommit(db_) == 0; }
+
+std::int64_t session::execute(std::string_view sql, std::span<const param> params) {
+    run(prepare(sql, params), sql);
+    return sqlite3_changes64(db_);
+}
+
+std::int64_t session::insert(std::string_view sql, std::span<const param> params, std::string_view) {
+    run(prepare(sql, params), sql);
+    return sqlite3_last_insert_rowid(db_);
+}
+
+std::vector<row> session::query(std::string_view sql, std::span<const param> params) {
+    auto* statement = prepare(sql, params);
+    std::vector<row> rows;
+    const int columns = sqlite3_column_count(statement);
+    int rc;
+    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+        row r;
+        r.reserve(static_cast<std::size_t>(columns));
+        for (int i = 0; i < columns; ++i) {
+            switch (sqlite3_column_type(statement, i)) {
+            case SQLITE_INTEGER:
+                r.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(statement, i)));
+                break;
+            case SQLITE_FLOAT:
+                r.emplace_back(sqlite3_column_double(statement, i));
+                break;
+            case SQLITE_TEXT: {
+                const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, i));
+                r.emplace_back(std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(statement, i))));
+                break;
+            }
+            case SQLITE_BLOB: {
+                const auto* data = static_cast<const std::byte*>(sqlite3_column_blob(statement, i));
+                r.emplace_back(blob(data, data + sqlite3_column_bytes(statement, i)));
+                break;
+            }
+            default:
+                r.emplace_back(std::monostate{});
+            }
+        }
+        rows.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE) {
+        const int code = sqlite3_extended_errcode(db_);
+        const std::string message = sqlite3_errmsg(db_);
+        sqlite3_reset(statement);
+        sqlite3_clear_bindings(statement);
+        raise_error(code, message, sql);
+    }
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    return rows;
+}
+
+std::string session::quote_identifier(std::string_view name) const {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"')
+            out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string session::column_type_sql(column_type type, std::optional<std::size_t> max_length) const {
+    switch (type) {
+    case column_type::integer:
+        return "INTEGER";
+    case column_type::boolean:
+        return "BOOLEAN"; // INTEGER affinity; Lockstep stores 0 and 1
+    case column_type::real:
+        return "REAL";
+    case column_type::text:
+        // SQLite does not enforce the length; Lockstep checks it before sending (SPEC 6.2).
+        return max_length ? "VARCHAR(" + std::to_string(*max_length) + ")" : "TEXT";
+    case column_type::binary:
+        break;
+    }
+    return "BLOB";
+}
+
+std::string session::auto_key_sql() const {
+    // AUTOINCREMENT: keys of deleted committed rows are never handed out again (keys of
+    // rolled-back inserts may be, because the counter rolls back too: SPEC 5.4).
+    return "INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL";
+}
+
+} // namespace lockstep::sqlite

@@ -1,0 +1,78 @@
+// spi::session over one sqlite3 handle, with a cache of prepared statements.
+#pragma once
+
+#include "lockstep/connection_url.hpp"
+#include "lockstep/spi/session.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace lockstep::sqlite {
+
+/// How BEGIN takes locks: `deferred` waits for the first write, `immediate` takes the write
+/// lock at once (so the busy timeout applies there, not at a later upgrade), `exclusive` also
+/// keeps readers out (rollback-journal mode).
+enum class begin_mode { deferred, immediate, exclusive };
+
+class session final : public spi::session {
+public:
+    /// Opens the database of `url`. Throws `configuration_error` for unknown options and
+    /// `connection_error` if the file cannot be opened.
+    explicit session(const connection_url& url);
+    ~session() override;
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    std::string_view engine() const noexcept override { return "sqlite"; }
+    std::string_view target() const noexcept override { return "sqlite"; }
+    const lockstep::features& features() const noexcept override { return features_; }
+    std::string server_version() override;
+
+    void begin(isolation_level level) override;
+    void commit() override;
+    void rollback() override;
+    void create_savepoint(std::string_view name) override;
+    void release_savepoint(std::string_view name) override;
+    void rollback_to_savepoint(std::string_view name) override;
+    bool in_transaction() override;
+
+    std::int64_t execute(std::string_view sql, std::span<const param> params) override;
+    std::int64_t insert(std::string_view sql, std::span<const param> params,
+                        std::string_view key_column) override;
+    std::vector<row> query(std::string_view sql, std::span<const param> params) override;
+
+    std::string quote_identifier(std::string_view name) const override;
+    std::string column_type_sql(column_type type,
+                                std::optional<std::size_t> max_length) const override;
+    std::string auto_key_sql() const override;
+
+private:
+    struct string_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+    struct statement_deleter {
+        void operator()(sqlite3_stmt* statement) const noexcept;
+    };
+    using statement_ptr = std::unique_ptr<sqlite3_stmt, statement_deleter>;
+
+    /// The prepared statement for `sql`, from the cache or newly prepared, with `params` bound.
+    sqlite3_stmt* prepare(std::string_view sql, std::span<const param> params);
+    /// Steps `statement` to completion, discarding rows; resets it even when it fails.
+    void run(sqlite3_stmt* statement, std::string_view sql);
+    void run_control(std::string_view sql);
+    [[noreturn]] void fail(int code, std::string_view sql);
+
+    sqlite3* db_ = nullptr;
+    lockstep::features features_;
+    begin_mode begin_mode_ = begin_mode::deferred;
+    std::unordered_map<std::string, statement_ptr, string_hash, std::equal_to<>> cache_;
+};
+
+} // namespace lockstep::sqlite

@@ -1,0 +1,321 @@
+// Unit tests of atomic blocks and hooks: the exact SPI call sequences, against the fake session.
+#include "lockstep/atomic.hpp"
+
+#include "lockstep/retry.hpp"
+#include "lockstep/savepoint.hpp"
+#include "testing/fake_session.hpp"
+
+#include <catch2/catch.hpp>
+#include <stdexcept>
+
+using namespace lockstep;
+using calls = std::vector<std::string>;
+
+namespace {
+
+struct boom : std::runtime_error {
+    boom() : std::runtime_error("boom") {}
+};
+
+} // namespace
+
+TEST_CASE("A nested atomic block opens a savepoint and releases it when its body returns",
+          "[atomic]") {
+    testing::fake_connection f;
+    atomic(f.db, [&] { atomic(f.db, [] {}); });
+    CHECK(f.session->calls() == calls{"begin", "create_savepoint lockstep_sp_1",
+                                      "release_savepoint lockstep_sp_1", "commit"});
+}
+
+TEST_CASE("An outermost block whose body throws rolls back and rethrows the same exception",
+          "[atomic]") {
+    testing::fake_connection f;
+    CHECK_THROWS_AS(atomic(f.db, [] { throw boom(); }), boom);
+    CHECK(f.session->calls() == calls{"begin", "rollback"});
+    CHECK_FALSE(f.db.in_atomic_block());
+}
+
+TEST_CASE("A failing nested block rolls back to its savepoint and the outer block commits",
+          "[atomic]") {
+    testing::fake_connection f;
+    atomic(f.db, [&] { CHECK_THROWS_AS(atomic(f.db, [] { throw boom(); }), boom); });
+    CHECK(f.session->calls() ==
+          calls{"begin", "create_savepoint lockstep_sp_1", "rollback_to_savepoint lockstep_sp_1",
+                "release_savepoint lockstep_sp_1", "commit"});
+}
+
+TEST_CASE("A failing block without a savepoint makes the enclosing block roll back silently",
+          "[atomic]") {
+    testing::fake_connection f;
+    atomic(f.db, [&] {
+        CHECK_THROWS_AS(atomic(f.db, [] { throw boom(); }, {.savepoint = false}), boom);
+        CHECK(get_rollback(f.db));
+        CHECK_THROWS_AS(f.db.execute("SELECT 1"), usage_error);
+    });
+    CHECK(f.session->calls() == calls{"begin", "rollback"});
+}
+
+TEST_CASE("A durable block refuses to nest and sends nothing", "[atomic]") {
+    testing::fake_connection f;
+    atomic(f.db, [&] {
+        f.session->clear_calls();
+        CHECK_THROWS_AS(atomic(f.db, [] {}, {.durable = true}), usage_error);
+        CHECK(f.session->calls().empty());
+    });
+    CHECK(f.session->calls() == calls{"commit"});
+}
+
+TEST_CASE("Only the outermost block may choose an isolation level", "[atomic]") {
+    testing::fake_connection f;
+    atomic(f.db, [&] {
+        CHECK_THROWS_AS(atomic(f.db, [] {}, {.isolation = isolation_level::serializable}),
+                        usage_error);
+    }, {.isolation = isolation_level::repeatable_read});
+    CHECK(f.session->calls().front() == "begin REPEATABLE READ");
+}
+
+TEST_CASE("A failed statement poisons the block: later statements never reach the engine",
+          "[atomic][errors]") {
+    testing::fake_connection f;
+    f.session->fail_next("execute INSERT", [] {
+        throw integrity_error("duplicate", constraint_kind::unique);
+    });
+    atomic(f.db, [&] {
+        CHECK_THROWS_AS(f.db.execute("INSERT INTO t VALUES (1)"), integrity_error);
+        CHECK_THROWS_WITH(f.db.execute("SELECT 1"), Catch::Contains("An earlier statement"));
+        CHECK_THROWS_AS(set_rollback(f.db, false), usage_error);
+    });
+    CHECK(f.session->calls() == calls{"begin", "execute INSERT INTO t VALUES (1)", "rollback"});
+}
+
+TEST_CASE("A nested block around a failing statement recovers the outer block", "[atomic]") {
+    testing::fake_connection f;
+    f.session->fail_next("execute INSERT", [] {
+        throw integrity_error("duplicate", constraint_kind::unique);
+    });
+    atomic(f.db, [&] {
+        CHECK_THROWS_AS(atomic(f.db, [&] { f.db.execute("INSERT INTO t VALUES (1)"); }),
+                        integrity_error);
+        f.db.execute("SELECT 1");
+    });
+    CHECK(f.session->calls().back() == "commit");
+}
+
+TEST_CASE("Validation errors raised before the engine leave the block usable", "[atomic]") {
+    testing::fake_connection f;
+    atomic(f.db, [&] {
+        CHECK_THROWS_AS(f.db.execute("SELECT ?", std::string("bad\xFF")), data_error);
+        CHECK_FALSE(get_rollback(f.db));
+        f.db.execute("SELECT 1");
+    });
+    CHECK(f.session->calls().back() == "commit");
+}
+
+TEST_CASE("A conflict ends the whole transaction: no savepoint recovers it", "[atomic][errors]") {
+    testing::fake_connection f;
+    f.session->fail_next("execute UPDATE", [] { throw transaction_conflict("deadlock"); });
+    CHECK_THROWS_AS(atomic(f.db, [&] {
+                        CHECK_THROWS_AS(atomic(f.db, [&] { f.db.execute("UPDATE t SET a = 1"); }),
+                                        transaction_conflict);
+                        CHECK_THROWS_AS(f.db.execute("SELECT 1"), usage_error);
+                    }),
+                    transaction_conflict);
+    CHECK(f.session->calls() == calls{"begin", "create_savepoint lockstep_sp_1",
+                                      "execute UPDATE t SET a = 1", "rollback"});
+}
+
+TEST_CASE("A transaction the engine ended behind the core's back cannot be recovered",
+          "[atomic][errors]") {
+    testing::fake_connection f;
+    f.session->fail_next("execute CREATE", [&] {
+        f.session->end_transaction_behind_the_core();
+        throw statement_error("implicit commit");
+    });
+    CHECK_THROWS_AS(atomic(f.db, [&] {
+                        CHECK_THROWS(atomic(f.db, [&] { f.db.execute("CREATE TABLE x (a int)"); }));
+                    }),
+                    usage_error);
+}
+
+TEST_CASE("A connection lost during COMMIT raises commit_outcome_unknown and runs no hook",
+          "[atomic][hooks]") {
+    testing::fake_connection f;
+    f.session->fail_next("commit", [] { throw connection_error("server closed the connection"); });
+    bool committed = false, rolled_back = false;
+    CHECK_THROWS_AS(atomic(f.db, [&] {
+                        on_commit(f.db, [&] { committed = true; });
+                        on_rollback(f.db, [&] { rolled_back = true; });
+                    }),
+                    commit_outcome_unknown);
+    CHECK_FALSE(committed);
+    CHECK_FALSE(rolled_back);
+    CHECK_FALSE(f.db.is_usable());
+    CHECK_THROWS_AS(f.db.execute("SELECT 1"), connection_error);
+}
+
+TEST_CASE("A refused COMMIT is a rollback: on_rollback hooks run, on_commit hooks do not",
+          "[atomic][hooks]") {
+    testing::fake_connection f;
+    f.session->fail_next("commit", [] {
+        throw integrity_error("deferred foreign key", constraint_kind::foreign_key);
+    });
+    std::vector<std::string> ran;
+    CHECK_THROWS_AS(atomic(f.db, [&] {
+                        on_commit(f.db, [&] { ran.push_back("commit"); });
+                        on_rollback(f.db, [&] { ran.push_back("rollback"); });
+                    }),
+                    integrity_error);
+    CHECK(ran == std::vector<std::string>{"rollback"});
+    CHECK(f.session->calls().back() == "rollback");
+}
+
+TEST_CASE("on_commit hooks run after the outermost commit in registration order", "[hooks]") {
+    testing::fake_connection f;
+    std::vector<int> ran;
+    atomic(f.db, [&] {
+        on_commit(f.db, [&] { ran.push_back(1); });
+        atomic(f.db, [&] { on_commit(f.db, [&] { ran.push_back(2); }); });
+        CHECK(ran.empty());
+        on_commit(f.db, [&] { ran.push_back(3); });
+    });
+    CHECK(ran == std::vector<int>{1, 2, 3});
+}
+
+TEST_CASE("A throwing on_commit hook does not stop later hooks; its error is rethrown",
+          "[hooks]") {
+    testing::fake_connection f;
+    std::vector<int> ran;
+    CHECK_THROWS_AS(atomic(f.db, [&] {
+                        on_commit(f.db, [&] { ran.push_back(1); });
+                        on_commit(f.db, [&] { throw boom(); });
+                        on_commit(f.db, [&] { ran.push_back(3); });
+                        on_commit(f.db, [&] { throw std::logic_error("robust"); }, true);
+                    }),
+                    boom);
+    CHECK(ran == std::vector<int>{1, 3});
+}
+
+TEST_CASE("A hook registered while hooks run runs at once", "[hooks]") {
+    testing::fake_connection f;
+    std::vector<int> ran;
+    atomic(f.db, [&] {
+        on_commit(f.db, [&] {
+            ran.push_back(1);
+            on_commit(f.db, [&] { ran.push_back(11); });
+        });
+        on_commit(f.db, [&] {
+            ran.push_back(2);
+            on_commit(f.db, [&] { ran.push_back(12); });
+        });
+    });
+    CHECK(ran == std::vector<int>{1, 11, 2, 12});
+}
+
+TEST_CASE("Rolling back a savepoint discards its hooks and those of released savepoints inside it",
+          "[hooks][savepoints]") {
+    testing::fake_connection f;
+    std::vector<int> ran;
+    atomic(f.db, [&] {
+        on_commit(f.db, [&] { ran.push_back(1); });
+        CHECK_THROWS_AS(atomic(f.db, [&] {
+                            atomic(f.db, [&] { on_commit(f.db, [&] { ran.push_back(2); }); });
+                            on_commit(f.db, [&] { ran.push_back(3); });
+                            throw boom();
+                        }),
+                        boom);
+        on_commit(f.db, [&] { ran.push_back(4); });
+    });
+    CHECK(ran == std::vector<int>{1, 4});
+}
+
+TEST_CASE("on_rollback hooks move to the enclosing block on release and run when it rolls back",
+          "[hooks]") {
+    testing::fake_connection f;
+    std::vector<std::string> ran;
+    atomic(f.db, [&] {
+        CHECK_THROWS_AS(atomic(f.db, [&] {
+                            atomic(f.db, [&] { on_rollback(f.db, [&] { ran.push_back("inner"); }); });
+                            CHECK(ran.empty());
+                            throw boom();
+                        }),
+                        boom);
+        CHECK(ran == std::vector<std::string>{"inner"});
+        on_rollback(f.db, [&] { ran.push_back("dropped at commit"); });
+    });
+    CHECK(ran == std::vector<std::string>{"inner"});
+    CHECK_THROWS_AS(on_rollback(f.db, [] {}), usage_error);
+}
+
+TEST_CASE("set_rollback and get_rollback are usage errors outside an atomic block", "[atomic]") {
+    testing::fake_connection f;
+    CHECK_THROWS_AS(set_rollback(f.db, true), usage_error);
+    CHECK_THROWS_AS(get_rollback(f.db), usage_error);
+    atomic(f.db, [&] {
+        set_rollback(f.db, true);
+        CHECK(get_rollback(f.db));
+    });
+    CHECK(f.session->calls() == calls{"begin", "rollback"});
+}
+
+TEST_CASE("Transaction control through execute is refused without reaching the engine",
+          "[atomic]") {
+    testing::fake_connection f;
+    CHECK_THROWS_AS(f.db.execute("COMMIT"), usage_error);
+    atomic(f.db, [&] {
+        CHECK_THROWS_AS(f.db.execute("ROLLBACK"), usage_error);
+        CHECK_THROWS_AS(f.db.execute("SAVEPOINT x"), usage_error);
+    });
+    CHECK(f.session->calls() == calls{"begin", "commit"});
+}
+
+TEST_CASE("DDL inside a block is refused where the engine cannot roll it back", "[atomic]") {
+    testing::fake_connection f;
+    f.session->mutable_features().can_rollback_ddl = false;
+    atomic(f.db, [&] { CHECK_THROWS_AS(f.db.execute("CREATE TABLE t (a int)"), usage_error); });
+    f.db.execute("CREATE TABLE t (a int)");
+    CHECK(f.session->calls() == calls{"begin", "commit", "execute CREATE TABLE t (a int)"});
+}
+
+TEST_CASE("A locking read outside an atomic block is refused", "[atomic]") {
+    testing::fake_connection f;
+    CHECK_THROWS_AS(f.db.query("SELECT * FROM t FOR UPDATE"), usage_error);
+    atomic(f.db, [&] { f.db.query("SELECT * FROM t FOR UPDATE"); });
+}
+
+TEST_CASE("A manual savepoint rollback discards the hooks registered after it", "[savepoints]") {
+    testing::fake_connection f;
+    std::vector<int> ran;
+    atomic(f.db, [&] {
+        savepoint sp(f.db);
+        on_commit(f.db, [&] { ran.push_back(1); });
+        sp.rollback();
+        on_commit(f.db, [&] { ran.push_back(2); });
+        sp.release();
+        CHECK_FALSE(sp.is_open());
+        CHECK_THROWS_AS(sp.release(), usage_error);
+    });
+    CHECK(ran == std::vector<int>{2});
+    CHECK_THROWS_AS(savepoint(f.db), usage_error);
+}
+
+TEST_CASE("retry reruns the block after a conflict and never inside another block", "[retry]") {
+    testing::fake_connection f;
+    f.session->fail_next("execute UPDATE", [] { throw transaction_conflict("deadlock"); });
+    int attempts = 0;
+    retry(f.db, [&] {
+        ++attempts;
+        f.db.execute("UPDATE t SET a = 1");
+    });
+    CHECK(attempts == 2);
+    atomic(f.db, [&] { CHECK_THROWS_AS(retry(f.db, [] {}), usage_error); });
+    f.session->fail_next("execute UPDATE", [] {
+        throw integrity_error("x", constraint_kind::check);
+    });
+    attempts = 0;
+    CHECK_THROWS_AS(retry(f.db, [&] {
+                        ++attempts;
+                        f.db.execute("UPDATE t SET a = 1");
+                    }),
+                    integrity_error);
+    CHECK(attempts == 1);
+}

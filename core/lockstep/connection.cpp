@@ -1,0 +1,244 @@
+// The connection's non-template parts: opening by URL, raw SQL with its guards, SQL generation
+// for tables, and DDL.
+#include "lockstep/connection.hpp"
+
+#include "lockstep/connection_url.hpp"
+#include "lockstep/detail/sql_scan.hpp"
+#include "lockstep/spi/driver.hpp"
+
+#include <algorithm>
+
+namespace lockstep {
+
+connection connection::open(std::string_view url_text) {
+    const auto url = parse_connection_url(url_text);
+    const auto family = url.is_soci() ? std::string("soci") : url.engine();
+    const auto driver = spi::find_driver(family);
+    if (!driver) {
+        std::string built_in;
+        for (const auto& name : spi::registered_drivers())
+            built_in += (built_in.empty() ? "" : ", ") + name;
+        throw configuration_error(
+            "Connection URL \"" + url.redacted() + "\" needs the " + family +
+            " driver, which is not built into this program (built in: " +
+            (built_in.empty() ? std::string("none; call lockstep::register_builtin_drivers()")
+                              : built_in) +
+            "). Rebuild Lockstep with that engine enabled, or register its driver.");
+    }
+    auto level = isolation_level::engine_default;
+    if (const auto option = url.option("isolation"))
+        level = parse_isolation_level(*option);
+    return connection(driver->open(url), level);
+}
+
+connection::connection(std::unique_ptr<spi::session> session, isolation_level url_isolation)
+    : state_(std::make_unique<detail::connection_state>(std::move(session), url_isolation)) {}
+connection::connection(connection&&) noexcept = default;
+connection& connection::operator=(connection&&) noexcept = default;
+connection::~connection() = default;
+
+const features& connection::features() const noexcept { return state_->session->features(); }
+std::string_view connection::engine_name() const noexcept { return state_->session->engine(); }
+std::string_view connection::target_name() const noexcept { return state_->session->target(); }
+std::string connection::server_version() {
+    return run([&] { return state_->session->server_version(); });
+}
+
+void connection::check_params(std::span<const param> params) const {
+    for (const auto& p : params)
+        if (const auto* text = std::get_if<std::string_view>(&p))
+            check_text(*text, std::nullopt);
+}
+
+namespace {
+
+void guard_raw_statement(std::string_view sql, const features& f, bool in_block) {
+    switch (detail::classify_statement(sql)) {
+    case detail::statement_class::transaction_control:
+        throw usage_error("Transaction control statements (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, "
+                          "SET autocommit ...) are not allowed through execute() or query(): "
+                          "use lockstep::atomic, which keeps savepoints, hooks and signals in "
+                          "step with the transaction.");
+    case detail::statement_class::ddl:
+        if (in_block && !f.can_rollback_ddl)
+            throw usage_error("DDL inside an atomic block is refused on this engine: it would "
+                              "commit the transaction implicitly (SPEC 5.1). Run the DDL outside "
+                              "any atomic block.");
+        return;
+    case detail::statement_class::locking_query:
+        if (!in_block)
+            throw usage_error("A locking read (SELECT ... FOR UPDATE / FOR SHARE) outside an "
+                              "atomic block would release its locks at once; run it inside "
+                              "lockstep::atomic.");
+        return;
+    default:
+        return;
+    }
+}
+
+} // namespace
+
+std::int64_t connection::execute_params(std::string_view sql, std::span<const param> params) {
+    guard_raw_statement(sql, features(), in_atomic_block());
+    check_params(params);
+    return run([&] { return state_->session->execute(sql, params); });
+}
+
+std::vector<row> connection::query_params(std::string_view sql, std::span<const param> params) {
+    guard_raw_statement(sql, features(), in_atomic_block());
+    check_params(params);
+    return run([&] { return state_->session->query(sql, params); });
+}
+
+const detail::table_sql& connection::sql_for(const table_base& t) {
+    auto& cache = state_->sql_cache;
+    if (const auto it = cache.find(t.serial()); it != cache.end())
+        return it->second;
+    const auto& session = *state_->session;
+    detail::table_sql sql;
+    const auto table_name = session.quote_identifier(t.name());
+    std::string all_columns, all_marks, data_columns, data_marks, assignments;
+    for (std::size_t i = 0; i < t.columns().size(); ++i) {
+        auto quoted = session.quote_identifier(t.columns()[i].name);
+        const auto sep = all_columns.empty() ? "" : ", ";
+        all_columns += sep + quoted;
+        all_marks += std::string(sep) + "?";
+        if (i == t.key_index()) {
+            sql.key_column = quoted;
+        } else {
+            const auto data_sep = data_columns.empty() ? "" : ", ";
+            data_columns += data_sep + quoted;
+            data_marks += std::string(data_sep) + "?";
+            assignments += data_sep + quoted + " = ?";
+        }
+        sql.quoted_columns.push_back(std::move(quoted));
+    }
+    sql.insert_given_key = "INSERT INTO " + table_name + " (" + all_columns + ") VALUES (" +
+                           all_marks + ")";
+    sql.insert_generated_key =
+        data_columns.empty()
+            ? "INSERT INTO " + table_name + " DEFAULT VALUES"
+            : "INSERT INTO " + table_name + " (" + data_columns + ") VALUES (" + data_marks + ")";
+    sql.update_by_key = assignments.empty()
+                            ? std::string()
+                            : "UPDATE " + table_name + " SET " + assignments + " WHERE " +
+                                  sql.key_column + " = ?";
+    sql.delete_by_key = "DELETE FROM " + table_name + " WHERE " + sql.key_column + " = ?";
+    sql.select_columns = "SELECT " + all_columns + " FROM " + table_name;
+    return cache.emplace(t.serial(), std::move(sql)).first->second;
+}
+
+std::int64_t connection::insert_statement(const table_base& t, std::span<const param> params,
+                                          bool given_key) {
+    const auto& sql = sql_for(t);
+    const auto& text = given_key ? sql.insert_given_key : sql.insert_generated_key;
+    return run([&] {
+        const auto key = state_->session->insert(text, params, t.key().name);
+        if (given_key)
+            return std::get<std::int64_t>(params[t.key_index()]);
+        return key;
+    });
+}
+
+std::int64_t connection::update_statement(const table_base& t, std::span<const param> params) {
+    const auto& sql = sql_for(t);
+    if (sql.update_by_key.empty()) // only a key: the row exists iff a select finds it
+        return count_statement(t, " WHERE " + sql.key_column + " = ?", params.last(1));
+    return run([&] { return state_->session->execute(sql.update_by_key, params); });
+}
+
+std::int64_t connection::delete_statement(const table_base& t, std::int64_t key) {
+    const std::array<param, 1> params{key};
+    return run([&] { return state_->session->execute(sql_for(t).delete_by_key, params); });
+}
+
+std::vector<row> connection::select_statement(const table_base& t, const std::string& where,
+                                              std::span<const param> params) {
+    check_params(params);
+    const auto& sql = sql_for(t);
+    const auto text = sql.select_columns + where + " ORDER BY " + sql.key_column;
+    return run([&] { return state_->session->query(text, params); });
+}
+
+std::int64_t connection::count_statement(const table_base& t, const std::string& where,
+                                         std::span<const param> params) {
+    check_params(params);
+    const auto text =
+        "SELECT COUNT(*) FROM " + state_->session->quote_identifier(t.name()) + where;
+    const auto rows = run([&] { return state_->session->query(text, params); });
+    return rows.empty() ? 0 : as_integer(rows.front().front());
+}
+
+namespace {
+
+const char* deletion_sql(on_delete d) {
+    switch (d) {
+    case on_delete::cascade:
+        return "CASCADE";
+    case on_delete::set_null:
+        return "SET NULL";
+    case on_delete::restrict:
+        break;
+    }
+    return "RESTRICT";
+}
+
+} // namespace
+
+void connection::create_tables_impl(std::initializer_list<const table_base*> tables) {
+    const auto& session = *state_->session;
+    if (in_atomic_block() && !features().can_rollback_ddl)
+        throw usage_error("create_tables() inside an atomic block is refused on " +
+                          std::string(engine_name()) +
+                          ": its DDL commits the transaction implicitly (SPEC 5.1). Create "
+                          "tables outside any atomic block.");
+    std::vector<std::string> statements;
+    for (const auto* t : tables) {
+        std::string sql = "CREATE TABLE " + session.quote_identifier(t->name()) + " (";
+        std::string constraints;
+        for (std::size_t i = 0; i < t->columns().size(); ++i) {
+            const auto& c = t->columns()[i];
+            sql += (i ? ", " : "") + session.quote_identifier(c.name) + " ";
+            if (c.primary_key) {
+                sql += session.auto_key_sql();
+                continue;
+            }
+            sql += session.column_type_sql(c.type, c.max_length);
+            if (!c.nullable)
+                sql += " NOT NULL";
+            if (c.unique)
+                sql += " UNIQUE";
+            if (c.references) {
+                // Table-level FOREIGN KEY: MySQL ignores inline REFERENCES clauses.
+                constraints += ", FOREIGN KEY (" + session.quote_identifier(c.name) +
+                               ") REFERENCES " + session.quote_identifier(c.references->name()) +
+                               " (" + session.quote_identifier(c.references->key().name) +
+                               ") ON DELETE " + deletion_sql(c.deletion);
+            }
+        }
+        statements.push_back(sql + constraints + ")" + session.create_table_suffix());
+    }
+    auto create_all = [&] {
+        for (const auto& sql : statements)
+            run([&] { return state_->session->execute(sql, {}); });
+    };
+    if (!in_atomic_block() && features().can_rollback_ddl)
+        detail::run_block(state_->transactions, {}, create_all);
+    else
+        create_all();
+}
+
+void connection::drop_tables_impl(std::initializer_list<const table_base*> tables) {
+    if (in_atomic_block() && !features().can_rollback_ddl)
+        throw usage_error("drop_tables() inside an atomic block is refused on " +
+                          std::string(engine_name()) +
+                          ": its DDL commits the transaction implicitly (SPEC 5.1).");
+    std::vector<const table_base*> reversed(tables);
+    std::reverse(reversed.begin(), reversed.end());
+    for (const auto* t : reversed) {
+        const auto sql = "DROP TABLE IF EXISTS " + state_->session->quote_identifier(t->name());
+        run([&] { return state_->session->execute(sql, {}); });
+    }
+}
+
+} // namespace lockstep

@@ -1,0 +1,397 @@
+// The connection: raw SQL with bound parameters, the typed model layer whose writes send the
+// model signals, and the state that atomic blocks and hooks keep per connection.
+#pragma once
+
+#include "lockstep/detail/run_block.hpp"
+#include "lockstep/detail/transaction_manager.hpp"
+#include "lockstep/errors.hpp"
+#include "lockstep/features.hpp"
+#include "lockstep/model_signals.hpp"
+#include "lockstep/spi/session.hpp"
+#include "lockstep/table.hpp"
+#include "lockstep/text_check.hpp"
+#include "lockstep/value.hpp"
+
+#include <array>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace lockstep {
+
+/// An equality condition for `find`, `count` and `exists`; made by `lockstep::eq`.
+template <class Model, class T> struct equals {
+    T Model::*member;
+    T value;
+};
+
+/// Matches rows whose `member` column equals `v` (`std::nullopt` matches NULL).
+///
+/// Example:
+///
+///     auto adas = db.find(authors, lockstep::eq(&Author::name, "Ada"));
+template <class Model, class T, class V> equals<Model, T> eq(T Model::*member, V&& v) {
+    return {member, T(std::forward<V>(v))};
+}
+
+namespace detail {
+
+/// SQL for one table on one engine, built once per connection.
+struct table_sql {
+    std::string insert_generated_key; // every column but the key
+    std::string insert_given_key;     // every column
+    std::string update_by_key;        // SET every column but the key, WHERE key
+    std::string delete_by_key;
+    std::string select_columns; // SELECT every column FROM table
+    std::string key_column;     // quoted
+    std::vector<std::string> quoted_columns;
+};
+
+/// A few parameters on the stack, more on the heap: the hot path allocates nothing.
+class param_buffer {
+public:
+    explicit param_buffer(std::size_t size) : size_(size) {
+        if (size > inline_.size())
+            heap_.resize(size);
+    }
+    param& operator[](std::size_t i) { return data()[i]; }
+    std::span<const param> view(std::size_t count) const { return {data(), count}; }
+
+private:
+    param* data() { return heap_.empty() ? inline_.data() : heap_.data(); }
+    const param* data() const { return heap_.empty() ? inline_.data() : heap_.data(); }
+    std::array<param, 16> inline_{};
+    std::vector<param> heap_;
+    std::size_t size_;
+};
+
+struct connection_state {
+    connection_state(std::unique_ptr<spi::session> s, isolation_level level)
+        : session(std::move(s)), transactions(*session, level) {}
+    std::unique_ptr<spi::session> session;
+    transaction_manager transactions;
+    std::unordered_map<std::uint64_t, table_sql> sql_cache;
+};
+
+} // namespace detail
+
+/// One database connection. Use it from one thread at a time (SPEC 8.2).
+///
+/// Values are always bound as parameters (`?` on every engine); identifiers that Lockstep
+/// generates are quoted. Every statement obeys the atomic-block rules: inside a block that is
+/// marked for rollback, statements raise `usage_error` without reaching the engine.
+///
+/// Example:
+///
+///     auto db = lockstep::connection::open("sqlite::memory:");
+///     db.create_tables(authors, profiles);
+///     lockstep::atomic(db, [&] { db.insert(authors, Author{.name = "Ada"}); });
+class connection {
+public:
+    /// Opens a connection to `url` (see connection_url.hpp) with a registered driver. Throws
+    /// `configuration_error` for a bad URL or an engine that is not built in, and
+    /// `connection_error` if the database cannot be reached.
+    static connection open(std::string_view url);
+
+    /// Wraps an open session (for backend tests and the fake session).
+    explicit connection(std::unique_ptr<spi::session> session,
+                        isolation_level url_isolation = isolation_level::engine_default);
+    connection(connection&&) noexcept;
+    connection& operator=(connection&&) noexcept;
+    ~connection();
+
+    /// Runs a statement that returns no rows; returns the number of rows it changed.
+    /// Transaction control (BEGIN, COMMIT, SAVEPOINT ...) is refused: use `lockstep::atomic`.
+    ///
+    /// Example:
+    ///
+    ///     db.execute("UPDATE author SET name = ? WHERE id = ?", "Ada", 1);
+    template <class... Args> std::int64_t execute(std::string_view sql, const Args&... args) {
+        const std::array<param, sizeof...(Args)> params{to_param(args)...};
+        return execute_params(sql, params);
+    }
+    /// Runs a query and returns its rows.
+    template <class... Args> std::vector<row> query(std::string_view sql, const Args&... args) {
+        const std::array<param, sizeof...(Args)> params{to_param(args)...};
+        return query_params(sql, params);
+    }
+    std::int64_t execute_params(std::string_view sql, std::span<const param> params);
+    std::vector<row> query_params(std::string_view sql, std::span<const param> params);
+
+    /// Inserts `instance` (the engine gives it a key when its key is 0) and returns it with its
+    /// key. Sends `pre_save` and `post_save` with `created = true` in one atomic unit (SPEC 3.2).
+    template <class Model> Model insert(const table<Model>& t, Model instance);
+    /// Inserts `instance` if its key is 0 or no row has its key, else updates that row; sets the
+    /// key and returns whether a row was created. Sends `pre_save` and `post_save`.
+    template <class Model> bool save(const table<Model>& t, Model& instance);
+    /// Updates the row with `instance`'s key; returns false if there is none. Sends `pre_save`
+    /// with `created = false`, and `post_save` only when a row was updated.
+    template <class Model> bool update(const table<Model>& t, const Model& instance);
+    /// Deletes the row with `instance`'s key (rows that point at it follow their `on_delete`);
+    /// returns false if there was none. Sends `pre_delete`, and `post_delete` for that row only
+    /// when it was deleted (SPEC 3.3).
+    template <class Model> bool remove(const table<Model>& t, const Model& instance);
+    /// Inserts every instance in one statement each, sending no signals (like Django's
+    /// bulk_create); keys are not read back. Faster for loading data that no receiver watches.
+    template <class Model> void bulk_insert(const table<Model>& t, std::span<const Model> instances);
+
+    /// The row with primary key `key`, if any.
+    template <class Model> std::optional<Model> get(const table<Model>& t, std::int64_t key);
+    /// Rows matching every condition (`lockstep::eq`), in key order.
+    template <class Model, class... Conditions>
+    std::vector<Model> find(const table<Model>& t, const Conditions&... conditions);
+    /// Every row, in key order.
+    template <class Model> std::vector<Model> all(const table<Model>& t) { return find(t); }
+    /// The number of rows matching every condition.
+    template <class Model, class... Conditions>
+    std::int64_t count(const table<Model>& t, const Conditions&... conditions);
+    /// Does any row match every condition?
+    template <class Model, class... Conditions>
+    bool exists(const table<Model>& t, const Conditions&... conditions) {
+        return count(t, conditions...) > 0;
+    }
+
+    /// Creates the tables, parents before children. Inside an atomic block this is refused on
+    /// engines whose DDL cannot roll back (SPEC 5.1); outside one, on engines whose DDL can,
+    /// all tables are created in one transaction.
+    template <class... Tables> void create_tables(const Tables&... tables) {
+        create_tables_impl({static_cast<const table_base*>(&tables)...});
+    }
+    /// Drops the tables that exist, in reverse order (children first).
+    template <class... Tables> void drop_tables(const Tables&... tables) {
+        drop_tables_impl({static_cast<const table_base*>(&tables)...});
+    }
+
+    /// What this engine can do (SPEC 5.8).
+    const lockstep::features& features() const noexcept;
+    /// The engine family: "sqlite", "postgresql", "mysql".
+    std::string_view engine_name() const noexcept;
+    /// The target as `conform` names it: the URL scheme ("sqlite", "soci+mysql").
+    std::string_view target_name() const noexcept;
+    /// The engine's version string.
+    std::string server_version();
+    /// Is an atomic block open on this connection?
+    bool in_atomic_block() const noexcept { return state_->transactions.in_block(); }
+    /// False once the connection was lost: discard it and open a new one.
+    bool is_usable() const noexcept { return !state_->transactions.is_broken(); }
+
+    /// Internals for lockstep's own templates (atomic, hooks, savepoints). Not for applications.
+    detail::transaction_manager& transactions() noexcept { return state_->transactions; }
+    /// The backend session, for Lockstep's internals and backend tests.
+    spi::session& session() noexcept { return *state_->session; }
+
+private:
+    template <class F> auto run(F&& statement) -> decltype(statement());
+    template <class Model> void check_row(const table<Model>& t, const Model& instance) const;
+    template <class Model> void insert_row(const table<Model>& t, Model& instance);
+    template <class Model> std::int64_t update_row(const table<Model>& t, const Model& instance);
+    template <class Model> Model to_model(const table<Model>& t, const row& r) const;
+    template <class Model, class T>
+    void add_condition(const table<Model>& t, const equals<Model, T>& condition, std::string& where,
+                       std::vector<param>& params);
+
+    const detail::table_sql& sql_for(const table_base& t);
+    std::int64_t insert_statement(const table_base& t, std::span<const param> params, bool given_key);
+    std::int64_t update_statement(const table_base& t, std::span<const param> params);
+    std::int64_t delete_statement(const table_base& t, std::int64_t key);
+    std::vector<row> select_statement(const table_base& t, const std::string& where,
+                                      std::span<const param> params);
+    std::int64_t count_statement(const table_base& t, const std::string& where,
+                                 std::span<const param> params);
+    void check_params(std::span<const param> params) const;
+    void create_tables_impl(std::initializer_list<const table_base*> tables);
+    void drop_tables_impl(std::initializer_list<const table_base*> tables);
+
+    std::unique_ptr<detail::connection_state> state_;
+};
+
+// ---- the model layer's templates ----
+
+template <class F> auto connection::run(F&& statement) -> decltype(statement()) {
+    auto& tm = state_->transactions;
+    tm.check_statement_allowed();
+    try {
+        return statement();
+    } catch (const error& e) {
+        tm.statement_failed(e);
+        throw;
+    }
+}
+
+template <class Model>
+void connection::check_row(const table<Model>& t, const Model& instance) const {
+    const auto& columns = t.columns();
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (columns[i].type != column_type::text)
+            continue;
+        const auto p = t.get(instance, i);
+        if (const auto* text = std::get_if<std::string_view>(&p))
+            check_text(*text, columns[i].max_length, columns[i].name, t.name());
+    }
+}
+
+template <class Model> void connection::insert_row(const table<Model>& t, Model& instance) {
+    const auto n = t.columns().size();
+    const bool given_key = t.key_of(instance) != 0;
+    detail::param_buffer params(n);
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        if (given_key || i != t.key_index())
+            params[used++] = t.get(instance, i);
+    const auto key = insert_statement(t, params.view(used), given_key);
+    if (!given_key)
+        t.set(instance, t.key_index(), value(key));
+}
+
+template <class Model>
+std::int64_t connection::update_row(const table<Model>& t, const Model& instance) {
+    const auto n = t.columns().size();
+    detail::param_buffer params(n);
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        if (i != t.key_index())
+            params[used++] = t.get(instance, i);
+    params[used++] = t.get(instance, t.key_index());
+    return update_statement(t, params.view(used));
+}
+
+template <class Model> Model connection::insert(const table<Model>& t, Model instance) {
+    check_row(t, instance); // bad data fails before anything reaches the engine (SPEC 2.1)
+    const bool pre = pre_save.has_receivers(&t);
+    if (!pre && !post_save.has_receivers(&t)) {
+        insert_row(t, instance); // one statement is atomic by itself
+        return instance;
+    }
+    auto unit = [&] {
+        if (pre) {
+            pre_save.send(saving<Model>{{*this, t, true}, instance}, &t);
+            check_row(t, instance);
+        }
+        insert_row(t, instance);
+        post_save.send(saved<Model>{{*this, t, true}, instance}, &t);
+    };
+    // Outside a block this opens the unit's own transaction; inside one it joins the caller's
+    // without a savepoint, so a receiver's exception marks the caller's block (SPEC 3.2).
+    detail::run_block(state_->transactions, {.savepoint = false}, unit);
+    return instance;
+}
+
+template <class Model> bool connection::save(const table<Model>& t, Model& instance) {
+    check_row(t, instance);
+    bool created = t.key_of(instance) == 0;
+    auto unit = [&] {
+        pre_save.send(saving<Model>{{*this, t, created}, instance}, &t);
+        check_row(t, instance);
+        if (created || update_row(t, instance) == 0) {
+            created = true;
+            insert_row(t, instance);
+        }
+        post_save.send(saved<Model>{{*this, t, created}, instance}, &t);
+    };
+    detail::run_block(state_->transactions, {.savepoint = false}, unit);
+    return created;
+}
+
+template <class Model> bool connection::update(const table<Model>& t, const Model& instance) {
+    if (t.key_of(instance) == 0)
+        throw usage_error("update() needs a row with a key; this " + t.name() +
+                          " row has key 0. Use insert() or save() for new rows.");
+    check_row(t, instance);
+    Model copy = instance; // pre_save receivers may change what is written
+    bool updated = false;
+    auto unit = [&] {
+        pre_save.send(saving<Model>{{*this, t, false}, copy}, &t);
+        check_row(t, copy);
+        updated = update_row(t, copy) > 0;
+        if (updated)
+            post_save.send(saved<Model>{{*this, t, false}, copy}, &t);
+    };
+    if (!pre_save.has_receivers(&t) && !post_save.has_receivers(&t))
+        return update_row(t, copy) > 0;
+    detail::run_block(state_->transactions, {.savepoint = false}, unit);
+    return updated;
+}
+
+template <class Model> bool connection::remove(const table<Model>& t, const Model& instance) {
+    const auto key = t.key_of(instance);
+    if (key == 0)
+        throw usage_error("remove() needs a row with a key; this " + t.name() +
+                          " row has key 0, so it was never saved.");
+    if (!pre_delete.has_receivers(&t) && !post_delete.has_receivers(&t))
+        return delete_statement(t, key) > 0; // cascades happen inside this one statement
+    bool deleted_row = false;
+    auto unit = [&] {
+        pre_delete.send(deleting<Model>{{*this, t}, instance}, &t);
+        deleted_row = delete_statement(t, key) > 0;
+        if (deleted_row)
+            post_delete.send(deleted<Model>{{*this, t}, instance}, &t);
+    };
+    detail::run_block(state_->transactions, {.savepoint = false}, unit);
+    return deleted_row;
+}
+
+template <class Model>
+void connection::bulk_insert(const table<Model>& t, std::span<const Model> instances) {
+    for (const auto& instance : instances)
+        check_row(t, instance);
+    auto unit = [&] {
+        for (auto instance : instances)
+            insert_row(t, instance);
+    };
+    detail::run_block(state_->transactions, {.savepoint = false}, unit);
+}
+
+template <class Model> Model connection::to_model(const table<Model>& t, const row& r) const {
+    Model m{};
+    for (std::size_t i = 0; i < r.size(); ++i)
+        t.set(m, i, r[i]);
+    return m;
+}
+
+template <class Model, class T>
+void connection::add_condition(const table<Model>& t, const equals<Model, T>& condition,
+                               std::string& where, std::vector<param>& params) {
+    const auto index = t.index_of(condition.member);
+    const auto& quoted = sql_for(t).quoted_columns[index];
+    where += where.empty() ? " WHERE " : " AND ";
+    const auto p = detail::member_traits<T>::get(condition.value);
+    if (std::holds_alternative<std::nullptr_t>(p)) {
+        where += quoted + " IS NULL";
+        return;
+    }
+    where += quoted + " = ?";
+    params.push_back(p);
+}
+
+template <class Model> std::optional<Model> connection::get(const table<Model>& t, std::int64_t key) {
+    const std::array<param, 1> params{key};
+    const auto rows = select_statement(t, " WHERE " + sql_for(t).key_column + " = ?", params);
+    if (rows.empty())
+        return std::nullopt;
+    return to_model(t, rows.front());
+}
+
+template <class Model, class... Conditions>
+std::vector<Model> connection::find(const table<Model>& t, const Conditions&... conditions) {
+    std::string where;
+    std::vector<param> params;
+    (add_condition(t, conditions, where, params), ...);
+    std::vector<Model> out;
+    for (const auto& r : select_statement(t, where, params))
+        out.push_back(to_model(t, r));
+    return out;
+}
+
+template <class Model, class... Conditions>
+std::int64_t connection::count(const table<Model>& t, const Conditions&... conditions) {
+    std::string where;
+    std::vector<param> params;
+    (add_condition(t, conditions, where, params), ...);
+    return count_statement(t, where, params);
+}
+
+} // namespace lockstep

@@ -1,0 +1,61 @@
+// Connection URLs: the one string that chooses an engine and says how to reach it (SPEC 8.1).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lockstep {
+
+/// A parsed connection URL. Every part is percent-decoded.
+///
+/// Forms:
+///
+///     sqlite::memory:                      a private in-memory database
+///     sqlite:///abs/path.db                an absolute file path
+///     sqlite://relative.db?begin=immediate a path relative to the working directory
+///     postgresql://user:pass@host:5432/db?sslmode=disable&isolation=serializable
+///     postgresql://user@%2Frun%2Fpg/db     a Unix-socket directory as the host
+///     mysql://user:pass@[::1]:3306/db      IPv6 hosts go in brackets
+///     soci+sqlite3://:memory:              SOCI in front of the native form
+///
+/// The password is kept for the driver but never printed: `redacted()` replaces it.
+struct connection_url {
+    std::string scheme;   ///< as written, lower-case: "sqlite", "postgresql", "soci+mysql", ...
+    std::string user;     ///< empty when not given
+    std::string password; ///< empty when not given; never appears in messages
+    bool has_password = false;
+    std::string host; ///< without IPv6 brackets; may be a socket directory; empty when not given
+    std::optional<std::uint16_t> port;
+    std::string database; ///< server database name, or the SQLite file path / ":memory:"
+    std::vector<std::pair<std::string, std::string>> options; ///< `?key=value` pairs, in order
+
+    /// The engine family: the scheme without a "soci+" prefix and with aliases resolved
+    /// ("sqlite3" -> "sqlite", "postgres" -> "postgresql", "mariadb" -> "mysql").
+    std::string engine() const;
+    /// Does the URL ask for the SOCI adapter ("soci+...")?
+    bool is_soci() const noexcept { return scheme.starts_with("soci+"); }
+    /// The value of option `key`, if given (the last one wins).
+    std::optional<std::string> option(std::string_view key) const;
+    /// The URL with the password (and any `password` option) replaced by "***", safe to print.
+    std::string redacted() const;
+};
+
+/// Parses a connection URL. Throws `configuration_error` for a malformed URL or a scheme that
+/// is none of sqlite, postgresql, mysql or soci+<backend>; the message never contains the
+/// password.
+///
+/// Example:
+///
+///     auto url = lockstep::parse_connection_url("postgresql://app:secret@db:5432/app");
+///     // url.engine() == "postgresql", url.port == 5432, url.redacted() has "***"
+connection_url parse_connection_url(std::string_view text);
+
+/// Returns `text` with anything that looks like a password replaced by "***"; for messages
+/// about URLs that could not be parsed.
+std::string redact_url_text(std::string_view text);
+
+} // namespace lockstep

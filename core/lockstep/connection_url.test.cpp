@@ -1,0 +1,88 @@
+// Unit tests of connection URL parsing: every documented form, and errors that hide passwords.
+#include "lockstep/connection_url.hpp"
+
+#include "lockstep/errors.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace lockstep;
+
+TEST_CASE("SQLite URLs name an in-memory database or a file path", "[url]") {
+    CHECK(parse_connection_url("sqlite::memory:").database == ":memory:");
+    CHECK(parse_connection_url("sqlite://:memory:").database == ":memory:");
+    CHECK(parse_connection_url("sqlite:///tmp/a.db").database == "/tmp/a.db");
+    CHECK(parse_connection_url("sqlite://data/a.db").database == "data/a.db");
+    CHECK(parse_connection_url("sqlite3:///tmp/a%20b.db").database == "/tmp/a b.db");
+    const auto url = parse_connection_url("sqlite:///tmp/a.db?begin=immediate&busy_timeout=100");
+    CHECK(url.engine() == "sqlite");
+    CHECK(url.option("begin") == "immediate");
+    CHECK(url.option("busy_timeout") == "100");
+    CHECK_FALSE(url.option("missing"));
+}
+
+TEST_CASE("Server URLs carry user, password, host, port, database and options", "[url]") {
+    const auto url =
+        parse_connection_url("postgresql://app:s%40cret@db.example:5433/shop?sslmode=disable");
+    CHECK(url.engine() == "postgresql");
+    CHECK(url.user == "app");
+    CHECK(url.password == "s@cret");
+    CHECK(url.has_password);
+    CHECK(url.host == "db.example");
+    CHECK(url.port == 5433);
+    CHECK(url.database == "shop");
+    CHECK(url.option("sslmode") == "disable");
+}
+
+TEST_CASE("IPv6 hosts are written in brackets and socket directories percent-encoded", "[url]") {
+    const auto v6 = parse_connection_url("mysql://root@[::1]:3306/test");
+    CHECK(v6.host == "::1");
+    CHECK(v6.port == 3306);
+    CHECK(v6.engine() == "mysql");
+    const auto socket = parse_connection_url("postgres://me@%2Frun%2Fpostgresql/app");
+    CHECK(socket.host == "/run/postgresql");
+    CHECK(socket.engine() == "postgresql");
+    CHECK_FALSE(socket.port);
+}
+
+TEST_CASE("SOCI URLs put soci+ in front of the native form", "[url]") {
+    const auto memory = parse_connection_url("soci+sqlite3://:memory:");
+    CHECK(memory.is_soci());
+    CHECK(memory.engine() == "sqlite");
+    CHECK(memory.database == ":memory:");
+    const auto pg = parse_connection_url("soci+postgresql://u:p@127.0.0.1:5432/db");
+    CHECK(pg.is_soci());
+    CHECK(pg.engine() == "postgresql");
+    CHECK(pg.scheme == "soci+postgresql");
+    CHECK(parse_connection_url("soci+odbc://dsn/x").engine() == "odbc");
+}
+
+TEST_CASE("A redacted URL never shows the password", "[url]") {
+    const auto url = parse_connection_url("mysql://app:hunter2@localhost:3306/db?password=hunter2");
+    const auto text = url.redacted();
+    CHECK(text.find("hunter2") == std::string::npos);
+    CHECK(text == "mysql://app:***@localhost:3306/db?password=***");
+    CHECK(redact_url_text("postgresql://u:hunter2@h:99999/d").find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("Malformed URLs raise configuration_error that names the expected forms", "[url]") {
+    CHECK_THROWS_AS(parse_connection_url(""), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("no-scheme"), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("postgresql:host/db"), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("postgresql://h:0/db"), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("postgresql://h:70000/db"), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("postgresql://h:port/db"), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("mysql://[::1/db"), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("mysql://::1/db"), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("sqlite://"), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("sqlite:///a%zz.db"), configuration_error);
+    CHECK_THROWS_WITH(parse_connection_url("postgresql://u:hunter2@h:bad/d"),
+                      !Catch::Contains("hunter2") && Catch::Contains("port"));
+}
+
+TEST_CASE("An unknown scheme raises configuration_error listing the engines Lockstep knows",
+          "[url]") {
+    CHECK_THROWS_WITH(parse_connection_url("postgress://u:hunter2@db/app"),
+                      Catch::Contains("unknown engine \"postgress\"") &&
+                          Catch::Contains("sqlite, postgresql, mysql") &&
+                          !Catch::Contains("hunter2"));
+}

@@ -1,0 +1,146 @@
+// The SQL scanner behind classify_statement: words outside literals, comments and quotes.
+#include "lockstep/detail/sql_scan.hpp"
+
+#include <array>
+#include <cctype>
+#include <cstddef>
+
+namespace lockstep::detail {
+namespace {
+
+bool is_word_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+}
+
+bool equals_word(std::string_view word, std::string_view keyword) {
+    if (word.size() != keyword.size())
+        return false;
+    for (std::size_t i = 0; i < word.size(); ++i)
+        if (std::toupper(static_cast<unsigned char>(word[i])) != keyword[i])
+            return false;
+    return true;
+}
+
+// Yields the words of `sql` that are outside literals, quoted identifiers and comments.
+class word_reader {
+public:
+    explicit word_reader(std::string_view sql) : sql_(sql) {}
+
+    std::string_view next() {
+        while (pos_ < sql_.size()) {
+            const char c = sql_[pos_];
+            if (c == '\'' || c == '"' || c == '`') {
+                skip_quoted(c);
+            } else if (c == '-' && peek(1) == '-') {
+                while (pos_ < sql_.size() && sql_[pos_] != '\n')
+                    ++pos_;
+            } else if (c == '#') {
+                while (pos_ < sql_.size() && sql_[pos_] != '\n')
+                    ++pos_;
+            } else if (c == '/' && peek(1) == '*') {
+                pos_ += 2;
+                while (pos_ < sql_.size() && !(sql_[pos_] == '*' && peek(1) == '/'))
+                    ++pos_;
+                pos_ += 2;
+            } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+                const auto start = pos_;
+                while (pos_ < sql_.size() && is_word_char(sql_[pos_]))
+                    ++pos_;
+                return sql_.substr(start, pos_ - start);
+            } else {
+                ++pos_;
+            }
+        }
+        return {};
+    }
+
+private:
+    char peek(std::size_t ahead) const {
+        return pos_ + ahead < sql_.size() ? sql_[pos_ + ahead] : '\0';
+    }
+    void skip_quoted(char quote) {
+        ++pos_;
+        while (pos_ < sql_.size()) {
+            if (sql_[pos_] == '\\' && quote != '"') {
+                pos_ += 2;
+                continue;
+            }
+            if (sql_[pos_] == quote) {
+                if (peek(1) == quote) { // doubled quote inside the literal
+                    pos_ += 2;
+                    continue;
+                }
+                ++pos_;
+                return;
+            }
+            ++pos_;
+        }
+    }
+
+    std::string_view sql_;
+    std::size_t pos_ = 0;
+};
+
+template <std::size_t N>
+bool is_one_of(std::string_view word, const std::array<std::string_view, N>& keywords) {
+    for (const auto keyword : keywords)
+        if (equals_word(word, keyword))
+            return true;
+    return false;
+}
+
+constexpr std::array<std::string_view, 7> query_words{"SELECT", "WITH",    "VALUES", "SHOW",
+                                                      "EXPLAIN", "PRAGMA", "TABLE"};
+constexpr std::array<std::string_view, 6> write_words{"INSERT", "UPDATE", "DELETE",
+                                                      "REPLACE", "MERGE", "UPSERT"};
+constexpr std::array<std::string_view, 11> ddl_words{"CREATE", "ALTER",   "DROP",   "TRUNCATE",
+                                                     "RENAME", "GRANT",   "REVOKE", "LOCK",
+                                                     "UNLOCK", "COMMENT", "REINDEX"};
+constexpr std::array<std::string_view, 8> control_words{
+    "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START", "END", "ABORT"};
+
+bool has_locking_clause(word_reader& words) {
+    // FOR UPDATE, FOR NO KEY UPDATE, FOR SHARE, FOR KEY SHARE (PostgreSQL, MySQL 8);
+    // LOCK IN SHARE MODE (MySQL, MariaDB).
+    std::string_view previous;
+    for (auto word = words.next(); !word.empty(); previous = word, word = words.next()) {
+        if (equals_word(previous, "FOR") &&
+            (equals_word(word, "UPDATE") || equals_word(word, "SHARE") ||
+             equals_word(word, "NO") || equals_word(word, "KEY")))
+            return true;
+        if (equals_word(previous, "LOCK") && equals_word(word, "IN"))
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+statement_class classify_statement(std::string_view sql) noexcept {
+    word_reader words(sql);
+    const auto first = words.next();
+    if (is_one_of(first, query_words))
+        return has_locking_clause(words) ? statement_class::locking_query : statement_class::query;
+    if (is_one_of(first, write_words))
+        return statement_class::write;
+    if (is_one_of(first, control_words))
+        return statement_class::transaction_control;
+    if (is_one_of(first, ddl_words))
+        return statement_class::ddl;
+    if (equals_word(first, "SET")) {
+        // SET autocommit / SET TRANSACTION change what a transaction is behind the core's back.
+        const auto second = words.next();
+        if (equals_word(second, "AUTOCOMMIT") || equals_word(second, "TRANSACTION") ||
+            equals_word(second, "SESSION") || equals_word(second, "LOCAL")) {
+            const auto third = equals_word(second, "AUTOCOMMIT") || equals_word(second, "TRANSACTION")
+                                   ? second
+                                   : words.next();
+            if (equals_word(third, "AUTOCOMMIT") || equals_word(third, "TRANSACTION") ||
+                equals_word(third, "CHARACTERISTICS"))
+                return statement_class::transaction_control;
+        }
+    }
+    return statement_class::other;
+}
+
+} // namespace lockstep::detail

@@ -1,0 +1,22 @@
+// A tiny SQL scanner: classifies a raw statement by its leading keyword, and spots locking reads,
+// so the core can refuse what would break a promise before anything is sent (SPEC 1.5, 5.1, 5.6).
+#pragma once
+
+#include <string_view>
+
+namespace lockstep::detail {
+
+enum class statement_class {
+    query,               ///< SELECT, WITH, VALUES, SHOW, EXPLAIN, PRAGMA ...
+    locking_query,       ///< SELECT ... FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE
+    write,               ///< INSERT, UPDATE, DELETE, REPLACE, MERGE, UPSERT
+    ddl,                 ///< CREATE, ALTER, DROP, TRUNCATE, RENAME, GRANT, REVOKE, LOCK, ...
+    transaction_control, ///< BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, START, END, ABORT, SET AUTOCOMMIT
+    other,
+};
+
+/// Classifies `sql` by its first keyword, skipping white space, comments and parentheses.
+/// Words inside string literals and quoted identifiers are never taken for keywords.
+statement_class classify_statement(std::string_view sql) noexcept;
+
+} // namespace lockstep::detail

@@ -1,0 +1,39 @@
+// Unit tests of the statement classifier that guards SPEC 1.5, 5.1 and 5.6.
+#include "lockstep/detail/sql_scan.hpp"
+
+#include <catch2/catch.hpp>
+
+using lockstep::detail::classify_statement;
+using lockstep::detail::statement_class;
+
+TEST_CASE("Statements are classified by their first keyword, in any case", "[sql]") {
+    CHECK(classify_statement("SELECT 1") == statement_class::query);
+    CHECK(classify_statement("  with x as (select 1) select * from x") == statement_class::query);
+    CHECK(classify_statement("insert into t values (?)") == statement_class::write);
+    CHECK(classify_statement("UPDATE t SET a = 1") == statement_class::write);
+    CHECK(classify_statement("delete from t") == statement_class::write);
+    CHECK(classify_statement("CREATE TABLE t (a int)") == statement_class::ddl);
+    CHECK(classify_statement("truncate t") == statement_class::ddl);
+    CHECK(classify_statement("VACUUM") == statement_class::other);
+}
+
+TEST_CASE("Transaction control statements are recognised however they are spelled", "[sql]") {
+    for (const char* sql : {"BEGIN", "commit", "ROLLBACK TO SAVEPOINT x", "savepoint a",
+                            "RELEASE SAVEPOINT a", "START TRANSACTION", "END", "SET autocommit=0",
+                            "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+                            "set session characteristics as transaction read only",
+                            "/* hi */ -- note\n Begin"})
+        CHECK(classify_statement(sql) == statement_class::transaction_control);
+    CHECK(classify_statement("SET NAMES utf8mb4") == statement_class::other);
+}
+
+TEST_CASE("Locking reads are found outside literals and comments only", "[sql]") {
+    CHECK(classify_statement("SELECT * FROM t WHERE id = ? FOR UPDATE") ==
+          statement_class::locking_query);
+    CHECK(classify_statement("select * from t for share") == statement_class::locking_query);
+    CHECK(classify_statement("SELECT * FROM t LOCK IN SHARE MODE") == statement_class::locking_query);
+    CHECK(classify_statement("SELECT 'for update' FROM t") == statement_class::query);
+    CHECK(classify_statement("SELECT \"for\" , update_at FROM t -- for update") ==
+          statement_class::query);
+    CHECK(classify_statement("SELECT 'it''s' FROM t /* for update */") == statement_class::query);
+}

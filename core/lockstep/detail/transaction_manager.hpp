@@ -1,0 +1,124 @@
+// Transaction manager: turns nested atomic blocks into one transaction plus a stack of
+// savepoints, keeps the poisoning rule, and owns the on-commit and on-rollback hooks.
+// Backend-neutral: it talks to engines only through spi::session.
+#pragma once
+
+#include "lockstep/atomic_options.hpp"
+#include "lockstep/errors.hpp"
+#include "lockstep/spi/session.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace lockstep::detail {
+
+/// Maps blocks to SPI calls:
+///
+/// | block                    | on entry                   | body returns        | body throws / rollback wanted        |
+/// |--------------------------|----------------------------|---------------------|--------------------------------------|
+/// | outermost                | begin                      | commit, run hooks   | rollback                             |
+/// | nested, savepoint        | create_savepoint sp_N      | release_savepoint   | rollback_to_savepoint, release       |
+/// | nested, savepoint=false  | nothing                    | nothing             | mark the enclosing block for rollback|
+///
+/// Hooks live in two vectors in registration order. Each savepoint-owning frame remembers how
+/// many hooks existed when it opened, so rolling it back discards exactly the hooks registered
+/// in it and in everything nested inside it (even released savepoints), and releasing it leaves
+/// them to the enclosing frame without moving anything.
+///
+/// Three levels of trouble, from mild to final:
+/// - `needs_rollback`: a statement failed or set_rollback(true) was called; the innermost
+///   savepoint-owning frame rolls back when it exits, and no statement may run until then.
+/// - `doomed`: the transaction is over on the engine (deadlock, serialization failure, lock
+///   timeout, the engine ended it behind our back); only the outermost block can end it.
+/// - `broken`: the connection is lost; nothing more is sent to the engine.
+class transaction_manager {
+public:
+    explicit transaction_manager(spi::session& session, isolation_level url_isolation);
+    transaction_manager(const transaction_manager&) = delete;
+    transaction_manager& operator=(const transaction_manager&) = delete;
+
+    /// Opens a block: BEGIN for the outermost, a savepoint for a nested one. Returns the block's
+    /// index, which its exit passes back.
+    std::size_t open_block(const atomic_options& options) {
+        enter(options);
+        return frames_.size() - 1;
+    }
+    /// Closes block `index` whose body returned: commit, release, or the rollback it was marked
+    /// for. Throws when COMMIT fails or a hook throws.
+    void exit_returned(std::size_t index);
+    /// Closes block `index` whose body threw. Never throws: failures while rolling back are
+    /// logged, so the body's exception propagates as it was.
+    void exit_threw(std::size_t index) noexcept;
+
+    bool in_block() const noexcept { return !frames_.empty(); }
+    std::size_t depth() const noexcept { return frames_.size(); }
+    bool needs_rollback() const noexcept { return needs_rollback_; }
+    bool is_broken() const noexcept { return broken_; }
+
+    /// SPEC 1.4. Throws `usage_error` outside an atomic block.
+    void set_rollback(bool rollback);
+    bool get_rollback() const;
+
+    /// Throws `usage_error` (or `connection_error` when broken) if no statement may run now.
+    void check_statement_allowed() const;
+    /// Records that a statement sent to the engine failed with `e` (SPEC 2.1, 2.2).
+    void statement_failed(const error& e) noexcept;
+    /// Records that the connection is lost.
+    void mark_broken() noexcept;
+
+    /// SPEC 4.1-4.4: runs `hook` now outside a transaction, else after the outermost COMMIT.
+    void on_commit(std::function<void()> hook, bool robust);
+    /// SPEC 4.5: runs `hook` after the block it was registered in rolls back.
+    void on_rollback(std::function<void()> hook);
+
+    /// Manual savepoints (advanced use): an id for `release_manual`/`rollback_manual`.
+    std::uint64_t create_manual_savepoint();
+    void rollback_manual_savepoint(std::uint64_t id);
+    void release_manual_savepoint(std::uint64_t id);
+    bool is_manual_savepoint_open(std::uint64_t id) const noexcept;
+
+private:
+    enum class frame_kind { outermost, savepoint, merged, manual };
+    struct frame {
+        frame_kind kind;
+        std::uint64_t id;          // the N of the savepoint name lockstep_sp_N; 0 if none
+        std::size_t commit_mark;   // commit hooks registered before this frame opened
+        std::size_t rollback_mark; // rollback hooks registered before this frame opened
+    };
+    struct commit_hook {
+        std::function<void()> fn;
+        bool robust;
+    };
+
+    void enter(const atomic_options& options);
+    std::string savepoint_name(std::uint64_t id) const;
+    std::size_t find_manual(std::uint64_t id) const;
+    void push_savepoint_frame(frame_kind kind);
+    void close_frames_above(std::size_t index) noexcept;
+    // With `rethrow_hook_errors`, the first on_rollback hook error is rethrown after all ran
+    // (no exception is in flight); otherwise hook errors are logged.
+    void roll_back_frame(const frame& f, bool rethrow_hook_errors);
+    void finish_outermost_rollback(bool rethrow_hook_errors);
+    void run_commit_hooks();
+    void run_rollback_hooks_from(std::size_t mark, bool rethrow);
+    void discard_all_hooks() noexcept;
+    void reset_flags() noexcept;
+
+    spi::session& session_;
+    isolation_level url_isolation_;
+    std::vector<frame> frames_;
+    std::vector<commit_hook> commit_hooks_;
+    std::vector<std::function<void()>> rollback_hooks_;
+    std::uint64_t next_savepoint_id_ = 1;
+    bool needs_rollback_ = false;
+    bool rollback_requested_ = false; // set_rollback(true), or a merged block threw
+    bool statement_failed_ = false;   // a statement failed: set_rollback(false) cannot undo it
+    bool doomed_ = false;
+    bool doomed_by_conflict_ = false;
+    bool broken_ = false;
+    std::string doomed_reason_;
+};
+
+} // namespace lockstep::detail

@@ -1,0 +1,34 @@
+// Engine capabilities, each written as a question. Backends answer them; tests and the core ask
+// them, and never check an engine's name (SPEC 5.8).
+#pragma once
+
+namespace lockstep {
+
+/// What an engine can and cannot do. Every difference between engines that Lockstep does not
+/// hide is one of these answers.
+struct features {
+    /// Can a transaction contain named savepoints?
+    bool supports_savepoints = true;
+    /// Can a savepoint be released before its transaction ends?
+    bool can_release_savepoints = true;
+    /// Does DDL roll back with its transaction? (MySQL commits DDL implicitly.)
+    bool can_rollback_ddl = true;
+    /// Can an INSERT return the generated key in the same round trip (RETURNING)?
+    bool supports_returning = false;
+    /// Does `SELECT ... FOR UPDATE` take row locks? (SQLite locks the whole database instead.)
+    bool supports_select_for_update = false;
+    /// Can several connections write at the same time, blocking only on the same rows?
+    bool supports_concurrent_writers = false;
+    /// Does a failed statement leave the transaction aborted until ROLLBACK (TO SAVEPOINT)?
+    /// Lockstep poisons the block on every engine anyway (SPEC 2.1); this says what the engine
+    /// itself would do.
+    bool aborts_transaction_on_error = false;
+    /// Can tables be of a kind that ignores rollback (MyISAM, MEMORY)? Writes to them inside an
+    /// atomic block are refused (SPEC 5.2).
+    bool has_non_transactional_tables = false;
+    /// Does the engine enforce the declared length of text columns by itself? Lockstep checks
+    /// lengths on every engine anyway (SPEC 6.2).
+    bool enforces_text_length = false;
+};
+
+} // namespace lockstep

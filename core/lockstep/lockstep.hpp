@@ -1,0 +1,25 @@
+// The umbrella header: every public Lockstep header, nothing else.
+#pragma once
+
+#include "lockstep/atomic.hpp"
+#include "lockstep/atomic_options.hpp"
+#include "lockstep/connection.hpp"
+#include "lockstep/connection_url.hpp"
+#include "lockstep/errors.hpp"
+#include "lockstep/features.hpp"
+#include "lockstep/log.hpp"
+#include "lockstep/model_signals.hpp"
+#include "lockstep/retry.hpp"
+#include "lockstep/savepoint.hpp"
+#include "lockstep/signal.hpp"
+#include "lockstep/table.hpp"
+#include "lockstep/text_check.hpp"
+#include "lockstep/value.hpp"
+
+namespace lockstep {
+
+/// Registers the driver of every engine this build of Lockstep includes (defined by the
+/// `lockstep::builtin` target, which backends/CMakeLists.txt generates).
+void register_builtin_drivers();
+
+} // namespace lockstep

@@ -1,0 +1,43 @@
+// Manual savepoints for advanced use: Django's savepoint() / savepoint_rollback(), except that
+// rolling back also discards the hooks registered since (SPEC 4.2).
+#pragma once
+
+#include "lockstep/connection.hpp"
+
+#include <cstdint>
+
+namespace lockstep {
+
+/// A savepoint inside the current atomic block, with a generated name (SPEC 1.6).
+///
+/// Savepoints end in the reverse order of creation. One left open when its atomic block exits
+/// becomes part of that block. Prefer a nested `lockstep::atomic`, which cannot be misused.
+///
+/// Example:
+///
+///     lockstep::atomic(db, [&] {
+///         lockstep::savepoint sp(db);
+///         try { risky(db); sp.release(); }
+///         catch (const lockstep::integrity_error&) { sp.rollback(); }
+///     });
+class savepoint {
+public:
+    /// Creates a savepoint. Throws `usage_error` outside an atomic block.
+    explicit savepoint(connection& db) : db_(&db), id_(db.transactions().create_manual_savepoint()) {}
+    savepoint(const savepoint&) = delete;
+    savepoint& operator=(const savepoint&) = delete;
+
+    /// Undoes everything since the savepoint was created, including hooks registered since and
+    /// a failed statement's mark; the savepoint stays open.
+    void rollback() { db_->transactions().rollback_manual_savepoint(id_); }
+    /// Keeps the work and closes the savepoint.
+    void release() { db_->transactions().release_manual_savepoint(id_); }
+    /// Is the savepoint still open?
+    bool is_open() const noexcept { return db_->transactions().is_manual_savepoint_open(id_); }
+
+private:
+    connection* db_;
+    std::uint64_t id_;
+};
+
+} // namespace lockstep

@@ -1,0 +1,36 @@
+// A driver opens sessions for one engine; the registry finds drivers by URL scheme.
+#pragma once
+
+#include "lockstep/connection_url.hpp"
+#include "lockstep/spi/session.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lockstep::spi {
+
+/// Opens sessions for one engine family.
+class driver {
+public:
+    virtual ~driver() = default;
+    /// The family this driver serves: "sqlite", "postgresql", "mysql", or "soci" for every
+    /// `soci+<backend>` URL.
+    virtual std::string_view name() const noexcept = 0;
+    /// Opens a session. Throws `connection_error` if the engine cannot be reached and
+    /// `configuration_error` for options it does not understand.
+    virtual std::unique_ptr<session> open(const connection_url& url) const = 0;
+};
+
+/// Registers `d` under `d->name()`, replacing an earlier driver of that name. Registration is
+/// explicit (no static-initialisation tricks, which static libraries silently drop).
+void register_driver(std::shared_ptr<const driver> d);
+
+/// The driver registered for `name`, or null.
+std::shared_ptr<const driver> find_driver(std::string_view name);
+
+/// The names of every registered driver, sorted.
+std::vector<std::string> registered_drivers();
+
+} // namespace lockstep::spi

@@ -1,0 +1,45 @@
+// The driver registry: a mutex-guarded map from family name to driver.
+#include "lockstep/spi/driver.hpp"
+
+#include <map>
+#include <mutex>
+
+namespace lockstep::spi {
+namespace {
+
+struct registry {
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<const driver>, std::less<>> drivers;
+};
+
+registry& the_registry() {
+    static registry r;
+    return r;
+}
+
+} // namespace
+
+void register_driver(std::shared_ptr<const driver> d) {
+    auto& r = the_registry();
+    const std::lock_guard lock(r.mutex);
+    auto name = std::string(d->name());
+    r.drivers[std::move(name)] = std::move(d);
+}
+
+std::shared_ptr<const driver> find_driver(std::string_view name) {
+    auto& r = the_registry();
+    const std::lock_guard lock(r.mutex);
+    const auto it = r.drivers.find(name);
+    return it == r.drivers.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> registered_drivers() {
+    auto& r = the_registry();
+    const std::lock_guard lock(r.mutex);
+    std::vector<std::string> names;
+    for (const auto& [name, d] : r.drivers)
+        names.push_back(name);
+    return names;
+}
+
+} // namespace lockstep::spi

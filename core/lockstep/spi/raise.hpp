@@ -1,0 +1,33 @@
+// One place that turns a backend's classified engine error into the lockstep::error class with
+// a standard message, so every backend's errors.cpp is only a mapping table.
+#pragma once
+
+#include "lockstep/errors.hpp"
+
+namespace lockstep::spi {
+
+/// The class of error a backend's mapping table chooses.
+enum class error_category {
+    integrity,         ///< see constraint_kind
+    conflict,          ///< deadlock, serialization failure, lock timeout, busy
+    connection,        ///< lost connection, cannot open, corrupt file
+    data,              ///< value too long, out of range, invalid text
+    statement,         ///< syntax error, unknown table or column, no privilege
+    usage,             ///< the engine says the API was misused
+    not_supported,     ///< the engine lacks the feature
+    other,             ///< anything else (disk full, out of memory, interrupted)
+};
+
+/// What a backend's mapping table returns for one native error.
+struct error_class {
+    error_category category;
+    constraint_kind constraint = constraint_kind::other;
+
+    friend bool operator==(const error_class&, const error_class&) = default;
+};
+
+/// Throws the lockstep error for `cls`, with a sentence saying what happened and what to do,
+/// followed by the engine's own message. `details` carries engine, codes and statement.
+[[noreturn]] void raise(error_class cls, error_details details);
+
+} // namespace lockstep::spi

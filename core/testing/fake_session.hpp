@@ -1,0 +1,68 @@
+// A scripted spi::session for unit tests of the core: records every call and fails on demand,
+// so the exact SPI call sequences can be checked without a database.
+#pragma once
+
+#include "lockstep/connection.hpp"
+#include "lockstep/spi/session.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lockstep::testing {
+
+/// Records calls as "begin", "commit", "create_savepoint lockstep_sp_1", "execute <sql>", ...
+/// `fail_next(prefix, error)` makes the next call whose record starts with `prefix` throw.
+class fake_session final : public spi::session {
+public:
+    std::string_view engine() const noexcept override { return "fake"; }
+    const lockstep::features& features() const noexcept override { return features_; }
+    std::string server_version() override { return "fake 1"; }
+
+    void begin(isolation_level level) override;
+    void commit() override;
+    void rollback() override;
+    void create_savepoint(std::string_view name) override;
+    void release_savepoint(std::string_view name) override;
+    void rollback_to_savepoint(std::string_view name) override;
+    bool in_transaction() override { return in_transaction_; }
+
+    std::int64_t execute(std::string_view sql, std::span<const param> params) override;
+    std::int64_t insert(std::string_view sql, std::span<const param> params,
+                        std::string_view key_column) override;
+    std::vector<row> query(std::string_view sql, std::span<const param> params) override;
+
+    std::string quote_identifier(std::string_view name) const override;
+    std::string column_type_sql(column_type type,
+                                std::optional<std::size_t> max_length) const override;
+    std::string auto_key_sql() const override { return "INTEGER PRIMARY KEY"; }
+
+    /// Every call so far, in order.
+    const std::vector<std::string>& calls() const noexcept { return calls_; }
+    void clear_calls() { calls_.clear(); }
+    /// The next call whose record starts with `prefix` throws what `make_error` returns.
+    void fail_next(std::string prefix, std::function<void()> throw_error);
+    /// Makes the engine report that it left the transaction (as MySQL does after DDL).
+    void end_transaction_behind_the_core() { in_transaction_ = false; }
+    lockstep::features& mutable_features() { return features_; }
+
+private:
+    void record(std::string call);
+
+    lockstep::features features_;
+    std::vector<std::string> calls_;
+    std::vector<std::pair<std::string, std::function<void()>>> failures_;
+    bool in_transaction_ = false;
+    std::int64_t next_key_ = 1;
+};
+
+/// A connection over a fake session that the test keeps a pointer to.
+struct fake_connection {
+    fake_connection();
+    fake_session* session; // owned by db
+    connection db;
+};
+
+} // namespace lockstep::testing

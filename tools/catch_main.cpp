@@ -1,0 +1,3 @@
+// The main() of Lockstep's unit-test executables (Catch2's default runner).
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
