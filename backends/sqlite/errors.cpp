@@ -6,8 +6,11 @@
 
 namespace lockstep::sqlite {
 
-spi::error_class classify(int extended_code) noexcept {
+spi::error_class classify(int extended_code, std::string_view native_message) noexcept {
     using spi::error_category;
+    if (extended_code == SQLITE_CONSTRAINT_TRIGGER &&
+        native_message.starts_with("FOREIGN KEY constraint failed"))
+        return {error_category::integrity, constraint_kind::foreign_key};
     switch (extended_code) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:
@@ -51,7 +54,7 @@ spi::error_class classify(int extended_code) noexcept {
 }
 
 void raise_error(int extended_code, std::string_view native_message, std::string_view sql) {
-    spi::raise(classify(extended_code),
+    spi::raise(classify(extended_code, native_message),
                {"sqlite", "", extended_code, std::string(native_message), std::string(sql)});
 }
 

@@ -7,8 +7,10 @@
 
 namespace lockstep::sqlite {
 
-/// The class of an SQLite extended result code.
-spi::error_class classify(int extended_code) noexcept;
+/// The class of an SQLite extended result code. `native_message` settles the one code SQLite
+/// overloads: ON DELETE RESTRICT fails with SQLITE_CONSTRAINT_TRIGGER and the message
+/// "FOREIGN KEY constraint failed".
+spi::error_class classify(int extended_code, std::string_view native_message = {}) noexcept;
 
 /// Throws the lockstep error for an SQLite failure. Never includes bound values.
 [[noreturn]] void raise_error(int extended_code, std::string_view native_message,

@@ -22,6 +22,9 @@ TEST_CASE("SQLite constraint codes map to integrity_error with the constraint's 
           error_class{error_category::integrity, constraint_kind::check});
     CHECK(sqlite::classify(SQLITE_CONSTRAINT_TRIGGER) ==
           error_class{error_category::integrity, constraint_kind::other});
+    // ON DELETE RESTRICT reports the trigger code with the foreign-key message.
+    CHECK(sqlite::classify(SQLITE_CONSTRAINT_TRIGGER, "FOREIGN KEY constraint failed") ==
+          error_class{error_category::integrity, constraint_kind::foreign_key});
 }
 
 TEST_CASE("SQLite busy and locked codes map to transaction_conflict", "[errors][sqlite]") {

@@ -1,0 +1,85 @@
+// Connections and URLs: configuration errors, and what a second connection sees (SPEC 5.7,
+// 8.1-8.2; oracle scenarios 91-92).
+#include "common.hpp"
+
+using namespace conformance;
+using lockstep::atomic;
+
+TEST_CASE("An unknown scheme raises configuration_error listing the engines", "[url]") {
+    fixture fx; // the engine under test is reachable; the URL below is not
+    try {
+        lockstep::connection::open("postgress://app:hunter2@localhost/app");
+        FAIL("an unknown scheme was accepted");
+    } catch (const lockstep::configuration_error& e) {
+        fx.log("raised configuration_error");
+        CHECK_THAT(e.what(), Catch::Contains("postgress") && Catch::Contains("sqlite"));
+        CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
+    }
+}
+
+TEST_CASE("A malformed URL raises configuration_error without the password", "[url]") {
+    fixture fx;
+    CHECK(error_class_of([] { lockstep::connection::open("mysql://root:hunter2@[::1/db"); }) ==
+          "configuration_error");
+    try {
+        lockstep::connection::open("postgresql://root:hunter2@localhost:99999/db");
+        FAIL("a bad port was accepted");
+    } catch (const lockstep::configuration_error& e) {
+        CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
+    }
+}
+
+TEST_CASE("An unknown URL option raises configuration_error", "[url]") {
+    fixture fx;
+    const auto url = database_url() + (database_url().find('?') == std::string::npos ? "?" : "&") +
+                     "no_such_option=1";
+    CHECK(error_class_of([&] { lockstep::connection::open(url); }) == "configuration_error");
+}
+
+TEST_CASE("A second connection does not see uncommitted rows, receivers' rows included, until "
+          "commit",
+          "[connection][signals]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.can_open_second_connection(),
+                             "an in-memory database is private to one connection");
+    auto sub = connect_child_creator(fx);
+    auto observer = fx.second_connection();
+    atomic(fx.db, [&] {
+        create_main(fx, "x");
+        CHECK(observer.count(fx.s.main) == 0);
+        CHECK(observer.count(fx.s.sig) == 0);
+    });
+    CHECK(observer.count(fx.s.main) == 1);
+    CHECK(observer.count(fx.s.sig) == 1);
+}
+
+TEST_CASE("A receiver that writes through another connection writes outside the caller's "
+          "transaction",
+          "[connection][signals]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.can_open_second_connection(),
+                             "an in-memory database is private to one connection");
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_concurrent_writers,
+                             "the engine has one writer at a time, so the side write would wait "
+                             "for the caller's lock");
+    auto side = fx.second_connection();
+    auto sub = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
+        side.insert(fx.s.audit, audit_log{.action = "side write for " + e.instance.name});
+    });
+    CHECK(error_class_of([&] {
+              atomic(fx.db, [&] {
+                  create_main(fx, "x");
+                  throw boom();
+              });
+          }) == "boom");
+    CHECK(fx.names().empty());
+    CHECK(fx.actions() == strings{"side write for x"});
+}
+
+TEST_CASE("The engine reports its name, version and capabilities", "[connection]") {
+    fixture fx;
+    CHECK_FALSE(fx.db.engine_name().empty());
+    CHECK_FALSE(fx.db.server_version().empty());
+    CHECK(fx.db.features().supports_savepoints);
+    fx.log(std::string("engine reachable"));
+}
