@@ -42,16 +42,24 @@ std::string join(const std::vector<std::string>& values) {
 
 } // namespace
 
-const std::string& database_url() { return url_storage(); }
-void set_database_url(std::string url) { url_storage() = std::move(url); }
+const std::string& database_url() {
+    return url_storage();
+}
+void set_database_url(std::string url) {
+    url_storage() = std::move(url);
+}
 
 transcript& current_transcript() {
     static transcript t;
     return t;
 }
 
-void mark_skipped(std::string reason) { skip_storage() = std::move(reason); }
-std::optional<std::string> skip_reason() { return skip_storage(); }
+void mark_skipped(std::string reason) {
+    skip_storage() = std::move(reason);
+}
+std::optional<std::string> skip_reason() {
+    return skip_storage();
+}
 void reset_case_state() {
     skip_storage().reset();
     current_transcript().clear();

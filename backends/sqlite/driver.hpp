@@ -8,7 +8,8 @@
 namespace lockstep::sqlite {
 
 /// The driver for `sqlite:` URLs. Options: `begin=deferred|immediate|exclusive` (default
-/// deferred), `busy_timeout=<ms>` (default 5000), `journal_mode=delete|truncate|persist|memory|wal|off`.
+/// deferred), `busy_timeout=<ms>` (default 5000),
+/// `journal_mode=delete|truncate|persist|memory|wal|off`.
 std::shared_ptr<const spi::driver> make_driver();
 
 /// Registers the SQLite driver with the core's registry.

@@ -98,7 +98,9 @@ session::~session() {
     sqlite3_close_v2(db_);
 }
 
-std::string session::server_version() { return sqlite3_libversion(); }
+std::string session::server_version() {
+    return sqlite3_libversion();
+}
 
 void session::fail(int code, std::string_view sql) {
     raise_error(code, sqlite3_errmsg(db_), sql);
@@ -127,9 +129,8 @@ sqlite3_stmt* session::prepare(std::string_view sql, std::span<const param> para
     sqlite3_stmt* statement = it->second.get();
     const int expected = sqlite3_bind_parameter_count(statement);
     if (expected != static_cast<int>(params.size()))
-        throw usage_error("The statement has " + std::to_string(expected) +
-                          " placeholders but " + std::to_string(params.size()) +
-                          " values were given.");
+        throw usage_error("The statement has " + std::to_string(expected) + " placeholders but " +
+                          std::to_string(params.size()) + " values were given.");
     for (int i = 0; i < expected; ++i) {
         const auto& p = params[static_cast<std::size_t>(i)];
         int rc = SQLITE_OK;
@@ -146,8 +147,7 @@ sqlite3_stmt* session::prepare(std::string_view sql, std::span<const param> para
             rc = sqlite3_bind_text64(statement, i + 1, s->data(), s->size(), SQLITE_STATIC,
                                      SQLITE_UTF8);
         else if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p))
-            rc = sqlite3_bind_blob64(statement, i + 1, bytes->data(), bytes->size(),
-                                     SQLITE_STATIC);
+            rc = sqlite3_bind_blob64(statement, i + 1, bytes->data(), bytes->size(), SQLITE_STATIC);
         if (rc != SQLITE_OK)
             fail(rc, sql);
     }
@@ -169,7 +169,9 @@ void session::run(sqlite3_stmt* statement, std::string_view sql) {
     sqlite3_clear_bindings(statement);
 }
 
-void session::run_control(std::string_view sql) { run(prepare(sql, {}), sql); }
+void session::run_control(std::string_view sql) {
+    run(prepare(sql, {}), sql);
+}
 
 void session::begin(isolation_level) {
     // SQLite transactions are always serializable, which satisfies every level asked for.
@@ -183,7 +185,9 @@ void session::begin(isolation_level) {
     }
 }
 
-void session::commit() { run_control("COMMIT"); }
+void session::commit() {
+    run_control("COMMIT");
+}
 
 void session::rollback() {
     // ROLLBACK fails if SQLite already rolled back by itself (disk full, I/O error); that is
@@ -203,14 +207,17 @@ void session::rollback_to_savepoint(std::string_view name) {
     run_control("ROLLBACK TO SAVEPOINT " + std::string(name));
 }
 
-bool session::in_transaction() { return sqlite3_get_autocommit(db_) == 0; }
+bool session::in_transaction() {
+    return sqlite3_get_autocommit(db_) == 0;
+}
 
 std::int64_t session::execute(std::string_view sql, std::span<const param> params) {
     run(prepare(sql, params), sql);
     return sqlite3_changes64(db_);
 }
 
-std::int64_t session::insert(std::string_view sql, std::span<const param> params, std::string_view) {
+std::int64_t session::insert(std::string_view sql, std::span<const param> params,
+                             std::string_view) {
     run(prepare(sql, params), sql);
     return sqlite3_last_insert_rowid(db_);
 }
@@ -233,7 +240,8 @@ std::vector<row> session::query(std::string_view sql, std::span<const param> par
                 break;
             case SQLITE_TEXT: {
                 const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, i));
-                r.emplace_back(std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(statement, i))));
+                r.emplace_back(std::string(
+                    text, static_cast<std::size_t>(sqlite3_column_bytes(statement, i))));
                 break;
             }
             case SQLITE_BLOB: {
@@ -269,7 +277,8 @@ std::string session::quote_identifier(std::string_view name) const {
     return out + "\"";
 }
 
-std::string session::column_type_sql(column_type type, std::optional<std::size_t> max_length) const {
+std::string session::column_type_sql(column_type type,
+                                     std::optional<std::size_t> max_length) const {
     switch (type) {
     case column_type::integer:
         return "INTEGER";

@@ -16,10 +16,11 @@ TEST_CASE("Leaving an atomic block normally commits its writes", "[atomic]") {
 TEST_CASE("An exception inside an atomic block rolls back its writes and propagates unchanged",
           "[atomic]") {
     fixture fx;
-    CHECK_THROWS_WITH(atomic(fx.db, [&] {
-                          create_main(fx, "gone");
-                          throw std::runtime_error("exactly this");
-                      }),
+    CHECK_THROWS_WITH(atomic(fx.db,
+                             [&] {
+                                 create_main(fx, "gone");
+                                 throw std::runtime_error("exactly this");
+                             }),
                       "exactly this");
     CHECK(fx.names().empty());
     CHECK_FALSE(fx.db.in_atomic_block());
@@ -32,7 +33,8 @@ TEST_CASE("An atomic block returns what its body returns", "[atomic]") {
     CHECK(fx.db.get(fx.s.main, id)->name == "x");
 }
 
-TEST_CASE("A failing nested atomic block rolls back only to its savepoint", "[atomic][savepoints]") {
+TEST_CASE("A failing nested atomic block rolls back only to its savepoint",
+          "[atomic][savepoints]") {
     fixture fx;
     LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_savepoints, "the engine has no savepoints");
     auto sub = connect_child_creator(fx);
@@ -56,10 +58,12 @@ TEST_CASE("A failing nested block without a savepoint rolls back the whole enclo
     atomic(fx.db, [&] {
         create_main(fx, "A");
         CHECK(error_class_of([&] {
-                  atomic(fx.db, [&] {
-                      create_main(fx, "B");
-                      throw boom();
-                  }, {.savepoint = false});
+                  atomic(fx.db,
+                         [&] {
+                             create_main(fx, "B");
+                             throw boom();
+                         },
+                         {.savepoint = false});
               }) == "boom");
         CHECK(lockstep::get_rollback(fx.db));
         CHECK(error_class_of([&] { fx.db.count(fx.s.main); }) == "usage_error");
@@ -78,10 +82,12 @@ TEST_CASE("A block without a savepoint inside a savepoint block rolls back to th
         atomic(fx.db, [&] {
             create_main(fx, "B");
             CHECK(error_class_of([&] {
-                      atomic(fx.db, [&] {
-                          create_main(fx, "C");
-                          throw boom();
-                      }, {.savepoint = false});
+                      atomic(fx.db,
+                             [&] {
+                                 create_main(fx, "C");
+                                 throw boom();
+                             },
+                             {.savepoint = false});
                   }) == "boom");
         });
         CHECK_FALSE(lockstep::get_rollback(fx.db));
@@ -95,15 +101,19 @@ TEST_CASE("Blocks without savepoints all the way up roll back the outermost bloc
     auto sub = connect_child_creator(fx);
     atomic(fx.db, [&] {
         create_main(fx, "A");
-        atomic(fx.db, [&] {
-            create_main(fx, "B");
-            CHECK(error_class_of([&] {
-                      atomic(fx.db, [&] {
-                          create_main(fx, "C");
-                          throw boom();
-                      }, {.savepoint = false});
-                  }) == "boom");
-        }, {.savepoint = false});
+        atomic(fx.db,
+               [&] {
+                   create_main(fx, "B");
+                   CHECK(error_class_of([&] {
+                             atomic(fx.db,
+                                    [&] {
+                                        create_main(fx, "C");
+                                        throw boom();
+                                    },
+                                    {.savepoint = false});
+                         }) == "boom");
+               },
+               {.savepoint = false});
     });
     CHECK(fx.names().empty());
 }
@@ -147,8 +157,9 @@ TEST_CASE("A durable block refuses to run nested and the caught refusal leaves t
     auto sub = connect_child_creator(fx);
     atomic(fx.db, [&] {
         create_main(fx, "A");
-        CHECK(error_class_of([&] { atomic(fx.db, [&] { create_main(fx, "never"); }, {.durable = true}); }) ==
-              "usage_error");
+        CHECK(error_class_of([&] {
+                  atomic(fx.db, [&] { create_main(fx, "never"); }, {.durable = true});
+              }) == "usage_error");
     });
     CHECK(fx.names() == strings{"A"});
 }
@@ -168,10 +179,12 @@ TEST_CASE("A durable outermost block commits with nested blocks inside it", "[at
     fixture fx;
     auto sub = connect_child_creator(fx);
     bool hook_ran = false;
-    atomic(fx.db, [&] {
-        atomic(fx.db, [&] { create_main(fx, "x"); });
-        lockstep::on_commit(fx.db, [&] { hook_ran = true; });
-    }, {.durable = true});
+    atomic(fx.db,
+           [&] {
+               atomic(fx.db, [&] { create_main(fx, "x"); });
+               lockstep::on_commit(fx.db, [&] { hook_ran = true; });
+           },
+           {.durable = true});
     CHECK(hook_ran);
     CHECK(fx.messages() == strings{"child of x"});
 }
@@ -256,11 +269,14 @@ TEST_CASE("Transaction control through execute raises usage_error and the block 
 
 TEST_CASE("An outermost block can ask for an isolation level; a nested one cannot", "[atomic]") {
     fixture fx;
-    atomic(fx.db, [&] {
-        create_main(fx, "x");
-        CHECK(error_class_of([&] {
-                  atomic(fx.db, [] {}, {.isolation = lockstep::isolation_level::serializable});
-              }) == "usage_error");
-    }, {.isolation = lockstep::isolation_level::serializable});
+    atomic(fx.db,
+           [&] {
+               create_main(fx, "x");
+               CHECK(error_class_of([&] {
+                         atomic(fx.db, [] {},
+                                {.isolation = lockstep::isolation_level::serializable});
+                     }) == "usage_error");
+           },
+           {.isolation = lockstep::isolation_level::serializable});
     CHECK(fx.names() == strings{"x"});
 }

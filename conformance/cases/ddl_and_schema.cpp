@@ -93,8 +93,8 @@ TEST_CASE("create_tables outside a block creates every table", "[schema]") {
 TEST_CASE("A locking read outside an atomic block raises usage_error", "[schema][atomic]") {
     // Django: an error on PostgreSQL and MySQL, silently ignored on SQLite (SPEC 5.6).
     fixture fx;
-    const auto sql = "SELECT * FROM " + fx.db.session().quote_identifier(fx.s.main.name()) +
-                     " FOR UPDATE";
+    const auto sql =
+        "SELECT * FROM " + fx.db.session().quote_identifier(fx.s.main.name()) + " FOR UPDATE";
     CHECK(error_class_of([&] { fx.db.query(sql); }) == "usage_error");
 }
 
@@ -104,8 +104,8 @@ TEST_CASE("A locking read inside an atomic block is allowed where the engine has
     LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_select_for_update,
                              "the engine has no SELECT ... FOR UPDATE (it locks whole databases)");
     create_main(fx, "x");
-    const auto sql = "SELECT * FROM " + fx.db.session().quote_identifier(fx.s.main.name()) +
-                     " FOR UPDATE";
+    const auto sql =
+        "SELECT * FROM " + fx.db.session().quote_identifier(fx.s.main.name()) + " FOR UPDATE";
     atomic(fx.db, [&] { CHECK(fx.db.query(sql).size() == 1); });
 }
 
@@ -138,14 +138,12 @@ TEST_CASE("Rows read back hold every column type as written", "[schema]") {
         lockstep::blob bytes;
     };
     fixture fx;
-    const lockstep::table<typed> t(fx.s.main.name() + "_typed",
-                                   {lockstep::primary_key(&typed::id, "id"),
-                                    lockstep::column(&typed::big, "big"),
-                                    lockstep::column(&typed::real, "real_value"),
-                                    lockstep::column(&typed::flag, "flag"),
-                                    lockstep::column(&typed::text, "text_value", lockstep::max_length(20)),
-                                    lockstep::column(&typed::maybe, "maybe"),
-                                    lockstep::column(&typed::bytes, "bytes")});
+    const lockstep::table<typed> t(
+        fx.s.main.name() + "_typed",
+        {lockstep::primary_key(&typed::id, "id"), lockstep::column(&typed::big, "big"),
+         lockstep::column(&typed::real, "real_value"), lockstep::column(&typed::flag, "flag"),
+         lockstep::column(&typed::text, "text_value", lockstep::max_length(20)),
+         lockstep::column(&typed::maybe, "maybe"), lockstep::column(&typed::bytes, "bytes")});
     fx.db.create_tables(t);
     const typed written{.big = 9'000'000'000'000'000'000,
                         .real = 2.5,

@@ -10,14 +10,16 @@ namespace {
 struct delete_logger {
     lockstep::subscription pre, post;
     delete_logger(fixture& fx) {
-        pre = lockstep::pre_delete.connect(fx.s.main, [&fx](const lockstep::deleting<main_model>& e) {
-            fx.log("pre_delete " + e.instance.name);
-            e.db.insert(fx.s.audit, audit_log{.action = "pre_delete " + e.instance.name});
-        });
-        post = lockstep::post_delete.connect(fx.s.main, [&fx](const lockstep::deleted<main_model>& e) {
-            fx.log("post_delete " + e.instance.name);
-            e.db.insert(fx.s.audit, audit_log{.action = "post_delete " + e.instance.name});
-        });
+        pre =
+            lockstep::pre_delete.connect(fx.s.main, [&fx](const lockstep::deleting<main_model>& e) {
+                fx.log("pre_delete " + e.instance.name);
+                e.db.insert(fx.s.audit, audit_log{.action = "pre_delete " + e.instance.name});
+            });
+        post =
+            lockstep::post_delete.connect(fx.s.main, [&fx](const lockstep::deleted<main_model>& e) {
+                fx.log("post_delete " + e.instance.name);
+                e.db.insert(fx.s.audit, audit_log{.action = "post_delete " + e.instance.name});
+            });
     }
 };
 
@@ -77,9 +79,8 @@ TEST_CASE("Outside any block a post_delete receiver that throws undoes the delet
           "[signals][delete]") {
     fixture fx;
     const auto victim = parent_with_children(fx, "victim", 1);
-    auto sub = lockstep::post_delete.connect(fx.s.main, [](const lockstep::deleted<main_model>&) {
-        throw boom();
-    });
+    auto sub = lockstep::post_delete.connect(
+        fx.s.main, [](const lockstep::deleted<main_model>&) { throw boom(); });
     CHECK(error_class_of([&] { fx.db.remove(fx.s.main, victim); }) == "boom");
     CHECK(fx.names() == strings{"victim"});
     CHECK(fx.messages() == strings{"victim child 1"});
@@ -89,10 +90,11 @@ TEST_CASE("Outside any block a pre_delete receiver that throws deletes nothing a
           "[signals][delete]") {
     fixture fx;
     const auto victim = parent_with_children(fx, "victim", 1);
-    auto sub = lockstep::pre_delete.connect(fx.s.main, [&](const lockstep::deleting<main_model>& e) {
-        e.db.insert(fx.s.audit, audit_log{.action = "pre_delete " + e.instance.name});
-        throw boom();
-    });
+    auto sub =
+        lockstep::pre_delete.connect(fx.s.main, [&](const lockstep::deleting<main_model>& e) {
+            e.db.insert(fx.s.audit, audit_log{.action = "pre_delete " + e.instance.name});
+            throw boom();
+        });
     CHECK(error_class_of([&] { fx.db.remove(fx.s.main, victim); }) == "boom");
     CHECK(fx.names() == strings{"victim"});
     CHECK(fx.actions().empty());
@@ -102,9 +104,8 @@ TEST_CASE("A caught post_delete receiver error still rolls the whole block back"
           "[signals][delete]") {
     fixture fx;
     const auto victim = parent_with_children(fx, "victim", 1);
-    auto sub = lockstep::post_delete.connect(fx.s.main, [](const lockstep::deleted<main_model>&) {
-        throw boom();
-    });
+    auto sub = lockstep::post_delete.connect(
+        fx.s.main, [](const lockstep::deleted<main_model>&) { throw boom(); });
     atomic(fx.db, [&] {
         create_main(fx, "new");
         CHECK(error_class_of([&] { fx.db.remove(fx.s.main, victim); }) == "boom");

@@ -46,8 +46,9 @@ TEST_CASE("send stops at the first receiver that throws and the block rolls back
         throw boom();
     });
     auto second = sig.connect([&](const custom_event&) { second_called = true; });
-    CHECK(error_class_of([&] { atomic(fx.db, [&] { sig.send(custom_event{fx.db, "x"}); }); }) ==
-          "boom");
+    CHECK(error_class_of([&] {
+              atomic(fx.db, [&] { sig.send(custom_event{fx.db, "x"}); });
+          }) == "boom");
     CHECK_FALSE(second_called);
     CHECK(fx.actions().empty());
 }
@@ -57,12 +58,10 @@ TEST_CASE("A receiver's database error under send_robust still rolls the block b
     fixture fx;
     fx.db.insert(fx.s.uniq, unique_model{.code = "taken"});
     lockstep::signal<custom_event> sig;
-    auto first = sig.connect([&](const custom_event& e) {
-        e.db.insert(fx.s.uniq, unique_model{.code = "taken"});
-    });
-    auto second = sig.connect([&](const custom_event& e) {
-        e.db.insert(fx.s.audit, audit_log{.action = "r2"});
-    });
+    auto first = sig.connect(
+        [&](const custom_event& e) { e.db.insert(fx.s.uniq, unique_model{.code = "taken"}); });
+    auto second = sig.connect(
+        [&](const custom_event& e) { e.db.insert(fx.s.audit, audit_log{.action = "r2"}); });
     std::vector<lockstep::receiver_failure> failures;
     CHECK(error_class_of([&] {
               atomic(fx.db, [&] {
@@ -80,12 +79,10 @@ TEST_CASE("A receiver's database error under send_robust still rolls the block b
 TEST_CASE("Receivers bound to a table fire only for rows of that table", "[signals][dispatch]") {
     fixture fx;
     strings seen;
-    auto main_only = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>&) {
-        seen.push_back("main receiver");
-    });
-    auto sig_only = lockstep::post_save.connect(fx.s.sig, [&](const lockstep::saved<signal_model>&) {
-        seen.push_back("sig receiver");
-    });
+    auto main_only = lockstep::post_save.connect(
+        fx.s.main, [&](const lockstep::saved<main_model>&) { seen.push_back("main receiver"); });
+    auto sig_only = lockstep::post_save.connect(
+        fx.s.sig, [&](const lockstep::saved<signal_model>&) { seen.push_back("sig receiver"); });
     auto any = lockstep::post_save.connect([&](const lockstep::save_event& e) {
         if (&e.table == &fx.s.main || &e.table == &fx.s.sig || &e.table == &fx.s.audit)
             seen.push_back("any receiver");
@@ -95,8 +92,8 @@ TEST_CASE("Receivers bound to a table fire only for rows of that table", "[signa
     fx.db.insert(fx.s.audit, audit_log{.action = "log"});
     for (const auto& s : seen)
         fx.log(s);
-    CHECK(seen == strings{"main receiver", "any receiver", "sig receiver", "any receiver",
-                          "any receiver"});
+    CHECK(seen ==
+          strings{"main receiver", "any receiver", "sig receiver", "any receiver", "any receiver"});
 }
 
 TEST_CASE("A dedup key makes a second connect a no-op", "[signals][dispatch]") {
@@ -149,10 +146,10 @@ TEST_CASE("A receiver disconnected during a dispatch still runs for that send on
     fixture fx;
     int b_calls = 0;
     lockstep::subscription b;
-    auto a = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>&) {
-        b.disconnect();
-    });
-    b = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>&) { ++b_calls; });
+    auto a = lockstep::post_save.connect(
+        fx.s.main, [&](const lockstep::saved<main_model>&) { b.disconnect(); });
+    b = lockstep::post_save.connect(fx.s.main,
+                                    [&](const lockstep::saved<main_model>&) { ++b_calls; });
     create_main(fx, "first");
     create_main(fx, "second");
     CHECK(b_calls == 1);
@@ -188,8 +185,8 @@ TEST_CASE("Receivers run in connection order whatever their sender filter", "[si
         if (&e.table == &fx.s.main)
             order.push_back("any 1");
     });
-    auto r2 = lockstep::post_save.connect(fx.s.main,
-                                          [&](const lockstep::saved<main_model>&) { order.push_back("main 2"); });
+    auto r2 = lockstep::post_save.connect(
+        fx.s.main, [&](const lockstep::saved<main_model>&) { order.push_back("main 2"); });
     auto r3 = lockstep::post_save.connect([&](const lockstep::save_event& e) {
         if (&e.table == &fx.s.main)
             order.push_back("any 3");
@@ -216,7 +213,8 @@ TEST_CASE("Connecting and disconnecting from other threads during dispatch is sa
     std::atomic<bool> stop{false};
     std::thread churn([&] {
         while (!stop) {
-            auto sub = lockstep::post_save.connect(fx.s.main, [](const lockstep::saved<main_model>&) {});
+            auto sub =
+                lockstep::post_save.connect(fx.s.main, [](const lockstep::saved<main_model>&) {});
             sub.disconnect();
         }
     });

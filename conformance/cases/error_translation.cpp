@@ -44,7 +44,8 @@ TEST_CASE("A child pointing at a missing parent raises a foreign_key integrity_e
             fx.db.insert(fx.s.sig, signal_model{.main_id = 424242, .message = "orphan"});
             FAIL("the orphan was stored");
         } catch (const lockstep::integrity_error& e) {
-            fx.log(std::string("raised ") + e.kind() + " " + std::string(to_string(e.constraint())));
+            fx.log(std::string("raised ") + e.kind() + " " +
+                   std::string(to_string(e.constraint())));
             CHECK(e.constraint() == lockstep::constraint_kind::foreign_key);
         }
     });
@@ -85,8 +86,9 @@ TEST_CASE("A caught failed statement poisons the block: the next statement raise
     CHECK(error_class_of([&] {
               atomic(fx.db, [&] {
                   create_main(fx, "before");
-                  CHECK(error_class_of([&] { fx.db.insert(fx.s.uniq, unique_model{.code = "taken"}); }) ==
-                        "integrity_error");
+                  CHECK(error_class_of([&] {
+                            fx.db.insert(fx.s.uniq, unique_model{.code = "taken"});
+                        }) == "integrity_error");
                   create_main(fx, "after");
               });
           }) == "usage_error");
@@ -182,7 +184,8 @@ TEST_CASE("Text longer than the column raises data_error on every engine", "[err
     // SQLite would store it; Lockstep refuses everywhere (SPEC 6.2).
     fixture fx;
     auto sub = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
-        e.db.insert(fx.s.sig, signal_model{.main_id = e.instance.id, .message = std::string(150, 'x')});
+        e.db.insert(fx.s.sig,
+                    signal_model{.main_id = e.instance.id, .message = std::string(150, 'x')});
     });
     CHECK(error_class_of([&] { atomic(fx.db, [&] { create_main(fx, "parent"); }); }) ==
           "data_error");
@@ -204,9 +207,8 @@ TEST_CASE("Invalid UTF-8 and NUL characters raise data_error before reaching the
     fixture fx;
     CHECK(error_class_of([&] { create_main(fx, "bad \xFF byte"); }) == "data_error");
     CHECK(error_class_of([&] { create_main(fx, std::string("nul\0inside", 10)); }) == "data_error");
-    CHECK(error_class_of([&] {
-              fx.db.query("SELECT ?", std::string("\xC0\xAF"));
-          }) == "data_error");
+    CHECK(error_class_of([&] { fx.db.query("SELECT ?", std::string("\xC0\xAF")); }) ==
+          "data_error");
     CHECK(fx.names().empty());
 }
 
@@ -236,8 +238,9 @@ TEST_CASE("Text equality and uniqueness are exact, byte for byte", "[errors][sch
     fx.db.insert(fx.s.uniq, unique_model{.code = "abc"});
     atomic(fx.db, [&] {
         for (const std::string code : {"ABC", "abc ", "abc"}) {
-            const auto kind = error_class_of(
-                [&] { atomic(fx.db, [&] { fx.db.insert(fx.s.uniq, unique_model{.code = code}); }); });
+            const auto kind = error_class_of([&] {
+                atomic(fx.db, [&] { fx.db.insert(fx.s.uniq, unique_model{.code = code}); });
+            });
             CHECK(kind == (code == "abc" ? "integrity_error" : "none"));
         }
     });

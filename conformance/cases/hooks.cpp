@@ -10,13 +10,14 @@ namespace {
 
 /// A receiver that registers an on_commit hook named after each new main row.
 lockstep::subscription connect_hook_registrar(fixture& fx, strings& hooks) {
-    return lockstep::post_save.connect(fx.s.main, [&fx, &hooks](const lockstep::saved<main_model>& e) {
-        const auto name = e.instance.name;
-        on_commit(e.db, [&fx, &hooks, name] {
-            fx.log("hook " + name);
-            hooks.push_back(name);
-        });
-    });
+    return lockstep::post_save.connect(fx.s.main,
+                                       [&fx, &hooks](const lockstep::saved<main_model>& e) {
+                                           const auto name = e.instance.name;
+                                           on_commit(e.db, [&fx, &hooks, name] {
+                                               fx.log("hook " + name);
+                                               hooks.push_back(name);
+                                           });
+                                       });
 }
 
 } // namespace
@@ -48,7 +49,8 @@ TEST_CASE("Hooks of a released savepoint are discarded when the outer block roll
     CHECK(fx.names().empty());
 }
 
-TEST_CASE("Hooks registered in a rolled-back sibling savepoint are discarded", "[hooks][savepoints]") {
+TEST_CASE("Hooks registered in a rolled-back sibling savepoint are discarded",
+          "[hooks][savepoints]") {
     fixture fx;
     LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_savepoints, "the engine has no savepoints");
     strings hooks;
@@ -104,8 +106,7 @@ TEST_CASE("Outside a block a hook registered by a receiver runs before the write
     CHECK(hooks == strings{"x", "immediate"});
 }
 
-TEST_CASE("A throwing hook does not stop later hooks and its error reaches the caller",
-          "[hooks]") {
+TEST_CASE("A throwing hook does not stop later hooks and its error reaches the caller", "[hooks]") {
     // Django drops the later hooks; Lockstep runs them all, then rethrows (SPEC 4.4).
     fixture fx;
     strings hooks;
@@ -137,11 +138,13 @@ TEST_CASE("After a throwing hook the next transaction's hooks are clean", "[hook
 TEST_CASE("A robust hook's error goes to the log and is not thrown", "[hooks]") {
     fixture fx;
     std::vector<std::string> logged;
-    lockstep::set_log_sink([&](lockstep::log_level, std::string_view m) { logged.emplace_back(m); });
+    lockstep::set_log_sink(
+        [&](lockstep::log_level, std::string_view m) { logged.emplace_back(m); });
     bool later_ran = false;
     CHECK(error_class_of([&] {
               atomic(fx.db, [&] {
-                  on_commit(fx.db, [] { throw boom(); }, true);
+                  on_commit(
+                      fx.db, [] { throw boom(); }, true);
                   on_commit(fx.db, [&] { later_ran = true; });
               });
           }) == "none");

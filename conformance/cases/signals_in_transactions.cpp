@@ -58,9 +58,8 @@ TEST_CASE("Inside a block a post_save receiver that throws rolls back the sender
 
 TEST_CASE("Outside any block a pre_save receiver that throws leaves no row", "[signals]") {
     fixture fx;
-    auto sub = lockstep::pre_save.connect(fx.s.main, [](const lockstep::saving<main_model>&) {
-        throw boom();
-    });
+    auto sub = lockstep::pre_save.connect(
+        fx.s.main, [](const lockstep::saving<main_model>&) { throw boom(); });
     CHECK(error_class_of([&] { create_main(fx, "x"); }) == "boom");
     CHECK(fx.names().empty());
 }
@@ -113,7 +112,8 @@ TEST_CASE("A caller's savepoint around a save recovers from the receiver's failu
     fixture fx;
     LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_savepoints, "the engine has no savepoints");
     auto sub = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
-        e.db.insert(fx.s.sig, signal_model{.main_id = e.instance.id, .message = "child of " + e.instance.name});
+        e.db.insert(fx.s.sig, signal_model{.main_id = e.instance.id,
+                                           .message = "child of " + e.instance.name});
         if (e.instance.name == "bad")
             throw boom();
     });
@@ -206,9 +206,8 @@ TEST_CASE("A chain of rows created by receivers rolls back together", "[signals]
 
 TEST_CASE("A pre_save receiver may change the instance before it is written", "[signals]") {
     fixture fx;
-    auto sub = lockstep::pre_save.connect(fx.s.main, [](const lockstep::saving<main_model>& e) {
-        e.instance.name += " (checked)";
-    });
+    auto sub = lockstep::pre_save.connect(
+        fx.s.main, [](const lockstep::saving<main_model>& e) { e.instance.name += " (checked)"; });
     const auto row = create_main(fx, "x");
     CHECK(row.name == "x (checked)");
     CHECK(fx.names() == strings{"x (checked)"});
@@ -217,9 +216,8 @@ TEST_CASE("A pre_save receiver may change the instance before it is written", "[
 TEST_CASE("A post_save receiver sees the key the engine gave the new row", "[signals]") {
     fixture fx;
     std::int64_t seen_key = 0;
-    auto sub = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
-        seen_key = e.instance.id;
-    });
+    auto sub = lockstep::post_save.connect(
+        fx.s.main, [&](const lockstep::saved<main_model>& e) { seen_key = e.instance.id; });
     const auto row = create_main(fx, "x");
     CHECK(seen_key != 0);
     CHECK(seen_key == row.id);

@@ -33,10 +33,14 @@ auto atomic(connection& db, Body&& body, const atomic_options& options = {})
 /// Marks the innermost block with a savepoint for rollback at exit (or clears the mark), without
 /// an exception (SPEC 1.4). `set_rollback(db, false)` cannot clear the mark of a failed statement.
 /// Throws `usage_error` outside an atomic block.
-inline void set_rollback(connection& db, bool rollback) { db.transactions().set_rollback(rollback); }
+inline void set_rollback(connection& db, bool rollback) {
+    db.transactions().set_rollback(rollback);
+}
 
 /// Is the innermost block marked for rollback? Throws `usage_error` outside an atomic block.
-inline bool get_rollback(connection& db) { return db.transactions().get_rollback(); }
+inline bool get_rollback(connection& db) {
+    return db.transactions().get_rollback();
+}
 
 /// Runs `hook` after the outermost COMMIT succeeds, in registration order, or at once outside a
 /// transaction (SPEC 4.1). Never on savepoint release, rollback, a failed COMMIT or an unknown

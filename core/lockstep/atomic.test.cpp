@@ -39,9 +39,9 @@ TEST_CASE("A failing nested block rolls back to its savepoint and the outer bloc
           "[atomic]") {
     testing::fake_connection f;
     atomic(f.db, [&] { CHECK_THROWS_AS(atomic(f.db, [] { throw boom(); }), boom); });
-    CHECK(f.session->calls() ==
-          calls{"begin", "create_savepoint lockstep_sp_1", "rollback_to_savepoint lockstep_sp_1",
-                "release_savepoint lockstep_sp_1", "commit"});
+    CHECK(f.session->calls() == calls{"begin", "create_savepoint lockstep_sp_1",
+                                      "rollback_to_savepoint lockstep_sp_1",
+                                      "release_savepoint lockstep_sp_1", "commit"});
 }
 
 TEST_CASE("A failing block without a savepoint makes the enclosing block roll back silently",
@@ -67,19 +67,20 @@ TEST_CASE("A durable block refuses to nest and sends nothing", "[atomic]") {
 
 TEST_CASE("Only the outermost block may choose an isolation level", "[atomic]") {
     testing::fake_connection f;
-    atomic(f.db, [&] {
-        CHECK_THROWS_AS(atomic(f.db, [] {}, {.isolation = isolation_level::serializable}),
-                        usage_error);
-    }, {.isolation = isolation_level::repeatable_read});
+    atomic(f.db,
+           [&] {
+               CHECK_THROWS_AS(atomic(f.db, [] {}, {.isolation = isolation_level::serializable}),
+                               usage_error);
+           },
+           {.isolation = isolation_level::repeatable_read});
     CHECK(f.session->calls().front() == "begin REPEATABLE READ");
 }
 
 TEST_CASE("A failed statement poisons the block: later statements never reach the engine",
           "[atomic][errors]") {
     testing::fake_connection f;
-    f.session->fail_next("execute INSERT", [] {
-        throw integrity_error("duplicate", constraint_kind::unique);
-    });
+    f.session->fail_next("execute INSERT",
+                         [] { throw integrity_error("duplicate", constraint_kind::unique); });
     atomic(f.db, [&] {
         CHECK_THROWS_AS(f.db.execute("INSERT INTO t VALUES (1)"), integrity_error);
         CHECK_THROWS_WITH(f.db.execute("SELECT 1"), Catch::Contains("An earlier statement"));
@@ -90,9 +91,8 @@ TEST_CASE("A failed statement poisons the block: later statements never reach th
 
 TEST_CASE("A nested block around a failing statement recovers the outer block", "[atomic]") {
     testing::fake_connection f;
-    f.session->fail_next("execute INSERT", [] {
-        throw integrity_error("duplicate", constraint_kind::unique);
-    });
+    f.session->fail_next("execute INSERT",
+                         [] { throw integrity_error("duplicate", constraint_kind::unique); });
     atomic(f.db, [&] {
         CHECK_THROWS_AS(atomic(f.db, [&] { f.db.execute("INSERT INTO t VALUES (1)"); }),
                         integrity_error);
@@ -114,11 +114,13 @@ TEST_CASE("Validation errors raised before the engine leave the block usable", "
 TEST_CASE("A conflict ends the whole transaction: no savepoint recovers it", "[atomic][errors]") {
     testing::fake_connection f;
     f.session->fail_next("execute UPDATE", [] { throw transaction_conflict("deadlock"); });
-    CHECK_THROWS_AS(atomic(f.db, [&] {
-                        CHECK_THROWS_AS(atomic(f.db, [&] { f.db.execute("UPDATE t SET a = 1"); }),
-                                        transaction_conflict);
-                        CHECK_THROWS_AS(f.db.execute("SELECT 1"), usage_error);
-                    }),
+    CHECK_THROWS_AS(atomic(f.db,
+                           [&] {
+                               CHECK_THROWS_AS(
+                                   atomic(f.db, [&] { f.db.execute("UPDATE t SET a = 1"); }),
+                                   transaction_conflict);
+                               CHECK_THROWS_AS(f.db.execute("SELECT 1"), usage_error);
+                           }),
                     transaction_conflict);
     CHECK(f.session->calls() == calls{"begin", "create_savepoint lockstep_sp_1",
                                       "execute UPDATE t SET a = 1", "rollback"});
@@ -131,10 +133,11 @@ TEST_CASE("A transaction the engine ended behind the core's back cannot be recov
         f.session->end_transaction_behind_the_core();
         throw statement_error("implicit commit");
     });
-    CHECK_THROWS_AS(atomic(f.db, [&] {
-                        CHECK_THROWS(atomic(f.db, [&] { f.db.execute("CREATE TABLE x (a int)"); }));
-                    }),
-                    usage_error);
+    CHECK_THROWS_AS(
+        atomic(
+            f.db,
+            [&] { CHECK_THROWS(atomic(f.db, [&] { f.db.execute("CREATE TABLE x (a int)"); })); }),
+        usage_error);
 }
 
 TEST_CASE("A connection lost during COMMIT raises commit_outcome_unknown and runs no hook",
@@ -142,10 +145,11 @@ TEST_CASE("A connection lost during COMMIT raises commit_outcome_unknown and run
     testing::fake_connection f;
     f.session->fail_next("commit", [] { throw connection_error("server closed the connection"); });
     bool committed = false, rolled_back = false;
-    CHECK_THROWS_AS(atomic(f.db, [&] {
-                        on_commit(f.db, [&] { committed = true; });
-                        on_rollback(f.db, [&] { rolled_back = true; });
-                    }),
+    CHECK_THROWS_AS(atomic(f.db,
+                           [&] {
+                               on_commit(f.db, [&] { committed = true; });
+                               on_rollback(f.db, [&] { rolled_back = true; });
+                           }),
                     commit_outcome_unknown);
     CHECK_FALSE(committed);
     CHECK_FALSE(rolled_back);
@@ -160,10 +164,11 @@ TEST_CASE("A refused COMMIT is a rollback: on_rollback hooks run, on_commit hook
         throw integrity_error("deferred foreign key", constraint_kind::foreign_key);
     });
     std::vector<std::string> ran;
-    CHECK_THROWS_AS(atomic(f.db, [&] {
-                        on_commit(f.db, [&] { ran.push_back("commit"); });
-                        on_rollback(f.db, [&] { ran.push_back("rollback"); });
-                    }),
+    CHECK_THROWS_AS(atomic(f.db,
+                           [&] {
+                               on_commit(f.db, [&] { ran.push_back("commit"); });
+                               on_rollback(f.db, [&] { ran.push_back("rollback"); });
+                           }),
                     integrity_error);
     CHECK(ran == std::vector<std::string>{"rollback"});
     CHECK(f.session->calls().back() == "rollback");
@@ -181,16 +186,17 @@ TEST_CASE("on_commit hooks run after the outermost commit in registration order"
     CHECK(ran == std::vector<int>{1, 2, 3});
 }
 
-TEST_CASE("A throwing on_commit hook does not stop later hooks; its error is rethrown",
-          "[hooks]") {
+TEST_CASE("A throwing on_commit hook does not stop later hooks; its error is rethrown", "[hooks]") {
     testing::fake_connection f;
     std::vector<int> ran;
-    CHECK_THROWS_AS(atomic(f.db, [&] {
-                        on_commit(f.db, [&] { ran.push_back(1); });
-                        on_commit(f.db, [&] { throw boom(); });
-                        on_commit(f.db, [&] { ran.push_back(3); });
-                        on_commit(f.db, [&] { throw std::logic_error("robust"); }, true);
-                    }),
+    CHECK_THROWS_AS(atomic(f.db,
+                           [&] {
+                               on_commit(f.db, [&] { ran.push_back(1); });
+                               on_commit(f.db, [&] { throw boom(); });
+                               on_commit(f.db, [&] { ran.push_back(3); });
+                               on_commit(
+                                   f.db, [&] { throw std::logic_error("robust"); }, true);
+                           }),
                     boom);
     CHECK(ran == std::vector<int>{1, 3});
 }
@@ -217,11 +223,13 @@ TEST_CASE("Rolling back a savepoint discards its hooks and those of released sav
     std::vector<int> ran;
     atomic(f.db, [&] {
         on_commit(f.db, [&] { ran.push_back(1); });
-        CHECK_THROWS_AS(atomic(f.db, [&] {
-                            atomic(f.db, [&] { on_commit(f.db, [&] { ran.push_back(2); }); });
-                            on_commit(f.db, [&] { ran.push_back(3); });
-                            throw boom();
-                        }),
+        CHECK_THROWS_AS(atomic(f.db,
+                               [&] {
+                                   atomic(f.db,
+                                          [&] { on_commit(f.db, [&] { ran.push_back(2); }); });
+                                   on_commit(f.db, [&] { ran.push_back(3); });
+                                   throw boom();
+                               }),
                         boom);
         on_commit(f.db, [&] { ran.push_back(4); });
     });
@@ -233,12 +241,14 @@ TEST_CASE("on_rollback hooks move to the enclosing block on release and run when
     testing::fake_connection f;
     std::vector<std::string> ran;
     atomic(f.db, [&] {
-        CHECK_THROWS_AS(atomic(f.db, [&] {
-                            atomic(f.db, [&] { on_rollback(f.db, [&] { ran.push_back("inner"); }); });
-                            CHECK(ran.empty());
-                            throw boom();
-                        }),
-                        boom);
+        CHECK_THROWS_AS(
+            atomic(f.db,
+                   [&] {
+                       atomic(f.db, [&] { on_rollback(f.db, [&] { ran.push_back("inner"); }); });
+                       CHECK(ran.empty());
+                       throw boom();
+                   }),
+            boom);
         CHECK(ran == std::vector<std::string>{"inner"});
         on_rollback(f.db, [&] { ran.push_back("dropped at commit"); });
     });
@@ -308,14 +318,14 @@ TEST_CASE("retry reruns the block after a conflict and never inside another bloc
     });
     CHECK(attempts == 2);
     atomic(f.db, [&] { CHECK_THROWS_AS(retry(f.db, [] {}), usage_error); });
-    f.session->fail_next("execute UPDATE", [] {
-        throw integrity_error("x", constraint_kind::check);
-    });
+    f.session->fail_next("execute UPDATE",
+                         [] { throw integrity_error("x", constraint_kind::check); });
     attempts = 0;
-    CHECK_THROWS_AS(retry(f.db, [&] {
-                        ++attempts;
-                        f.db.execute("UPDATE t SET a = 1");
-                    }),
+    CHECK_THROWS_AS(retry(f.db,
+                          [&] {
+                              ++attempts;
+                              f.db.execute("UPDATE t SET a = 1");
+                          }),
                     integrity_error);
     CHECK(attempts == 1);
 }

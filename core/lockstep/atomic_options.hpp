@@ -10,7 +10,8 @@ namespace lockstep {
 /// Example:
 ///
 ///     lockstep::atomic(db, body, {.savepoint = false});
-///     lockstep::atomic(db, body, {.durable = true, .isolation = lockstep::isolation_level::serializable});
+///     lockstep::atomic(db, body, {.durable = true, .isolation =
+///     lockstep::isolation_level::serializable});
 struct atomic_options {
     /// Does a nested block get its own savepoint? With `false`, an exception from the block marks
     /// the enclosing block for rollback and cannot be recovered by catching it (SPEC 1.2).

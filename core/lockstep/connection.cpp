@@ -37,9 +37,15 @@ connection::connection(connection&&) noexcept = default;
 connection& connection::operator=(connection&&) noexcept = default;
 connection::~connection() = default;
 
-const features& connection::features() const noexcept { return state_->session->features(); }
-std::string_view connection::engine_name() const noexcept { return state_->session->engine(); }
-std::string_view connection::target_name() const noexcept { return state_->session->target(); }
+const features& connection::features() const noexcept {
+    return state_->session->features();
+}
+std::string_view connection::engine_name() const noexcept {
+    return state_->session->engine();
+}
+std::string_view connection::target_name() const noexcept {
+    return state_->session->target();
+}
 std::string connection::server_version() {
     return run([&] { return state_->session->server_version(); });
 }
@@ -113,16 +119,15 @@ const detail::table_sql& connection::sql_for(const table_base& t) {
         }
         sql.quoted_columns.push_back(std::move(quoted));
     }
-    sql.insert_given_key = "INSERT INTO " + table_name + " (" + all_columns + ") VALUES (" +
-                           all_marks + ")";
+    sql.insert_given_key =
+        "INSERT INTO " + table_name + " (" + all_columns + ") VALUES (" + all_marks + ")";
     sql.insert_generated_key =
         data_columns.empty()
             ? "INSERT INTO " + table_name + " DEFAULT VALUES"
             : "INSERT INTO " + table_name + " (" + data_columns + ") VALUES (" + data_marks + ")";
-    sql.update_by_key = assignments.empty()
-                            ? std::string()
-                            : "UPDATE " + table_name + " SET " + assignments + " WHERE " +
-                                  sql.key_column + " = ?";
+    sql.update_by_key = assignments.empty() ? std::string()
+                                            : "UPDATE " + table_name + " SET " + assignments +
+                                                  " WHERE " + sql.key_column + " = ?";
     sql.delete_by_key = "DELETE FROM " + table_name + " WHERE " + sql.key_column + " = ?";
     sql.select_columns = "SELECT " + all_columns + " FROM " + table_name;
     return cache.emplace(t.serial(), std::move(sql)).first->second;
@@ -163,8 +168,7 @@ std::vector<row> connection::select_statement(const table_base& t, const std::st
 std::int64_t connection::count_statement(const table_base& t, const std::string& where,
                                          std::span<const param> params) {
     check_params(params);
-    const auto text =
-        "SELECT COUNT(*) FROM " + state_->session->quote_identifier(t.name()) + where;
+    const auto text = "SELECT COUNT(*) FROM " + state_->session->quote_identifier(t.name()) + where;
     const auto rows = run([&] { return state_->session->query(text, params); });
     return rows.empty() ? 0 : as_integer(rows.front().front());
 }

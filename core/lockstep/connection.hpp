@@ -137,7 +137,8 @@ public:
     template <class Model> bool remove(const table<Model>& t, const Model& instance);
     /// Inserts every instance in one statement each, sending no signals (like Django's
     /// bulk_create); keys are not read back. Faster for loading data that no receiver watches.
-    template <class Model> void bulk_insert(const table<Model>& t, std::span<const Model> instances);
+    template <class Model>
+    void bulk_insert(const table<Model>& t, std::span<const Model> instances);
 
     /// The row with primary key `key`, if any.
     template <class Model> std::optional<Model> get(const table<Model>& t, std::int64_t key);
@@ -195,7 +196,8 @@ private:
                        std::vector<param>& params);
 
     const detail::table_sql& sql_for(const table_base& t);
-    std::int64_t insert_statement(const table_base& t, std::span<const param> params, bool given_key);
+    std::int64_t insert_statement(const table_base& t, std::span<const param> params,
+                                  bool given_key);
     std::int64_t update_statement(const table_base& t, std::span<const param> params);
     std::int64_t delete_statement(const table_base& t, std::int64_t key);
     std::vector<row> select_statement(const table_base& t, const std::string& where,
@@ -367,7 +369,8 @@ void connection::add_condition(const table<Model>& t, const equals<Model, T>& co
     params.push_back(p);
 }
 
-template <class Model> std::optional<Model> connection::get(const table<Model>& t, std::int64_t key) {
+template <class Model>
+std::optional<Model> connection::get(const table<Model>& t, std::int64_t key) {
     const std::array<param, 1> params{key};
     const auto rows = select_statement(t, " WHERE " + sql_for(t).key_column + " = ?", params);
     if (rows.empty())

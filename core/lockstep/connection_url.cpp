@@ -138,7 +138,8 @@ std::string redact_url_text(std::string_view text) {
     if (start != std::string::npos) {
         const auto authority_begin = start + 3;
         const auto authority_end = out.find_first_of("/?", authority_begin);
-        const auto at = out.rfind('@', authority_end == std::string::npos ? out.size() : authority_end);
+        const auto at =
+            out.rfind('@', authority_end == std::string::npos ? out.size() : authority_end);
         if (at != std::string::npos && at >= authority_begin) {
             const auto colon = out.find(':', authority_begin);
             if (colon != std::string::npos && colon < at)
@@ -156,7 +157,9 @@ std::string redact_url_text(std::string_view text) {
     return out;
 }
 
-std::string connection_url::engine() const { return family_of(scheme); }
+std::string connection_url::engine() const {
+    return family_of(scheme);
+}
 
 std::optional<std::string> connection_url::option(std::string_view key) const {
     std::optional<std::string> found;
@@ -205,7 +208,8 @@ connection_url parse_connection_url(std::string_view text) {
         throw configuration_error("Connection URL \"" + redact_url_text(text) +
                                   "\" names unknown engine \"" + url.scheme +
                                   "\"; Lockstep knows sqlite, postgresql, mysql and "
-                                  "soci+<backend>. Expected " + std::string(url_forms) + ".");
+                                  "soci+<backend>. Expected " +
+                                  std::string(url_forms) + ".");
     std::string_view rest = text.substr(colon + 1);
     std::string_view query;
     if (const auto q = rest.find('?'); q != std::string_view::npos) {

@@ -13,9 +13,10 @@ namespace lockstep {
 ///
 /// `statement` is the SQL text with placeholders; bound values never appear here.
 struct error_details {
-    std::string engine;         ///< URL scheme of the engine ("sqlite", "postgresql", ...), or empty
-    std::string sqlstate;       ///< five-character SQLSTATE where the engine has one, else empty
-    std::int64_t native_code{}; ///< the engine's own error number (SQLite extended result code, ...)
+    std::string engine;   ///< URL scheme of the engine ("sqlite", "postgresql", ...), or empty
+    std::string sqlstate; ///< five-character SQLSTATE where the engine has one, else empty
+    std::int64_t
+        native_code{}; ///< the engine's own error number (SQLite extended result code, ...)
     std::string native_message; ///< the engine's message, as it said it
     std::string statement;      ///< the SQL that failed, with placeholders, or empty
 };
@@ -38,7 +39,8 @@ public:
 
     /// Does rerunning the whole outermost atomic block have a chance to succeed?
     virtual bool is_retryable() const noexcept { return false; }
-    /// Does this error end the whole transaction on some engine, so every open block must roll back?
+    /// Does this error end the whole transaction on some engine, so every open block must roll
+    /// back?
     virtual bool poisons_transaction() const noexcept { return false; }
     /// Is the connection unusable after this error, so it must be discarded?
     virtual bool poisons_connection() const noexcept { return false; }

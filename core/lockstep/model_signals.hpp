@@ -11,21 +11,17 @@ class connection;
 
 /// What every save event carries, whatever the model: for receivers of every table.
 struct save_event {
-    connection& db;            ///< write through this connection to join the caller's transaction
-    const table_base& table;   ///< the sender
-    bool created;              ///< is this an insert (true) or an update (false)?
+    connection& db;          ///< write through this connection to join the caller's transaction
+    const table_base& table; ///< the sender
+    bool created;            ///< is this an insert (true) or an update (false)?
 };
 
 /// Sent by `pre_save` before a row is written. The receiver may change `instance`; the write
 /// uses what it leaves there.
-template <class Model> struct saving : save_event {
-    Model& instance;
-};
+template <class Model> struct saving : save_event { Model& instance; };
 
 /// Sent by `post_save` after a row is written; `instance` holds the engine-given key.
-template <class Model> struct saved : save_event {
-    const Model& instance;
-};
+template <class Model> struct saved : save_event { const Model& instance; };
 
 /// What every delete event carries, whatever the model.
 struct delete_event {
@@ -34,14 +30,10 @@ struct delete_event {
 };
 
 /// Sent by `pre_delete` before the row is deleted.
-template <class Model> struct deleting : delete_event {
-    const Model& instance;
-};
+template <class Model> struct deleting : delete_event { const Model& instance; };
 
 /// Sent by `post_delete` after the row (and the rows that cascade from it) are deleted.
-template <class Model> struct deleted : delete_event {
-    const Model& instance;
-};
+template <class Model> struct deleted : delete_event { const Model& instance; };
 
 /// A model signal: a `signal<Base>` whose receivers are usually bound to one table and then get
 /// the typed event `Typed<Model>`.

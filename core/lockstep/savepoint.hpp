@@ -23,7 +23,8 @@ namespace lockstep {
 class savepoint {
 public:
     /// Creates a savepoint. Throws `usage_error` outside an atomic block.
-    explicit savepoint(connection& db) : db_(&db), id_(db.transactions().create_manual_savepoint()) {}
+    explicit savepoint(connection& db)
+        : db_(&db), id_(db.transactions().create_manual_savepoint()) {}
     savepoint(const savepoint&) = delete;
     savepoint& operator=(const savepoint&) = delete;
 

@@ -53,8 +53,7 @@ namespace detail {
 
 template <class T> struct member_traits;
 template <class Int>
-    requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>)
-struct member_traits<Int> {
+requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>) struct member_traits<Int> {
     static constexpr column_type type = column_type::integer;
     static constexpr bool nullable = false;
     static param get(const Int& v) { return static_cast<std::int64_t>(v); }
@@ -67,7 +66,7 @@ template <> struct member_traits<bool> {
     static void set(bool& m, const value& v) { m = as_bool(v); }
 };
 template <class Real>
-    requires std::is_floating_point_v<Real>
+requires std::is_floating_point_v<Real>
 struct member_traits<Real> {
     static constexpr column_type type = column_type::real;
     static constexpr bool nullable = false;
@@ -146,7 +145,9 @@ inline void apply(column_info& info, max_length m) {
         throw usage_error("Column \"" + info.name + "\": max_length applies to text columns only.");
     info.max_length = m.characters;
 }
-inline void apply(column_info& info, unique_t) { info.unique = true; }
+inline void apply(column_info& info, unique_t) {
+    info.unique = true;
+}
 } // namespace detail
 
 /// A data column. Options: `lockstep::max_length(n)` for text, `lockstep::unique`.
@@ -163,7 +164,8 @@ column_def<Model> column(T Model::*member, std::string name, Options... options)
 }
 
 /// The primary key: an integer the engine generates when the member is 0 at insert.
-template <class Model> column_def<Model> primary_key(std::int64_t Model::*member, std::string name) {
+template <class Model>
+column_def<Model> primary_key(std::int64_t Model::*member, std::string name) {
     auto def = detail::make_column(member, std::move(name));
     def.info.primary_key = true;
     return def;

@@ -11,18 +11,18 @@ using namespace lockstep;
 TEST_CASE("Valid UTF-8 is measured in characters, not bytes", "[text]") {
     CHECK(utf8_length("") == 0u);
     CHECK(utf8_length("abc") == 3u);
-    CHECK(utf8_length("h\xC3\xA9llo") == 5u);          // é
-    CHECK(utf8_length("\xE2\x82\xAC") == 1u);           // €
-    CHECK(utf8_length("\xF0\x9F\x98\x80") == 1u);       // 😀
+    CHECK(utf8_length("h\xC3\xA9llo") == 5u);     // é
+    CHECK(utf8_length("\xE2\x82\xAC") == 1u);     // €
+    CHECK(utf8_length("\xF0\x9F\x98\x80") == 1u); // 😀
 }
 
 TEST_CASE("Malformed UTF-8 sequences are rejected", "[text]") {
-    CHECK_FALSE(utf8_length("\xFF"));                   // never valid
-    CHECK_FALSE(utf8_length("\xC3"));                   // truncated
-    CHECK_FALSE(utf8_length("\xC0\xAF"));               // overlong '/'
-    CHECK_FALSE(utf8_length("\xED\xA0\x80"));           // UTF-16 surrogate
-    CHECK_FALSE(utf8_length("\xF4\x90\x80\x80"));       // above U+10FFFF
-    CHECK_FALSE(utf8_length("a\x80"));                  // stray continuation byte
+    CHECK_FALSE(utf8_length("\xFF"));             // never valid
+    CHECK_FALSE(utf8_length("\xC3"));             // truncated
+    CHECK_FALSE(utf8_length("\xC0\xAF"));         // overlong '/'
+    CHECK_FALSE(utf8_length("\xED\xA0\x80"));     // UTF-16 surrogate
+    CHECK_FALSE(utf8_length("\xF4\x90\x80\x80")); // above U+10FFFF
+    CHECK_FALSE(utf8_length("a\x80"));            // stray continuation byte
 }
 
 TEST_CASE("Text with a NUL, invalid UTF-8 or too many characters raises data_error", "[text]") {
@@ -30,5 +30,6 @@ TEST_CASE("Text with a NUL, invalid UTF-8 or too many characters raises data_err
     CHECK_THROWS_AS(check_text(std::string("a\0b", 3), std::nullopt), data_error);
     CHECK_THROWS_AS(check_text("\xFF", std::nullopt), data_error);
     CHECK_THROWS_WITH(check_text("abcd", 3, "x", "t"),
-                      Catch::Contains("column \"x\" of table \"t\"") && Catch::Contains("4 characters long") && Catch::Contains("limit of 3"));
+                      Catch::Contains("column \"x\" of table \"t\"") &&
+                          Catch::Contains("4 characters long") && Catch::Contains("limit of 3"));
 }

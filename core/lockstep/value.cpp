@@ -10,8 +10,8 @@ namespace lockstep {
 namespace {
 
 [[noreturn]] void wrong_type(const value& v, const char* wanted) {
-    static constexpr const char* names[] = {"NULL", "an integer", "a real number", "a boolean",
-                                            "text", "binary data"};
+    static constexpr const char* names[] = {"NULL",      "an integer", "a real number",
+                                            "a boolean", "text",       "binary data"};
     throw data_error(std::string("Expected ") + wanted + " from the database but got " +
                      names[v.index()] +
                      "; check that the column's type matches the model member's type.");
@@ -80,8 +80,9 @@ std::string_view to_sql(isolation_level level) noexcept {
 isolation_level parse_isolation_level(std::string_view text) {
     std::string key;
     for (char c : text)
-        key += (c == '-' || c == ' ') ? '_'
-                                      : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        key += (c == '-' || c == ' ')
+                   ? '_'
+                   : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (key == "read_uncommitted")
         return isolation_level::read_uncommitted;
     if (key == "read_committed")

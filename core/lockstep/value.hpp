@@ -18,8 +18,8 @@ using blob = std::vector<std::byte>;
 
 /// A value bound to a statement parameter. It borrows text and bytes from the caller, so binding
 /// allocates nothing; it must not outlive the call it is passed to.
-using param =
-    std::variant<std::nullptr_t, std::int64_t, double, bool, std::string_view, std::span<const std::byte>>;
+using param = std::variant<std::nullptr_t, std::int64_t, double, bool, std::string_view,
+                           std::span<const std::byte>>;
 
 /// A value read from a row. NULL is `std::monostate`.
 using value = std::variant<std::monostate, std::int64_t, double, bool, std::string, blob>;
@@ -32,27 +32,49 @@ using row = std::vector<value>;
 /// Example:
 ///
 ///     db.execute("INSERT INTO t(a, b) VALUES (?, ?)", 42, std::string("x"));
-inline param to_param(std::nullptr_t) noexcept { return nullptr; }
-inline param to_param(bool v) noexcept { return v; }
-inline param to_param(double v) noexcept { return v; }
-inline param to_param(float v) noexcept { return static_cast<double>(v); }
-inline param to_param(std::string_view v) noexcept { return v; }
-inline param to_param(const char* v) noexcept { return std::string_view(v); }
-inline param to_param(const std::string& v) noexcept { return std::string_view(v); }
-inline param to_param(const blob& v) noexcept { return std::span<const std::byte>(v); }
-inline param to_param(std::span<const std::byte> v) noexcept { return v; }
+inline param to_param(std::nullptr_t) noexcept {
+    return nullptr;
+}
+inline param to_param(bool v) noexcept {
+    return v;
+}
+inline param to_param(double v) noexcept {
+    return v;
+}
+inline param to_param(float v) noexcept {
+    return static_cast<double>(v);
+}
+inline param to_param(std::string_view v) noexcept {
+    return v;
+}
+inline param to_param(const char* v) noexcept {
+    return std::string_view(v);
+}
+inline param to_param(const std::string& v) noexcept {
+    return std::string_view(v);
+}
+inline param to_param(const blob& v) noexcept {
+    return std::span<const std::byte>(v);
+}
+inline param to_param(std::span<const std::byte> v) noexcept {
+    return v;
+}
 template <class Int>
-    requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>)
-param to_param(Int v) noexcept {
+requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>) param to_param(Int v)
+noexcept {
     return static_cast<std::int64_t>(v);
 }
 template <class T> param to_param(const std::optional<T>& v) noexcept {
     return v ? to_param(*v) : param(nullptr);
 }
-inline param to_param(std::nullopt_t) noexcept { return nullptr; }
+inline param to_param(std::nullopt_t) noexcept {
+    return nullptr;
+}
 
 /// Is this value NULL?
-inline bool is_null(const value& v) noexcept { return std::holds_alternative<std::monostate>(v); }
+inline bool is_null(const value& v) noexcept {
+    return std::holds_alternative<std::monostate>(v);
+}
 
 /// Reads an integer from a value: integers as they are, booleans as 0/1. Throws `data_error`
 /// for anything else (including NULL).

@@ -89,10 +89,10 @@ bool is_one_of(std::string_view word, const std::array<std::string_view, N>& key
     return false;
 }
 
-constexpr std::array<std::string_view, 7> query_words{"SELECT", "WITH",    "VALUES", "SHOW",
+constexpr std::array<std::string_view, 7> query_words{"SELECT",  "WITH",   "VALUES", "SHOW",
                                                       "EXPLAIN", "PRAGMA", "TABLE"};
-constexpr std::array<std::string_view, 6> write_words{"INSERT", "UPDATE", "DELETE",
-                                                      "REPLACE", "MERGE", "UPSERT"};
+constexpr std::array<std::string_view, 6> write_words{"INSERT",  "UPDATE", "DELETE",
+                                                      "REPLACE", "MERGE",  "UPSERT"};
 constexpr std::array<std::string_view, 11> ddl_words{"CREATE", "ALTER",   "DROP",   "TRUNCATE",
                                                      "RENAME", "GRANT",   "REVOKE", "LOCK",
                                                      "UNLOCK", "COMMENT", "REINDEX"};
@@ -105,8 +105,8 @@ bool has_locking_clause(word_reader& words) {
     std::string_view previous;
     for (auto word = words.next(); !word.empty(); previous = word, word = words.next()) {
         if (equals_word(previous, "FOR") &&
-            (equals_word(word, "UPDATE") || equals_word(word, "SHARE") ||
-             equals_word(word, "NO") || equals_word(word, "KEY")))
+            (equals_word(word, "UPDATE") || equals_word(word, "SHARE") || equals_word(word, "NO") ||
+             equals_word(word, "KEY")))
             return true;
         if (equals_word(previous, "LOCK") && equals_word(word, "IN"))
             return true;
@@ -132,9 +132,10 @@ statement_class classify_statement(std::string_view sql) noexcept {
         const auto second = words.next();
         if (equals_word(second, "AUTOCOMMIT") || equals_word(second, "TRANSACTION") ||
             equals_word(second, "SESSION") || equals_word(second, "LOCAL")) {
-            const auto third = equals_word(second, "AUTOCOMMIT") || equals_word(second, "TRANSACTION")
-                                   ? second
-                                   : words.next();
+            const auto third =
+                equals_word(second, "AUTOCOMMIT") || equals_word(second, "TRANSACTION")
+                    ? second
+                    : words.next();
             if (equals_word(third, "AUTOCOMMIT") || equals_word(third, "TRANSACTION") ||
                 equals_word(third, "CHARACTERISTICS"))
                 return statement_class::transaction_control;

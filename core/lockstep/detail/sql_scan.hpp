@@ -11,7 +11,8 @@ enum class statement_class {
     locking_query,       ///< SELECT ... FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE
     write,               ///< INSERT, UPDATE, DELETE, REPLACE, MERGE, UPSERT
     ddl,                 ///< CREATE, ALTER, DROP, TRUNCATE, RENAME, GRANT, REVOKE, LOCK, ...
-    transaction_control, ///< BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, START, END, ABORT, SET AUTOCOMMIT
+    transaction_control, ///< BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, START, END, ABORT, SET
+                         ///< AUTOCOMMIT
     other,
 };
 

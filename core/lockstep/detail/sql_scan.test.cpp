@@ -18,11 +18,11 @@ TEST_CASE("Statements are classified by their first keyword, in any case", "[sql
 }
 
 TEST_CASE("Transaction control statements are recognised however they are spelled", "[sql]") {
-    for (const char* sql : {"BEGIN", "commit", "ROLLBACK TO SAVEPOINT x", "savepoint a",
-                            "RELEASE SAVEPOINT a", "START TRANSACTION", "END", "SET autocommit=0",
-                            "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE",
-                            "set session characteristics as transaction read only",
-                            "/* hi */ -- note\n Begin"})
+    for (const char* sql :
+         {"BEGIN", "commit", "ROLLBACK TO SAVEPOINT x", "savepoint a", "RELEASE SAVEPOINT a",
+          "START TRANSACTION", "END", "SET autocommit=0",
+          "SET SESSION TRANSACTION ISOLATION LEVEL SERIALIZABLE",
+          "set session characteristics as transaction read only", "/* hi */ -- note\n Begin"})
         CHECK(classify_statement(sql) == statement_class::transaction_control);
     CHECK(classify_statement("SET NAMES utf8mb4") == statement_class::other);
 }
@@ -31,7 +31,8 @@ TEST_CASE("Locking reads are found outside literals and comments only", "[sql]")
     CHECK(classify_statement("SELECT * FROM t WHERE id = ? FOR UPDATE") ==
           statement_class::locking_query);
     CHECK(classify_statement("select * from t for share") == statement_class::locking_query);
-    CHECK(classify_statement("SELECT * FROM t LOCK IN SHARE MODE") == statement_class::locking_query);
+    CHECK(classify_statement("SELECT * FROM t LOCK IN SHARE MODE") ==
+          statement_class::locking_query);
     CHECK(classify_statement("SELECT 'for update' FROM t") == statement_class::query);
     CHECK(classify_statement("SELECT \"for\" , update_at FROM t -- for update") ==
           statement_class::query);

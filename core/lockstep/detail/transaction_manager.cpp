@@ -56,8 +56,8 @@ void transaction_manager::enter(const atomic_options& options) {
     if (!in_block()) {
         if (broken_)
             check_statement_allowed();
-        const auto level =
-            options.isolation == isolation_level::engine_default ? url_isolation_ : options.isolation;
+        const auto level = options.isolation == isolation_level::engine_default ? url_isolation_
+                                                                                : options.isolation;
         try {
             session_.begin(level);
         } catch (const error& e) {
@@ -142,7 +142,9 @@ void transaction_manager::exit_returned(std::size_t index) {
                                    "transaction did not commit. Open a new connection and retry.");
         if (was_doomed && was_conflict)
             throw transaction_conflict("This atomic block caught an error that ended its "
-                                       "transaction (" + reason + "); nothing was committed. "
+                                       "transaction (" +
+                                       reason +
+                                       "); nothing was committed. "
                                        "Retry the whole block.");
         if (was_doomed)
             throw usage_error("The engine ended this block's transaction (" + reason +
@@ -237,8 +239,9 @@ void transaction_manager::finish_outermost_rollback(bool rethrow_hook_errors) {
 void transaction_manager::run_rollback_hooks_from(std::size_t mark, bool rethrow) {
     if (mark >= rollback_hooks_.size())
         return;
-    std::vector<std::function<void()>> hooks(std::make_move_iterator(rollback_hooks_.begin() + mark),
-                                             std::make_move_iterator(rollback_hooks_.end()));
+    std::vector<std::function<void()>> hooks(
+        std::make_move_iterator(rollback_hooks_.begin() + mark),
+        std::make_move_iterator(rollback_hooks_.end()));
     rollback_hooks_.resize(mark);
     std::exception_ptr first;
     for (auto& hook : hooks) {
@@ -308,7 +311,9 @@ bool transaction_manager::get_rollback() const {
     return needs_rollback_ || doomed_;
 }
 
-void transaction_manager::mark_broken() noexcept { broken_ = true; }
+void transaction_manager::mark_broken() noexcept {
+    broken_ = true;
+}
 
 void transaction_manager::statement_failed(const error& e) noexcept {
     if (e.poisons_connection())
@@ -353,7 +358,8 @@ void transaction_manager::on_commit(std::function<void()> hook, bool robust) {
     try {
         hook();
     } catch (...) {
-        log(log_level::error, "A robust on_commit hook threw: " + describe(std::current_exception()));
+        log(log_level::error,
+            "A robust on_commit hook threw: " + describe(std::current_exception()));
     }
 }
 
@@ -368,7 +374,8 @@ std::uint64_t transaction_manager::create_manual_savepoint() {
     if (!in_block())
         throw usage_error("Savepoints live only inside a transaction; open an atomic block first.");
     if (!session_.features().supports_savepoints)
-        throw not_supported("This engine has no savepoints; check db.features().supports_savepoints.");
+        throw not_supported(
+            "This engine has no savepoints; check db.features().supports_savepoints.");
     check_statement_allowed();
     push_savepoint_frame(frame_kind::manual);
     return frames_.back().id;

@@ -16,11 +16,13 @@ namespace lockstep::detail {
 
 /// Maps blocks to SPI calls:
 ///
-/// | block                    | on entry                   | body returns        | body throws / rollback wanted        |
+/// | block                    | on entry                   | body returns        | body throws /
+/// rollback wanted        |
 /// |--------------------------|----------------------------|---------------------|--------------------------------------|
-/// | outermost                | begin                      | commit, run hooks   | rollback                             |
-/// | nested, savepoint        | create_savepoint sp_N      | release_savepoint   | rollback_to_savepoint, release       |
-/// | nested, savepoint=false  | nothing                    | nothing             | mark the enclosing block for rollback|
+/// | outermost                | begin                      | commit, run hooks   | rollback | |
+/// nested, savepoint        | create_savepoint sp_N      | release_savepoint   |
+/// rollback_to_savepoint, release       | | nested, savepoint=false  | nothing                    |
+/// nothing             | mark the enclosing block for rollback|
 ///
 /// Hooks live in two vectors in registration order. Each savepoint-owning frame remembers how
 /// many hooks existed when it opened, so rolling it back discards exactly the hooks registered

@@ -8,14 +8,14 @@ namespace lockstep::spi {
 
 /// The class of error a backend's mapping table chooses.
 enum class error_category {
-    integrity,         ///< see constraint_kind
-    conflict,          ///< deadlock, serialization failure, lock timeout, busy
-    connection,        ///< lost connection, cannot open, corrupt file
-    data,              ///< value too long, out of range, invalid text
-    statement,         ///< syntax error, unknown table or column, no privilege
-    usage,             ///< the engine says the API was misused
-    not_supported,     ///< the engine lacks the feature
-    other,             ///< anything else (disk full, out of memory, interrupted)
+    integrity,     ///< see constraint_kind
+    conflict,      ///< deadlock, serialization failure, lock timeout, busy
+    connection,    ///< lost connection, cannot open, corrupt file
+    data,          ///< value too long, out of range, invalid text
+    statement,     ///< syntax error, unknown table or column, no privilege
+    usage,         ///< the engine says the API was misused
+    not_supported, ///< the engine lacks the feature
+    other,         ///< anything else (disk full, out of memory, interrupted)
 };
 
 /// What a backend's mapping table returns for one native error.

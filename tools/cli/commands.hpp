@@ -1,0 +1,15 @@
+// The subcommands of the `lockstep` program.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace lockstep::cli {
+
+/// `lockstep demo [URL]`: the seed scenario; prints whether each row exists afterwards.
+int demo(const std::vector<std::string>& args);
+
+/// `lockstep conform [--url URL]...`: runs the conformance suite per URL and prints a table.
+int conform(const std::vector<std::string>& args);
+
+} // namespace lockstep::cli

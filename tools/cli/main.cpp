@@ -1,0 +1,42 @@
+// The `lockstep` command: dispatches to its subcommands and turns errors into clear messages.
+#include "commands.hpp"
+
+#include <iostream>
+#include <lockstep/lockstep.hpp>
+
+namespace {
+
+constexpr const char* usage =
+    "usage: lockstep <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  demo [URL]                 run the seed scenario (default: a SQLite file in a temp dir)\n"
+    "  conform [--url URL]...     run the conformance suite against each URL\n"
+    "                             (default: embedded SQLite, sqlite::memory:)\n"
+    "  help                       show this text\n";
+
+} // namespace
+
+int main(int argc, char* argv[]) {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+        std::cout << usage;
+        return args.empty() ? 2 : 0;
+    }
+    lockstep::register_builtin_drivers();
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+        if (args[0] == "demo")
+            return lockstep::cli::demo(rest);
+        if (args[0] == "conform")
+            return lockstep::cli::conform(rest);
+    } catch (const lockstep::error& e) {
+        std::cerr << "lockstep " << args[0] << ": " << e.kind() << ": " << e.what() << '\n';
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "lockstep " << args[0] << ": " << e.what() << '\n';
+        return 1;
+    }
+    std::cerr << "lockstep: unknown command \"" << args[0] << "\"\n\n" << usage;
+    return 2;
+}
