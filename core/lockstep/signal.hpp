@@ -79,7 +79,7 @@ struct connect_options {
     /// use the table as the sender.
     const void* sender = nullptr;
     /// A second `connect` with the same non-empty key, while the first is connected, is a no-op.
-    std::string dedup_key;
+    std::string dedup_key{};
 };
 
 /// One receiver's failure, as `send_robust` reports it.
@@ -165,7 +165,7 @@ private:
     struct entry {
         std::uint64_t id;
         const void* sender;
-        std::string dedup_key;
+        std::string dedup_key{};
         receiver fn;
     };
     using list = std::vector<entry>;

@@ -1,0 +1,104 @@
+// Unit tests of the model layer's SPI call sequences: a write and its signals as one unit.
+#include "lockstep/atomic.hpp"
+#include "testing/fake_session.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace lockstep;
+using calls = std::vector<std::string>;
+
+namespace {
+
+struct item {
+    std::int64_t id = 0;
+    std::string name;
+    std::optional<std::int64_t> parent{};
+};
+
+const table<item> items{"item",
+                        {primary_key(&item::id, "id"), column(&item::name, "name", max_length(5)),
+                         column(&item::parent, "parent")}};
+
+} // namespace
+
+TEST_CASE("A write with no receivers is one statement and opens no transaction", "[model]") {
+    testing::fake_connection f;
+    const auto saved_item = f.db.insert(items, item{.name = "a"});
+    CHECK(saved_item.id == 1);
+    CHECK(f.session->calls() ==
+          calls{"insert INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)"});
+}
+
+TEST_CASE("Outside a block a write with receivers runs in its own transaction", "[model]") {
+    testing::fake_connection f;
+    auto sub = post_save.connect(items, [](const saved<item>&) {});
+    f.db.insert(items, item{.name = "a"});
+    CHECK(f.session->calls() ==
+          calls{"begin", "insert INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)",
+                "commit"});
+}
+
+TEST_CASE("A receiver's exception outside a block rolls the write's transaction back", "[model]") {
+    testing::fake_connection f;
+    auto sub = post_save.connect(items, [](const saved<item>&) { throw std::runtime_error("r"); });
+    CHECK_THROWS_AS(f.db.insert(items, item{.name = "a"}), std::runtime_error);
+    CHECK(f.session->calls().back() == "rollback");
+}
+
+TEST_CASE("Inside a block a write joins the caller's transaction without a savepoint", "[model]") {
+    testing::fake_connection f;
+    auto sub = post_save.connect(items, [](const saved<item>&) {});
+    atomic(f.db, [&] { f.db.insert(items, item{.name = "a"}); });
+    CHECK(f.session->calls() ==
+          calls{"begin", "insert INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)",
+                "commit"});
+}
+
+TEST_CASE("Text longer than the column is refused before anything is sent", "[model]") {
+    testing::fake_connection f;
+    CHECK_THROWS_AS(f.db.insert(items, item{.name = "toolong"}), data_error);
+    CHECK(f.session->calls().empty());
+}
+
+TEST_CASE("save updates a row with a key and inserts when no row has it", "[model]") {
+    testing::fake_connection f;
+    item row{.id = 7, .name = "a"};
+    CHECK_FALSE(f.db.save(items, row)); // the fake reports one row changed
+    CHECK(f.session->calls() ==
+          calls{"begin", "execute UPDATE \"item\" SET \"name\" = ?, \"parent\" = ? WHERE \"id\" = ?",
+                "commit"});
+}
+
+TEST_CASE("DDL quotes every identifier and declares foreign keys at table level", "[model]") {
+    struct child {
+        std::int64_t id = 0;
+        std::int64_t item_id = 0;
+    };
+    const table<child> children{"child",
+                                {primary_key(&child::id, "id"),
+                                 foreign_key(&child::item_id, "item_id", items, on_delete::cascade)}};
+    testing::fake_connection f;
+    f.db.create_tables(items, children);
+    CHECK(f.session->calls() ==
+          calls{"begin",
+                "execute CREATE TABLE \"item\" (\"id\" INTEGER PRIMARY KEY, \"name\" TEXT NOT "
+                "NULL, \"parent\" INTEGER)",
+                "execute CREATE TABLE \"child\" (\"id\" INTEGER PRIMARY KEY, \"item_id\" INTEGER "
+                "NOT NULL, FOREIGN KEY (\"item_id\") REFERENCES \"item\" (\"id\") ON DELETE "
+                "CASCADE)",
+                "commit"});
+}
+
+TEST_CASE("A table must have exactly one primary key and set_null needs an optional member",
+          "[model]") {
+    CHECK_THROWS_AS(table<item>("bad", {column(&item::name, "name")}), usage_error);
+    CHECK_THROWS_AS(
+        table<item>("bad", {primary_key(&item::id, "id"), column(&item::name, "id")}),
+        usage_error);
+    struct strict_child {
+        std::int64_t id = 0;
+        std::int64_t item_id = 0;
+    };
+    CHECK_THROWS_AS(foreign_key(&strict_child::item_id, "item_id", items, on_delete::set_null),
+                    usage_error);
+}

@@ -1,0 +1,112 @@
+// Unit tests of signal dispatch: order, snapshots, owned subscriptions, dedup keys, threads.
+#include "lockstep/signal.hpp"
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <thread>
+
+using namespace lockstep;
+
+namespace {
+struct event {
+    int value;
+};
+} // namespace
+
+TEST_CASE("send calls receivers in connection order and filters by sender", "[signals]") {
+    signal<event> s;
+    std::vector<std::string> calls;
+    int sender_a = 0, sender_b = 0;
+    auto r1 = s.connect([&](const event&) { calls.push_back("any"); });
+    auto r2 = s.connect([&](const event&) { calls.push_back("a"); }, {.sender = &sender_a});
+    auto r3 = s.connect([&](const event&) { calls.push_back("b"); }, {.sender = &sender_b});
+    s.send(event{1}, &sender_a);
+    CHECK(calls == std::vector<std::string>{"any", "a"});
+    CHECK(s.has_receivers(&sender_b));
+    CHECK(s.receiver_count() == 3);
+}
+
+TEST_CASE("The first exception stops send; send_robust calls everyone and reports failures",
+          "[signals]") {
+    signal<event> s;
+    int later = 0;
+    auto r1 = s.connect([](const event&) { throw std::runtime_error("first"); });
+    auto r2 = s.connect([&](const event&) { ++later; });
+    CHECK_THROWS_WITH(s.send(event{1}), "first");
+    CHECK(later == 0);
+    const auto failures = s.send_robust(event{1});
+    CHECK(later == 1);
+    REQUIRE(failures.size() == 1);
+    CHECK(failures[0].receiver_index == 0);
+}
+
+TEST_CASE("A destroyed or moved-from subscription disconnects exactly once", "[signals]") {
+    signal<event> s;
+    int calls = 0;
+    {
+        auto sub = s.connect([&](const event&) { ++calls; });
+        auto moved = std::move(sub);
+        CHECK_FALSE(sub.connected());
+        CHECK(moved.connected());
+        s.send(event{1});
+    }
+    s.send(event{1});
+    CHECK(calls == 1);
+    CHECK(s.receiver_count() == 0);
+}
+
+TEST_CASE("A subscription may outlive its signal", "[signals]") {
+    subscription sub;
+    {
+        signal<event> s;
+        sub = s.connect([](const event&) {});
+    }
+    CHECK_FALSE(sub.connected());
+    sub.disconnect(); // must not touch the destroyed signal
+}
+
+TEST_CASE("A dedup key makes a second connect a no-op until the first disconnects", "[signals]") {
+    signal<event> s;
+    auto first = s.connect([](const event&) {}, {.dedup_key = "k"});
+    auto second = s.connect([](const event&) {}, {.dedup_key = "k"});
+    CHECK(first.connected());
+    CHECK_FALSE(second.connected());
+    first.disconnect();
+    auto third = s.connect([](const event&) {}, {.dedup_key = "k"});
+    CHECK(third.connected());
+}
+
+TEST_CASE("Receivers connected or disconnected during a dispatch do not change that dispatch",
+          "[signals]") {
+    signal<event> s;
+    std::vector<std::string> calls;
+    subscription late, second;
+    auto first = s.connect([&](const event&) {
+        calls.push_back("first");
+        second.disconnect();
+        late = s.connect([&](const event&) { calls.push_back("late"); });
+    });
+    second = s.connect([&](const event&) { calls.push_back("second"); });
+    s.send(event{1});
+    CHECK(calls == std::vector<std::string>{"first", "second"});
+}
+
+TEST_CASE("Connecting and disconnecting on other threads while sending is safe", "[signals]") {
+    signal<event> s;
+    std::atomic<int> sum{0};
+    auto steady = s.connect([&](const event& e) { sum += e.value; });
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> churners;
+    for (int t = 0; t < 2; ++t)
+        churners.emplace_back([&] {
+            while (!stop) {
+                auto sub = s.connect([](const event&) {});
+            }
+        });
+    for (int i = 0; i < 2000; ++i)
+        s.send(event{1});
+    stop = true;
+    for (auto& t : churners)
+        t.join();
+    CHECK(sum == 2000);
+}
