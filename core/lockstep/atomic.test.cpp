@@ -1,6 +1,7 @@
 // Unit tests of atomic blocks and hooks: the exact SPI call sequences, against the fake session.
 #include "lockstep/atomic.hpp"
 
+#include "lockstep/log.hpp"
 #include "lockstep/retry.hpp"
 #include "lockstep/savepoint.hpp"
 #include "testing/fake_session.hpp"
@@ -189,6 +190,8 @@ TEST_CASE("on_commit hooks run after the outermost commit in registration order"
 TEST_CASE("A throwing on_commit hook does not stop later hooks; its error is rethrown", "[hooks]") {
     testing::fake_connection f;
     std::vector<int> ran;
+    std::vector<std::string> logged;
+    set_log_sink([&](log_level, std::string_view m) { logged.emplace_back(m); });
     CHECK_THROWS_AS(atomic(f.db,
                            [&] {
                                on_commit(f.db, [&] { ran.push_back(1); });
@@ -198,7 +201,10 @@ TEST_CASE("A throwing on_commit hook does not stop later hooks; its error is ret
                                    f.db, [&] { throw std::logic_error("robust"); }, true);
                            }),
                     boom);
+    set_log_sink({});
     CHECK(ran == std::vector<int>{1, 3});
+    REQUIRE(logged.size() == 1); // the robust hook's error went to the log
+    CHECK_THAT(logged[0], Catch::Contains("robust"));
 }
 
 TEST_CASE("A hook registered while hooks run runs at once", "[hooks]") {

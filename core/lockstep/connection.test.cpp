@@ -65,7 +65,8 @@ TEST_CASE("save updates a row with a key and inserts when no row has it", "[mode
     item row{.id = 7, .name = "a"};
     CHECK_FALSE(f.db.save(items, row)); // the fake reports one row changed
     CHECK(f.session->calls() ==
-          calls{"begin", "execute UPDATE \"item\" SET \"name\" = ?, \"parent\" = ? WHERE \"id\" = ?",
+          calls{"begin",
+                "execute UPDATE \"item\" SET \"name\" = ?, \"parent\" = ? WHERE \"id\" = ?",
                 "commit"});
 }
 
@@ -74,9 +75,10 @@ TEST_CASE("DDL quotes every identifier and declares foreign keys at table level"
         std::int64_t id = 0;
         std::int64_t item_id = 0;
     };
-    const table<child> children{"child",
-                                {primary_key(&child::id, "id"),
-                                 foreign_key(&child::item_id, "item_id", items, on_delete::cascade)}};
+    const table<child> children{
+        "child",
+        {primary_key(&child::id, "id"),
+         foreign_key(&child::item_id, "item_id", items, on_delete::cascade)}};
     testing::fake_connection f;
     f.db.create_tables(items, children);
     CHECK(f.session->calls() ==
@@ -92,9 +94,8 @@ TEST_CASE("DDL quotes every identifier and declares foreign keys at table level"
 TEST_CASE("A table must have exactly one primary key and set_null needs an optional member",
           "[model]") {
     CHECK_THROWS_AS(table<item>("bad", {column(&item::name, "name")}), usage_error);
-    CHECK_THROWS_AS(
-        table<item>("bad", {primary_key(&item::id, "id"), column(&item::name, "id")}),
-        usage_error);
+    CHECK_THROWS_AS(table<item>("bad", {primary_key(&item::id, "id"), column(&item::name, "id")}),
+                    usage_error);
     struct strict_child {
         std::int64_t id = 0;
         std::int64_t item_id = 0;
