@@ -103,8 +103,11 @@ bool fixture::can_open_second_connection() const {
     return url.database != ":memory:";
 }
 
-lockstep::connection fixture::second_connection() const {
-    return lockstep::connection::open(database_url());
+lockstep::connection fixture::second_connection(const std::string& extra_options) const {
+    auto url = database_url();
+    if (!extra_options.empty())
+        url += (url.find('?') == std::string::npos ? "?" : "&") + extra_options;
+    return lockstep::connection::open(url);
 }
 
 std::vector<std::string> fixture::names(lockstep::connection& reader, const schema& s) {

@@ -66,8 +66,9 @@ public:
     /// Can the case open a second connection to the same database? (Not to sqlite::memory:,
     /// which is private to one connection.)
     bool can_open_second_connection() const;
-    /// A second connection to the same database, for visibility and concurrency cases.
-    lockstep::connection second_connection() const;
+    /// A second connection to the same database, for visibility and concurrency cases, with
+    /// `extra_options` ("lock_timeout=200") added to the URL's query.
+    lockstep::connection second_connection(const std::string& extra_options = {}) const;
 
     /// Committed content, sorted by value (never by key: SPEC 5.4), read through `reader`.
     static std::vector<std::string> names(lockstep::connection& reader, const schema& s);

@@ -18,7 +18,7 @@ int parse_milliseconds(const std::string& text) {
     int value = -1;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || end != text.data() + text.size() || value < 0)
-        throw configuration_error("SQLite option busy_timeout=\"" + text +
+        throw configuration_error("SQLite option busy_timeout (lock_timeout)=\"" + text +
                                   "\" is not a number of milliseconds.");
     return value;
 }
@@ -41,20 +41,22 @@ void session::statement_deleter::operator()(sqlite3_stmt* statement) const noexc
 }
 
 session::session(const connection_url& url) {
-    static constexpr std::string_view known_options[] = {"begin", "busy_timeout", "journal_mode",
-                                                         "isolation"};
+    static constexpr std::string_view known_options[] = {"begin", "busy_timeout", "lock_timeout",
+                                                         "journal_mode", "isolation"};
     for (const auto& [key, value] : url.options) {
         bool known = false;
         for (const auto k : known_options)
             known = known || key == k;
         if (!known)
             throw configuration_error("SQLite URL option \"" + key +
-                                      "\" is unknown; SQLite URLs take begin, busy_timeout, "
-                                      "journal_mode and isolation.");
+                                      "\" is unknown; SQLite URLs take begin, busy_timeout (or "
+                                      "lock_timeout), journal_mode and isolation.");
     }
     if (const auto mode = url.option("begin"))
         begin_mode_ = parse_begin_mode(*mode);
-    const int busy_timeout = parse_milliseconds(url.option("busy_timeout").value_or("5000"));
+    // lock_timeout is the name every Lockstep engine understands; busy_timeout is SQLite's own.
+    const int busy_timeout = parse_milliseconds(
+        url.option("lock_timeout").value_or(url.option("busy_timeout").value_or("5000")));
 
     // NOMUTEX: a connection is used by one thread at a time (SPEC 8.2), so SQLite's own
     // per-connection mutex would only cost time.

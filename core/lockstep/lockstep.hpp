@@ -9,6 +9,7 @@
 #include "lockstep/features.hpp"
 #include "lockstep/log.hpp"
 #include "lockstep/model_signals.hpp"
+#include "lockstep/pool.hpp"
 #include "lockstep/retry.hpp"
 #include "lockstep/savepoint.hpp"
 #include "lockstep/signal.hpp"

@@ -1,0 +1,64 @@
+// Unit tests of the connection pool, over a driver of fake sessions.
+#include "lockstep/pool.hpp"
+
+#include "lockstep/atomic.hpp"
+#include "lockstep/spi/driver.hpp"
+#include "testing/fake_session.hpp"
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+using namespace lockstep;
+
+namespace {
+
+// Fake sessions under the "sqlite" family name, so pool URLs parse; registered per test.
+class fake_driver final : public spi::driver {
+public:
+    std::string_view name() const noexcept override { return "sqlite"; }
+    std::unique_ptr<spi::session> open(const connection_url&) const override {
+        ++opened;
+        return std::make_unique<testing::fake_session>();
+    }
+    mutable std::atomic<int> opened{0};
+};
+
+} // namespace
+
+TEST_CASE("A pool reuses a returned connection instead of opening another", "[pool]") {
+    auto driver = std::make_shared<fake_driver>();
+    spi::register_driver(driver);
+    connection_pool pool("sqlite::memory:", 2);
+    { auto db = pool.acquire(); }
+    { auto db = pool.acquire(); }
+    CHECK(driver->opened == 1);
+    CHECK(pool.size() == 1);
+    CHECK(pool.idle() == 1);
+}
+
+TEST_CASE("A pool never hands back a connection returned inside an atomic block", "[pool]") {
+    auto driver = std::make_shared<fake_driver>();
+    spi::register_driver(driver);
+    connection_pool pool("sqlite::memory:", 2);
+    {
+        auto db = pool.acquire();
+        // Misuse on purpose: the handle is destroyed while its block is still open.
+        db->transactions().open_block({});
+    }
+    CHECK(pool.size() == 0);
+    auto fresh = pool.acquire();
+    CHECK_FALSE(fresh->in_atomic_block());
+    CHECK(driver->opened == 2);
+}
+
+TEST_CASE("A pool at its size limit makes callers wait, then times out", "[pool]") {
+    auto driver = std::make_shared<fake_driver>();
+    spi::register_driver(driver);
+    connection_pool pool("sqlite::memory:", 1);
+    auto held = pool.acquire();
+    CHECK_THROWS_AS(pool.acquire(std::chrono::milliseconds(20)), connection_error);
+    std::thread releaser([h = std::move(held)]() mutable { auto gone = std::move(h); });
+    auto next = pool.acquire(std::chrono::seconds(5));
+    releaser.join();
+    CHECK(driver->opened == 1);
+}
