@@ -77,14 +77,17 @@ TEST_CASE("retry reruns a block that lost a conflict and succeeds once the other
         changed.notify_all();
     };
     try {
-        lockstep::retry(mine, [&] {
-            ++attempts;
-            // When this attempt rolls back, let the holder commit, so the next one can go on.
-            lockstep::on_rollback(mine, let_holder_commit);
-            auto ours = row;
-            ours.name = "second";
-            mine.update(fx.s.main, ours);
-        }, 3);
+        lockstep::retry(
+            mine,
+            [&] {
+                ++attempts;
+                // When this attempt rolls back, let the holder commit, so the next one can go on.
+                lockstep::on_rollback(mine, let_holder_commit);
+                auto ours = row;
+                ours.name = "second";
+                mine.update(fx.s.main, ours);
+            },
+            3);
     } catch (...) {
         let_holder_commit();
         holder.join();

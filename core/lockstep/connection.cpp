@@ -50,6 +50,17 @@ std::string connection::server_version() {
     return run([&] { return state_->session->server_version(); });
 }
 
+std::string connection::server_session_id() {
+    return run([&] { return state_->session->server_session_id(); });
+}
+
+void connection::terminate_server_session(const std::string& id) {
+    run([&] {
+        state_->session->terminate_server_session(id);
+        return 0;
+    });
+}
+
 void connection::check_params(std::span<const param> params) const {
     for (const auto& p : params)
         if (const auto* text = std::get_if<std::string_view>(&p))

@@ -175,6 +175,12 @@ public:
     std::string_view target_name() const noexcept;
     /// The engine's version string.
     std::string server_version();
+    /// The server's id for this connection's session (PostgreSQL backend pid, MySQL connection
+    /// id). Throws `not_supported` unless `features().can_terminate_sessions`.
+    std::string server_session_id();
+    /// Ends the server session `id` (another connection's), as an administrator would; that
+    /// connection's next statement raises `connection_error`.
+    void terminate_server_session(const std::string& id);
     /// Is an atomic block open on this connection?
     bool in_atomic_block() const noexcept { return state_->transactions.in_block(); }
     /// False once the connection was lost: discard it and open a new one.

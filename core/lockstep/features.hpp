@@ -26,6 +26,8 @@ struct features {
     /// Can tables be of a kind that ignores rollback (MyISAM, MEMORY)? Writes to them inside an
     /// atomic block are refused (SPEC 5.2).
     bool has_non_transactional_tables = false;
+    /// Can one session end another on the server (pg_terminate_backend, KILL)?
+    bool can_terminate_sessions = false;
     /// Does the engine enforce the declared length of text columns by itself? Lockstep checks
     /// lengths on every engine anyway (SPEC 6.2).
     bool enforces_text_length = false;

@@ -1,6 +1,7 @@
 // The SQL scanner behind classify_statement: words outside literals, comments and quotes.
 #include "lockstep/detail/sql_scan.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstddef>
@@ -115,6 +116,49 @@ bool has_locking_clause(word_reader& words) {
 }
 
 } // namespace
+
+std::pair<std::string, int> number_placeholders(std::string_view sql, std::string_view prefix) {
+    std::string out;
+    out.reserve(sql.size() + 8);
+    int count = 0;
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+        const char c = sql[i];
+        const auto copy_until = [&](std::size_t end) {
+            end = std::min(end, sql.size());
+            out.append(sql.substr(i, end - i));
+            i = end - 1;
+        };
+        if (c == '\'' || c == '"' || c == '`') {
+            std::size_t j = i + 1;
+            while (j < sql.size()) {
+                if (sql[j] == '\\' && c != '"') {
+                    j += 2;
+                    continue;
+                }
+                if (sql[j] == c) {
+                    if (j + 1 < sql.size() && sql[j + 1] == c) {
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
+                ++j;
+            }
+            copy_until(j + 1);
+        } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+            copy_until(sql.find('\n', i));
+        } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+            const auto end = sql.find("*/", i + 2);
+            copy_until(end == std::string_view::npos ? sql.size() : end + 2);
+        } else if (c == '?') {
+            out.append(prefix);
+            out.append(std::to_string(++count));
+        } else {
+            out += c;
+        }
+    }
+    return {std::move(out), count};
+}
 
 statement_class classify_statement(std::string_view sql) noexcept {
     word_reader words(sql);

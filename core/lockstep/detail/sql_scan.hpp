@@ -2,7 +2,9 @@
 // so the core can refuse what would break a promise before anything is sent (SPEC 1.5, 5.1, 5.6).
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <utility>
 
 namespace lockstep::detail {
 
@@ -15,6 +17,11 @@ enum class statement_class {
                          ///< AUTOCOMMIT
     other,
 };
+
+/// Rewrites each `?` placeholder outside literals, quoted identifiers and comments as
+/// `prefix` followed by its 1-based number (`$1`, `$2`, ... for PostgreSQL; `:p1` for SOCI).
+/// Returns the new text and the number of placeholders.
+std::pair<std::string, int> number_placeholders(std::string_view sql, std::string_view prefix);
 
 /// Classifies `sql` by its first keyword, skipping white space, comments and parentheses.
 /// Words inside string literals and quoted identifiers are never taken for keywords.

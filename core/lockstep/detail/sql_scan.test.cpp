@@ -38,3 +38,15 @@ TEST_CASE("Locking reads are found outside literals and comments only", "[sql]")
           statement_class::query);
     CHECK(classify_statement("SELECT 'it''s' FROM t /* for update */") == statement_class::query);
 }
+
+TEST_CASE("Placeholders are numbered outside literals, quoted names and comments", "[sql]") {
+    using lockstep::detail::number_placeholders;
+    CHECK(number_placeholders("INSERT INTO t (a, b) VALUES (?, ?)", "$") ==
+          std::pair<std::string, int>{"INSERT INTO t (a, b) VALUES ($1, $2)", 2});
+    CHECK(
+        number_placeholders("SELECT '?', \"a?\" FROM t WHERE x = ? -- ?\n AND y = ?", "$") ==
+        std::pair<std::string, int>{"SELECT '?', \"a?\" FROM t WHERE x = $1 -- ?\n AND y = $2", 2});
+    CHECK(number_placeholders("SELECT 'it''s ?' /* ? */, ?", ":p") ==
+          std::pair<std::string, int>{"SELECT 'it''s ?' /* ? */, :p1", 1});
+    CHECK(number_placeholders("SELECT 1", "$").second == 0);
+}

@@ -1,4 +1,6 @@
-// The driver registry: a mutex-guarded map from family name to driver.
+// The driver registry (a mutex-guarded map from family name to driver), and the SPI's default
+// answers for optional session features.
+#include "lockstep/errors.hpp"
 #include "lockstep/spi/driver.hpp"
 
 #include <map>
@@ -18,6 +20,16 @@ registry& the_registry() {
 }
 
 } // namespace
+
+std::string session::server_session_id() {
+    throw not_supported("This engine has no server sessions to name; check "
+                        "db.features().can_terminate_sessions.");
+}
+
+void session::terminate_server_session(std::string_view) {
+    throw not_supported("This engine cannot end another session; check "
+                        "db.features().can_terminate_sessions.");
+}
 
 void register_driver(std::shared_ptr<const driver> d) {
     auto& r = the_registry();

@@ -59,6 +59,12 @@ public:
     /// Runs a query and returns its rows.
     virtual std::vector<row> query(std::string_view sql, std::span<const param> params) = 0;
 
+    /// The server's id for this session (PostgreSQL's backend pid, MySQL's connection id).
+    /// Throws `not_supported` where the engine has none (`features().can_terminate_sessions`).
+    virtual std::string server_session_id();
+    /// Ends another session of the same server by its id, as an administrator would.
+    virtual void terminate_server_session(std::string_view id);
+
     /// Quotes an identifier for this engine's SQL ("name" or `name`).
     virtual std::string quote_identifier(std::string_view name) const = 0;
     /// The column type for DDL (`VARCHAR(100)`, `BIGINT`, ...).

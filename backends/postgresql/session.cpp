@@ -1,0 +1,410 @@
+// spi::session over libpq: `?` placeholders numbered once per statement, named prepared
+// statements cached per connection, text parameters (binary for bytea), errors by SQLSTATE.
+#include "postgresql/session.hpp"
+
+#include "lockstep/detail/sql_scan.hpp"
+#include "lockstep/errors.hpp"
+#include "postgresql/errors.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <libpq-fe.h>
+
+namespace lockstep::postgresql {
+namespace {
+
+// Type OIDs from PostgreSQL's catalog (pg_type.dat); stable across versions.
+constexpr unsigned bool_oid = 16, bytea_oid = 17, name_oid = 19, int8_oid = 20, int2_oid = 21,
+                   int4_oid = 23, text_oid = 25, oid_oid = 26, float4_oid = 700, float8_oid = 701,
+                   unknown_oid = 705, bpchar_oid = 1042, varchar_oid = 1043, numeric_oid = 1700;
+
+// Dynamic SQL must not grow the server's prepared statements without bound.
+constexpr std::size_t max_cached_statements = 512;
+
+std::string redact(std::string text, const std::string& password) {
+    if (password.empty())
+        return text;
+    for (std::size_t pos; (pos = text.find(password)) != std::string::npos;)
+        text.replace(pos, password.size(), "***");
+    return text;
+}
+
+// Lockstep's own options; everything else must be a libpq connection keyword.
+bool is_lockstep_option(std::string_view key) { return key == "isolation" || key == "lock_timeout"; }
+
+bool is_libpq_keyword(std::string_view key) {
+    PQconninfoOption* defaults = PQconndefaults();
+    bool found = false;
+    for (auto* o = defaults; o != nullptr && o->keyword != nullptr; ++o)
+        found = found || key == o->keyword;
+    PQconninfoFree(defaults);
+    return found;
+}
+
+void ignore_notice(void*, const char*) {
+    // Notices ("table does not exist, skipping") are not errors; Lockstep does not print them.
+}
+
+} // namespace
+
+void session::result_deleter::operator()(PGresult* r) const noexcept { PQclear(r); }
+
+session::session(const connection_url& url) {
+    std::vector<std::string> keys, values;
+    const auto add = [&](std::string key, std::string value) {
+        keys.push_back(std::move(key));
+        values.push_back(std::move(value));
+    };
+    if (!url.host.empty())
+        add("host", url.host);
+    if (url.port)
+        add("port", std::to_string(*url.port));
+    if (!url.database.empty())
+        add("dbname", url.database);
+    if (!url.user.empty())
+        add("user", url.user);
+    if (url.has_password)
+        add("password", url.password);
+    bool has_connect_timeout = false;
+    for (const auto& [key, value] : url.options) {
+        if (is_lockstep_option(key))
+            continue;
+        if (!is_libpq_keyword(key) || key == "password" || key == "dbname" || key == "host" ||
+            key == "port" || key == "user")
+            throw configuration_error("PostgreSQL URL option \"" + key +
+                                      "\" is unknown; use lock_timeout, isolation, or a libpq "
+                                      "connection keyword such as sslmode or application_name.");
+        has_connect_timeout = has_connect_timeout || key == "connect_timeout";
+        add(key, value);
+    }
+    if (!has_connect_timeout)
+        add("connect_timeout", "10"); // an unreachable server fails instead of hanging
+    add("client_encoding", "UTF8");
+
+    std::vector<const char*> key_ptrs, value_ptrs;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        key_ptrs.push_back(keys[i].c_str());
+        value_ptrs.push_back(values[i].c_str());
+    }
+    key_ptrs.push_back(nullptr);
+    value_ptrs.push_back(nullptr);
+    conn_ = PQconnectdbParams(key_ptrs.data(), value_ptrs.data(), 0);
+    if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
+        const std::string message =
+            conn_ ? redact(PQerrorMessage(conn_), url.password) : "out of memory";
+        PQfinish(conn_);
+        conn_ = nullptr;
+        spi::raise({spi::error_category::connection},
+                   {"postgresql", "08001", 0, message, ""});
+    }
+    PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+    if (const auto timeout = url.option("lock_timeout")) {
+        int ms = -1;
+        const auto [end, ec] = std::from_chars(timeout->data(), timeout->data() + timeout->size(), ms);
+        if (ec != std::errc{} || end != timeout->data() + timeout->size() || ms < 0)
+            throw configuration_error("PostgreSQL option lock_timeout=\"" + *timeout +
+                                      "\" is not a number of milliseconds.");
+        run_simple("SET lock_timeout = " + std::to_string(ms));
+    }
+
+    features_.supports_savepoints = true;
+    features_.can_release_savepoints = true;
+    features_.can_rollback_ddl = true;
+    features_.supports_returning = true;
+    features_.supports_select_for_update = true;
+    features_.supports_concurrent_writers = true;
+    features_.aborts_transaction_on_error = true;
+    features_.has_non_transactional_tables = false;
+    features_.can_terminate_sessions = true;
+    features_.enforces_text_length = true;
+}
+
+session::~session() { PQfinish(conn_); }
+
+std::string session::server_version() {
+    const char* version = PQparameterStatus(conn_, "server_version");
+    return version ? version : std::to_string(PQserverVersion(conn_));
+}
+
+void session::fail(const PGresult* r, std::string_view sql) {
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    std::string message = primary ? primary : PQerrorMessage(conn_);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+        message.pop_back();
+    // Without a SQLSTATE, or with a dead socket, the connection is gone whatever the text says.
+    const std::string_view sqlstate =
+        PQstatus(conn_) == CONNECTION_BAD ? std::string_view{} : std::string_view(state ? state : "");
+    raise_error(sqlstate, message, sql);
+}
+
+session::result_ptr session::run_simple(const std::string& sql) {
+    result_ptr r(PQexec(conn_, sql.c_str()));
+    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        fail(r.get(), sql);
+    return r;
+}
+
+const session::prepared& session::prepare(std::string_view sql, std::span<const param> params) {
+    // The same text with other parameter types needs its own statement: PostgreSQL fixes the
+    // types when it prepares.
+    cache_key_.assign(sql);
+    cache_key_ += '\x1f';
+    for (const auto& p : params)
+        cache_key_ += static_cast<char>('0' + p.index());
+    if (const auto it = statements_.find(cache_key_); it != statements_.end())
+        return it->second;
+
+    if (statements_.size() >= max_cached_statements) {
+        run_simple("DEALLOCATE ALL");
+        statements_.clear();
+    }
+    auto [text, count] = detail::number_placeholders(sql, "$");
+    if (count != static_cast<int>(params.size()))
+        throw usage_error("The statement has " + std::to_string(count) + " placeholders but " +
+                          std::to_string(params.size()) + " values were given.");
+    std::vector<unsigned> types;
+    for (const auto& p : params) {
+        switch (p.index()) {
+        case 1:
+            types.push_back(int8_oid);
+            break;
+        case 2:
+            types.push_back(float8_oid);
+            break;
+        case 3:
+            types.push_back(bool_oid);
+            break;
+        case 5:
+            types.push_back(bytea_oid);
+            break;
+        default: // NULL and text: let the server infer from the context (varchar, text, ...)
+            types.push_back(0);
+        }
+    }
+    auto name = "lockstep_" + std::to_string(next_statement_++);
+    result_ptr r(PQprepare(conn_, name.c_str(), text.c_str(), static_cast<int>(params.size()),
+                           types.data()));
+    if (!r || PQresultStatus(r.get()) != PGRES_COMMAND_OK)
+        fail(r.get(), sql);
+    // Ask which types the server chose, so text bound to a non-text parameter (an integer
+    // column compared with a string) is sent as text for the server to parse.
+    result_ptr description(PQdescribePrepared(conn_, name.c_str()));
+    if (!description || PQresultStatus(description.get()) != PGRES_COMMAND_OK)
+        fail(description.get(), sql);
+    prepared statement{std::move(name), {}};
+    for (int i = 0; i < PQnparams(description.get()); ++i)
+        statement.parameter_types.push_back(PQparamtype(description.get(), i));
+    return statements_.emplace(cache_key_, std::move(statement)).first->second;
+}
+
+session::result_ptr session::run_prepared(std::string_view sql, std::span<const param> params) {
+    const auto& statement = prepare(sql, params);
+    const auto n = params.size();
+    values_.resize(n);
+    lengths_.resize(n);
+    formats_.resize(n);
+    if (numbers_.size() < n)
+        numbers_.resize(n);
+    if (texts_.size() < n)
+        texts_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        const auto& p = params[i];
+        formats_[i] = 0;
+        lengths_[i] = 0;
+        if (std::holds_alternative<std::nullptr_t>(p)) {
+            values_[i] = nullptr;
+        } else if (const auto* number = std::get_if<std::int64_t>(&p)) {
+            auto& buffer = numbers_[i];
+            const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size() - 1, *number).ptr;
+            *end = '\0';
+            values_[i] = buffer.data();
+        } else if (const auto* real = std::get_if<double>(&p)) {
+            auto& buffer = numbers_[i];
+            const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size() - 1, *real).ptr;
+            *end = '\0'; // shortest text that reads back as the same double
+            values_[i] = buffer.data();
+        } else if (const auto* flag = std::get_if<bool>(&p)) {
+            values_[i] = *flag ? "t" : "f";
+        } else if (const auto* text = std::get_if<std::string_view>(&p)) {
+            const auto type = statement.parameter_types[i];
+            if (type == text_oid || type == varchar_oid || type == bpchar_oid || type == name_oid ||
+                type == unknown_oid) {
+                // The binary format of text is its bytes: no copy, no terminating NUL needed.
+                values_[i] = text->data();
+                lengths_[i] = static_cast<int>(text->size());
+                formats_[i] = 1;
+            } else {
+                texts_[i].assign(*text); // text format: the server parses it as its type
+                values_[i] = texts_[i].c_str();
+            }
+        } else if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p)) {
+            values_[i] = reinterpret_cast<const char*>(bytes->data());
+            lengths_[i] = static_cast<int>(bytes->size());
+            formats_[i] = 1;
+        }
+    }
+    result_ptr r(PQexecPrepared(conn_, statement.name.c_str(), static_cast<int>(n), values_.data(),
+                                lengths_.data(), formats_.data(), 0));
+    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        fail(r.get(), sql);
+    return r;
+}
+
+void session::begin(isolation_level level) {
+    if (level == isolation_level::engine_default)
+        run_simple("BEGIN");
+    else
+        run_simple("BEGIN ISOLATION LEVEL " + std::string(to_sql(level)));
+}
+
+void session::commit() {
+    const auto r = run_simple("COMMIT");
+    // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK and no error
+    // (SPEC 2.3): that is a failure, never a success.
+    if (std::strcmp(PQcmdStatus(r.get()), "ROLLBACK") == 0)
+        spi::raise({spi::error_category::other},
+                   {"postgresql", "", 0,
+                    "the server answered COMMIT with ROLLBACK: the transaction had failed and "
+                    "nothing was committed",
+                    "COMMIT"});
+}
+
+void session::rollback() { run_simple("ROLLBACK"); }
+void session::create_savepoint(std::string_view name) {
+    run_simple("SAVEPOINT " + std::string(name));
+}
+void session::release_savepoint(std::string_view name) {
+    run_simple("RELEASE SAVEPOINT " + std::string(name));
+}
+void session::rollback_to_savepoint(std::string_view name) {
+    run_simple("ROLLBACK TO SAVEPOINT " + std::string(name));
+}
+
+bool session::in_transaction() {
+    const auto status = PQtransactionStatus(conn_);
+    return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+}
+
+std::int64_t session::execute(std::string_view sql, std::span<const param> params) {
+    const auto r = run_prepared(sql, params);
+    const char* changed = PQcmdTuples(r.get());
+    std::int64_t count = 0;
+    std::from_chars(changed, changed + std::strlen(changed), count);
+    return count;
+}
+
+std::int64_t session::insert(std::string_view sql, std::span<const param> params,
+                             std::string_view key_column) {
+    std::string returning(sql);
+    returning += " RETURNING ";
+    returning += quote_identifier(key_column);
+    const auto r = run_prepared(returning, params);
+    if (PQntuples(r.get()) != 1)
+        throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
+    const char* text = PQgetvalue(r.get(), 0, 0);
+    std::int64_t key = 0;
+    std::from_chars(text, text + std::strlen(text), key);
+    return key;
+}
+
+std::vector<row> session::query(std::string_view sql, std::span<const param> params) {
+    const auto r = run_prepared(sql, params);
+    const int rows = PQntuples(r.get());
+    const int columns = PQnfields(r.get());
+    std::vector<row> out;
+    out.reserve(static_cast<std::size_t>(rows));
+    for (int i = 0; i < rows; ++i) {
+        row values;
+        values.reserve(static_cast<std::size_t>(columns));
+        for (int c = 0; c < columns; ++c) {
+            if (PQgetisnull(r.get(), i, c)) {
+                values.emplace_back(std::monostate{});
+                continue;
+            }
+            const char* text = PQgetvalue(r.get(), i, c);
+            const auto length = static_cast<std::size_t>(PQgetlength(r.get(), i, c));
+            switch (PQftype(r.get(), c)) {
+            case bool_oid:
+                values.emplace_back(text[0] == 't');
+                break;
+            case int2_oid:
+            case int4_oid:
+            case int8_oid:
+            case oid_oid: {
+                std::int64_t n = 0;
+                std::from_chars(text, text + length, n);
+                values.emplace_back(n);
+                break;
+            }
+            case float4_oid:
+            case float8_oid:
+            case numeric_oid:
+                values.emplace_back(std::strtod(text, nullptr));
+                break;
+            case bytea_oid: {
+                std::size_t size = 0;
+                unsigned char* bytes =
+                    PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &size);
+                const auto* begin = reinterpret_cast<const std::byte*>(bytes);
+                values.emplace_back(blob(begin, begin + size));
+                PQfreemem(bytes);
+                break;
+            }
+            default:
+                values.emplace_back(std::string(text, length));
+            }
+        }
+        out.push_back(std::move(values));
+    }
+    return out;
+}
+
+std::string session::server_session_id() { return std::to_string(PQbackendPID(conn_)); }
+
+void session::terminate_server_session(std::string_view id) {
+    std::int64_t pid = 0;
+    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), pid);
+    if (ec != std::errc{} || end != id.data() + id.size())
+        throw usage_error("\"" + std::string(id) + "\" is not a PostgreSQL backend pid.");
+    const std::array<param, 1> params{pid};
+    const auto rows = query("SELECT pg_terminate_backend(CAST(? AS integer))", params);
+    if (rows.empty() || !std::get<bool>(rows[0][0]))
+        throw usage_error("PostgreSQL did not end backend " + std::string(id) +
+                          "; is it a session of the same role?");
+}
+
+std::string session::quote_identifier(std::string_view name) const {
+    std::string out = "\"";
+    for (char c : name) {
+        if (c == '"')
+            out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string session::column_type_sql(column_type type, std::optional<std::size_t> max_length) const {
+    switch (type) {
+    case column_type::integer:
+        return "BIGINT";
+    case column_type::boolean:
+        return "BOOLEAN";
+    case column_type::real:
+        return "DOUBLE PRECISION";
+    case column_type::text:
+        return max_length ? "VARCHAR(" + std::to_string(*max_length) + ")" : "TEXT";
+    case column_type::binary:
+        break;
+    }
+    return "BYTEA";
+}
+
+std::string session::auto_key_sql() const {
+    // BY DEFAULT, not ALWAYS: a row may be inserted with a key of the caller's choosing.
+    return "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY";
+}
+
+} // namespace lockstep::postgresql

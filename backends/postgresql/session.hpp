@@ -1,0 +1,90 @@
+// spi::session over one libpq connection, with named server-side prepared statements cached.
+#pragma once
+
+#include "lockstep/connection_url.hpp"
+#include "lockstep/spi/session.hpp"
+
+#include <array>
+#include <string>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
+
+namespace lockstep::postgresql {
+
+class session final : public spi::session {
+public:
+    /// Connects to the server of `url`. Throws `configuration_error` for unknown options and
+    /// `connection_error` if the server cannot be reached or refuses the login.
+    explicit session(const connection_url& url);
+    ~session() override;
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    std::string_view engine() const noexcept override { return "postgresql"; }
+    const lockstep::features& features() const noexcept override { return features_; }
+    std::string server_version() override;
+
+    void begin(isolation_level level) override;
+    void commit() override;
+    void rollback() override;
+    void create_savepoint(std::string_view name) override;
+    void release_savepoint(std::string_view name) override;
+    void rollback_to_savepoint(std::string_view name) override;
+    bool in_transaction() override;
+
+    std::int64_t execute(std::string_view sql, std::span<const param> params) override;
+    std::int64_t insert(std::string_view sql, std::span<const param> params,
+                        std::string_view key_column) override;
+    std::vector<row> query(std::string_view sql, std::span<const param> params) override;
+
+    std::string server_session_id() override;
+    void terminate_server_session(std::string_view id) override;
+
+    std::string quote_identifier(std::string_view name) const override;
+    std::string column_type_sql(column_type type,
+                                std::optional<std::size_t> max_length) const override;
+    std::string auto_key_sql() const override;
+
+private:
+    struct result_deleter {
+        void operator()(PGresult* r) const noexcept;
+    };
+    using result_ptr = std::unique_ptr<PGresult, result_deleter>;
+
+    struct string_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+
+    /// Runs `sql` as a prepared statement with `params` bound; returns the successful result.
+    result_ptr run_prepared(std::string_view sql, std::span<const param> params);
+    /// Runs a statement without parameters (transaction control); returns its result.
+    result_ptr run_simple(const std::string& sql);
+    /// Throws the lockstep error for a failed result (or a lost connection when `r` is null).
+    [[noreturn]] void fail(const PGresult* r, std::string_view sql);
+    struct prepared {
+        std::string name;
+        std::vector<unsigned> parameter_types; // as the server resolved them
+    };
+    const prepared& prepare(std::string_view sql, std::span<const param> params);
+
+    PGconn* conn_ = nullptr;
+    lockstep::features features_;
+    std::unordered_map<std::string, prepared, string_hash, std::equal_to<>> statements_;
+    std::uint64_t next_statement_ = 1;
+    // Reused for every call, so binding allocates nothing once they have grown.
+    std::string cache_key_;
+    std::vector<const char*> values_;
+    std::vector<int> lengths_;
+    std::vector<int> formats_;
+    std::vector<std::array<char, 32>> numbers_;
+    std::vector<std::string> texts_; // NUL-terminated copies for text sent in text format
+};
+
+} // namespace lockstep::postgresql
