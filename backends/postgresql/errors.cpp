@@ -19,7 +19,7 @@ spi::error_class classify(std::string_view sqlstate) noexcept {
         return {error_category::integrity, constraint_kind::check};
     if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03")
         return {error_category::conflict}; // serialization failure, deadlock, lock timeout
-    if (sqlstate == "25P02")                // in failed transaction: the core should have refused
+    if (sqlstate == "25P02")               // in failed transaction: the core should have refused
         return {error_category::usage};
     if (sqlstate == "0A000")
         return {error_category::not_supported};

@@ -9,13 +9,16 @@ using spi::error_class;
 
 TEST_CASE("Integrity SQLSTATEs map to integrity_error with the constraint's kind",
           "[errors][postgresql]") {
-    CHECK(postgresql::classify("23505") == error_class{error_category::integrity, constraint_kind::unique});
+    CHECK(postgresql::classify("23505") ==
+          error_class{error_category::integrity, constraint_kind::unique});
     CHECK(postgresql::classify("23503") ==
           error_class{error_category::integrity, constraint_kind::foreign_key});
     CHECK(postgresql::classify("23502") ==
           error_class{error_category::integrity, constraint_kind::not_null});
-    CHECK(postgresql::classify("23514") == error_class{error_category::integrity, constraint_kind::check});
-    CHECK(postgresql::classify("23P01") == error_class{error_category::integrity, constraint_kind::other});
+    CHECK(postgresql::classify("23514") ==
+          error_class{error_category::integrity, constraint_kind::check});
+    CHECK(postgresql::classify("23P01") ==
+          error_class{error_category::integrity, constraint_kind::other});
 }
 
 TEST_CASE("Serialization failures, deadlocks and lock timeouts map to transaction_conflict",

@@ -30,7 +30,9 @@ std::string redact(std::string text, const std::string& password) {
 }
 
 // Lockstep's own options; everything else must be a libpq connection keyword.
-bool is_lockstep_option(std::string_view key) { return key == "isolation" || key == "lock_timeout"; }
+bool is_lockstep_option(std::string_view key) {
+    return key == "isolation" || key == "lock_timeout";
+}
 
 bool is_libpq_keyword(std::string_view key) {
     PQconninfoOption* defaults = PQconndefaults();
@@ -47,7 +49,9 @@ void ignore_notice(void*, const char*) {
 
 } // namespace
 
-void session::result_deleter::operator()(PGresult* r) const noexcept { PQclear(r); }
+void session::result_deleter::operator()(PGresult* r) const noexcept {
+    PQclear(r);
+}
 
 session::session(const connection_url& url) {
     std::vector<std::string> keys, values;
@@ -94,13 +98,13 @@ session::session(const connection_url& url) {
             conn_ ? redact(PQerrorMessage(conn_), url.password) : "out of memory";
         PQfinish(conn_);
         conn_ = nullptr;
-        spi::raise({spi::error_category::connection},
-                   {"postgresql", "08001", 0, message, ""});
+        spi::raise({spi::error_category::connection}, {"postgresql", "08001", 0, message, ""});
     }
     PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
     if (const auto timeout = url.option("lock_timeout")) {
         int ms = -1;
-        const auto [end, ec] = std::from_chars(timeout->data(), timeout->data() + timeout->size(), ms);
+        const auto [end, ec] =
+            std::from_chars(timeout->data(), timeout->data() + timeout->size(), ms);
         if (ec != std::errc{} || end != timeout->data() + timeout->size() || ms < 0)
             throw configuration_error("PostgreSQL option lock_timeout=\"" + *timeout +
                                       "\" is not a number of milliseconds.");
@@ -119,7 +123,9 @@ session::session(const connection_url& url) {
     features_.enforces_text_length = true;
 }
 
-session::~session() { PQfinish(conn_); }
+session::~session() {
+    PQfinish(conn_);
+}
 
 std::string session::server_version() {
     const char* version = PQparameterStatus(conn_, "server_version");
@@ -133,8 +139,9 @@ void session::fail(const PGresult* r, std::string_view sql) {
     while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
         message.pop_back();
     // Without a SQLSTATE, or with a dead socket, the connection is gone whatever the text says.
-    const std::string_view sqlstate =
-        PQstatus(conn_) == CONNECTION_BAD ? std::string_view{} : std::string_view(state ? state : "");
+    const std::string_view sqlstate = PQstatus(conn_) == CONNECTION_BAD
+                                          ? std::string_view{}
+                                          : std::string_view(state ? state : "");
     raise_error(sqlstate, message, sql);
 }
 
@@ -217,12 +224,14 @@ session::result_ptr session::run_prepared(std::string_view sql, std::span<const 
             values_[i] = nullptr;
         } else if (const auto* number = std::get_if<std::int64_t>(&p)) {
             auto& buffer = numbers_[i];
-            const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size() - 1, *number).ptr;
+            const auto end =
+                std::to_chars(buffer.data(), buffer.data() + buffer.size() - 1, *number).ptr;
             *end = '\0';
             values_[i] = buffer.data();
         } else if (const auto* real = std::get_if<double>(&p)) {
             auto& buffer = numbers_[i];
-            const auto end = std::to_chars(buffer.data(), buffer.data() + buffer.size() - 1, *real).ptr;
+            const auto end =
+                std::to_chars(buffer.data(), buffer.data() + buffer.size() - 1, *real).ptr;
             *end = '\0'; // shortest text that reads back as the same double
             values_[i] = buffer.data();
         } else if (const auto* flag = std::get_if<bool>(&p)) {
@@ -272,7 +281,9 @@ void session::commit() {
                     "COMMIT"});
 }
 
-void session::rollback() { run_simple("ROLLBACK"); }
+void session::rollback() {
+    run_simple("ROLLBACK");
+}
 void session::create_savepoint(std::string_view name) {
     run_simple("SAVEPOINT " + std::string(name));
 }
@@ -362,7 +373,9 @@ std::vector<row> session::query(std::string_view sql, std::span<const param> par
     return out;
 }
 
-std::string session::server_session_id() { return std::to_string(PQbackendPID(conn_)); }
+std::string session::server_session_id() {
+    return std::to_string(PQbackendPID(conn_));
+}
 
 void session::terminate_server_session(std::string_view id) {
     std::int64_t pid = 0;
@@ -386,7 +399,8 @@ std::string session::quote_identifier(std::string_view name) const {
     return out + "\"";
 }
 
-std::string session::column_type_sql(column_type type, std::optional<std::size_t> max_length) const {
+std::string session::column_type_sql(column_type type,
+                                     std::optional<std::size_t> max_length) const {
     switch (type) {
     case column_type::integer:
         return "BIGINT";

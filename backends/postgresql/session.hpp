@@ -5,8 +5,8 @@
 #include "lockstep/spi/session.hpp"
 
 #include <array>
-#include <string>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 

@@ -1,9 +1,10 @@
 // Tests of the PostgreSQL session against a real server (LOCKSTEP_POSTGRESQL_URL, from
 // ci/services up); exits 77, which ctest reports as skipped, when no server is configured.
 #define CATCH_CONFIG_RUNNER
+#include "postgresql/session.hpp"
+
 #include "lockstep/connection_url.hpp"
 #include "lockstep/errors.hpp"
-#include "postgresql/session.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -29,7 +30,8 @@ TEST_CASE("COMMIT of a transaction the server aborted is reported as a failure, 
     CHECK_FALSE(s.in_transaction());
 }
 
-TEST_CASE("ROLLBACK TO SAVEPOINT recovers a transaction the server aborted", "[postgresql][server]") {
+TEST_CASE("ROLLBACK TO SAVEPOINT recovers a transaction the server aborted",
+          "[postgresql][server]") {
     auto s = open_session();
     s.begin(isolation_level::engine_default);
     s.create_savepoint("lockstep_sp_1");

@@ -33,8 +33,9 @@ TEST_CASE("A connection ended by the server inside an open block raises connecti
     CHECK(fx.messages().empty());
 }
 
-TEST_CASE("A connection lost before COMMIT completes raises commit_outcome_unknown and runs no hook",
-          "[connection][errors][hooks]") {
+TEST_CASE(
+    "A connection lost before COMMIT completes raises commit_outcome_unknown and runs no hook",
+    "[connection][errors][hooks]") {
     fixture fx;
     LOCKSTEP_REQUIRE_FEATURE(fx.db.features().can_terminate_sessions,
                              "the engine has no server sessions to end");

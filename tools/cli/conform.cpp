@@ -111,6 +111,47 @@ std::string fit(const std::string& text, std::size_t width) {
     return text.substr(0, width - 3) + "...";
 }
 
+/// Cases that passed on several engines with different transcripts: a promise kept differently
+/// is a promise broken. Prints each difference; returns how many cases differ.
+int check_transcripts(const std::vector<engine_run>& runs) {
+    std::map<std::string, std::vector<std::pair<std::string, nlohmann::json>>> passed;
+    std::vector<std::string> order;
+    for (const auto& r : runs) {
+        if (r.results.is_null())
+            continue;
+        for (const auto& c : r.results["cases"]) {
+            if (c["status"] != "passed")
+                continue;
+            const auto name = c["name"].get<std::string>();
+            auto& entries = passed[name];
+            if (entries.empty())
+                order.push_back(name);
+            entries.emplace_back(r.target, c["transcript"]);
+        }
+    }
+    int differing = 0;
+    for (const auto& name : order) {
+        const auto& entries = passed[name];
+        bool same = true;
+        for (const auto& e : entries)
+            same = same && e.second == entries.front().second;
+        if (same)
+            continue;
+        if (differing++ == 0)
+            std::cout << "transcript differences (the same case observed differently):\n";
+        std::cout << "  " << name << "\n";
+        for (const auto& [target, transcript] : entries) {
+            std::cout << "    " << target << ":";
+            for (const auto& event : transcript)
+                std::cout << " [" << event.get<std::string>() << "]";
+            std::cout << "\n";
+        }
+    }
+    if (differing > 0)
+        std::cout << "\n";
+    return differing;
+}
+
 void print_table(const std::vector<engine_run>& runs) {
     std::vector<std::string> order;
     std::map<std::string, std::vector<std::string>> cells;
@@ -128,7 +169,7 @@ void print_table(const std::vector<engine_run>& runs) {
             const auto status = c["status"].get<std::string>();
             row[i] = status == "passed" ? "pass" : status == "failed" ? "FAIL" : "skip";
             if (c.contains("reason"))
-                reasons[name] = c["reason"].get<std::string>();
+                reasons[name + " (" + runs[i].target + ")"] = c["reason"].get<std::string>();
         }
     }
     constexpr std::size_t name_width = 78;
@@ -176,8 +217,9 @@ int conform(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < urls.size(); ++i)
         runs.push_back(run_engine(binary, urls[i], total, work_dir, i));
     print_table(runs);
+    const int differing = check_transcripts(runs);
 
-    bool all_good = true;
+    bool all_good = differing == 0;
     bool keep_logs = false;
     for (const auto& r : runs) {
         if (r.results.is_null()) {
@@ -192,6 +234,10 @@ int conform(const std::vector<std::string>& args) {
             std::cerr << "details of " << r.target << "'s failures: " << r.log.string() << "\n";
         }
     }
+    if (differing > 0)
+        std::cout << "transcripts: " << differing << " cases differ between engines\n";
+    else if (runs.size() > 1)
+        std::cout << "transcripts: identical on every engine for every case that passed\n";
     for (const auto& r : runs)
         if (!r.results.is_null())
             std::cout << r.target << ": " << r.passed << " passed, " << r.failed << " failed, "
