@@ -4,6 +4,7 @@
 
 #include "lockstep/detail/sql_scan.hpp"
 #include "lockstep/errors.hpp"
+#include "lockstep/spi/quote.hpp"
 #include "postgresql/errors.hpp"
 
 #include <charconv>
@@ -390,13 +391,7 @@ void session::terminate_server_session(std::string_view id) {
 }
 
 std::string session::quote_identifier(std::string_view name) const {
-    std::string out = "\"";
-    for (char c : name) {
-        if (c == '"')
-            out += '"';
-        out += c;
-    }
-    return out + "\"";
+    return spi::quote_identifier(name, '"');
 }
 
 std::string session::column_type_sql(column_type type,

@@ -3,6 +3,7 @@
 #include "sqlite/session.hpp"
 
 #include "lockstep/errors.hpp"
+#include "lockstep/spi/quote.hpp"
 #include "sqlite/errors.hpp"
 
 #include <charconv>
@@ -156,19 +157,22 @@ sqlite3_stmt* session::prepare(std::string_view sql, std::span<const param> para
     return statement;
 }
 
+void session::finish(sqlite3_stmt* statement, int rc, std::string_view sql) {
+    // Read the error before the reset, which would clear it; reset even when raising, so the
+    // cached statement is ready for its next use.
+    const int code = rc == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(db_);
+    const std::string message = code == SQLITE_OK ? std::string() : sqlite3_errmsg(db_);
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    if (code != SQLITE_OK)
+        raise_error(code, message, sql);
+}
+
 void session::run(sqlite3_stmt* statement, std::string_view sql) {
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
     }
-    if (rc != SQLITE_DONE) {
-        const int code = sqlite3_extended_errcode(db_);
-        const std::string message = sqlite3_errmsg(db_);
-        sqlite3_reset(statement);
-        sqlite3_clear_bindings(statement);
-        raise_error(code, message, sql);
-    }
-    sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
+    finish(statement, rc, sql);
 }
 
 void session::run_control(std::string_view sql) {
@@ -257,26 +261,12 @@ std::vector<row> session::query(std::string_view sql, std::span<const param> par
         }
         rows.push_back(std::move(r));
     }
-    if (rc != SQLITE_DONE) {
-        const int code = sqlite3_extended_errcode(db_);
-        const std::string message = sqlite3_errmsg(db_);
-        sqlite3_reset(statement);
-        sqlite3_clear_bindings(statement);
-        raise_error(code, message, sql);
-    }
-    sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
+    finish(statement, rc, sql);
     return rows;
 }
 
 std::string session::quote_identifier(std::string_view name) const {
-    std::string out = "\"";
-    for (char c : name) {
-        if (c == '"')
-            out += '"';
-        out += c;
-    }
-    return out + "\"";
+    return spi::quote_identifier(name, '"');
 }
 
 std::string session::column_type_sql(column_type type,

@@ -66,6 +66,8 @@ private:
     sqlite3_stmt* prepare(std::string_view sql, std::span<const param> params);
     /// Steps `statement` to completion, discarding rows; resets it even when it fails.
     void run(sqlite3_stmt* statement, std::string_view sql);
+    /// Resets `statement` after its last step returned `rc`, and raises if that was an error.
+    void finish(sqlite3_stmt* statement, int rc, std::string_view sql);
     void run_control(std::string_view sql);
     [[noreturn]] void fail(int code, std::string_view sql);
 

@@ -1,6 +1,8 @@
 // The scripted fake session: records calls, throws where the test asked it to.
 #include "testing/fake_session.hpp"
 
+#include "lockstep/spi/quote.hpp"
+
 namespace lockstep::testing {
 
 void fake_session::record(std::string call) {
@@ -55,7 +57,7 @@ std::vector<row> fake_session::query(std::string_view sql, std::span<const param
 }
 
 std::string fake_session::quote_identifier(std::string_view name) const {
-    return "\"" + std::string(name) + "\"";
+    return spi::quote_identifier(name, '"');
 }
 std::string fake_session::column_type_sql(column_type type, std::optional<std::size_t>) const {
     switch (type) {
