@@ -1,0 +1,516 @@
+// spi::session over MySQL Connector/C++ 1.1: strict mode, utf8mb4 with a binary no-pad
+// collation, InnoDB tables, no auto-reconnect; refuses writes that could not roll back and
+// notices transactions that the server ended implicitly.
+#include "mysql/session.hpp"
+
+#include "lockstep/detail/sql_scan.hpp"
+#include "lockstep/errors.hpp"
+#include "lockstep/spi/quote.hpp"
+#include "mysql/errors.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
+#include <mysql_connection.h>
+#include <mysql_driver.h>
+#include <sstream>
+
+namespace lockstep::mysql {
+namespace {
+
+// Dynamic SQL must not grow the server's prepared statements without bound.
+constexpr std::size_t max_cached_statements = 512;
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+// Reads the words of a MySQL statement, skipping white space and comments; a backtick-quoted
+// name is one word without its quotes.
+class word_reader {
+public:
+    explicit word_reader(std::string_view sql) : sql_(sql) {}
+    std::string next() {
+        skip_space();
+        if (pos_ >= sql_.size())
+            return {};
+        if (sql_[pos_] == '`') {
+            std::string word;
+            for (++pos_; pos_ < sql_.size(); ++pos_) {
+                if (sql_[pos_] == '`') {
+                    if (pos_ + 1 < sql_.size() && sql_[pos_ + 1] == '`') {
+                        word += '`';
+                        ++pos_;
+                        continue;
+                    }
+                    ++pos_;
+                    break;
+                }
+                word += sql_[pos_];
+            }
+            return word;
+        }
+        const auto start = pos_;
+        while (pos_ < sql_.size() &&
+               (std::isalnum(static_cast<unsigned char>(sql_[pos_])) || sql_[pos_] == '_' ||
+                sql_[pos_] == '$'))
+            ++pos_;
+        if (pos_ == start)
+            return std::string(1, sql_[pos_++]);
+        return std::string(sql_.substr(start, pos_ - start));
+    }
+    bool next_is_dot() {
+        skip_space();
+        if (pos_ < sql_.size() && sql_[pos_] == '.') {
+            ++pos_;
+            return true;
+        }
+        return false;
+    }
+
+private:
+    void skip_space() {
+        while (pos_ < sql_.size()) {
+            if (std::isspace(static_cast<unsigned char>(sql_[pos_]))) {
+                ++pos_;
+            } else if (sql_.substr(pos_, 2) == "/*") {
+                const auto end = sql_.find("*/", pos_ + 2);
+                pos_ = end == std::string_view::npos ? sql_.size() : end + 2;
+            } else if (sql_.substr(pos_, 2) == "--" || sql_[pos_] == '#') {
+                const auto end = sql_.find('\n', pos_);
+                pos_ = end == std::string_view::npos ? sql_.size() : end + 1;
+            } else {
+                return;
+            }
+        }
+    }
+    std::string_view sql_;
+    std::size_t pos_ = 0;
+};
+
+/// The table a single-table write changes (INSERT INTO t, REPLACE t, UPDATE t, DELETE FROM t),
+/// without schema or quotes; empty if the statement is not such a write.
+std::string write_target(std::string_view sql) {
+    word_reader words(sql);
+    const auto verb = words.next();
+    auto word = words.next();
+    const auto skip = [&](std::initializer_list<std::string_view> modifiers) {
+        for (bool again = true; again;) {
+            again = false;
+            for (const auto m : modifiers)
+                if (iequals(word, m)) {
+                    word = words.next();
+                    again = true;
+                }
+        }
+    };
+    if (iequals(verb, "INSERT") || iequals(verb, "REPLACE")) {
+        skip({"LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "INTO"});
+    } else if (iequals(verb, "UPDATE")) {
+        skip({"LOW_PRIORITY", "IGNORE"});
+    } else if (iequals(verb, "DELETE")) {
+        skip({"LOW_PRIORITY", "QUICK", "IGNORE"});
+        if (!iequals(word, "FROM"))
+            return {};
+        word = words.next();
+    } else {
+        return {};
+    }
+    while (words.next_is_dot()) // schema.table: keep the table
+        word = words.next();
+    return word;
+}
+
+int whole_seconds(const std::string& milliseconds) {
+    int ms = -1;
+    const auto [end, ec] =
+        std::from_chars(milliseconds.data(), milliseconds.data() + milliseconds.size(), ms);
+    if (ec != std::errc{} || end != milliseconds.data() + milliseconds.size() || ms < 0)
+        throw configuration_error("MySQL option lock_timeout=\"" + milliseconds +
+                                  "\" is not a number of milliseconds.");
+    return std::max(1, (ms + 999) / 1000); // innodb_lock_wait_timeout counts whole seconds
+}
+
+} // namespace
+
+session::session(const connection_url& url) {
+    for (const auto& [key, value] : url.options)
+        if (key != "isolation" && key != "lock_timeout" && key != "connect_timeout")
+            throw configuration_error("MySQL URL option \"" + key +
+                                      "\" is unknown; MySQL URLs take isolation, lock_timeout "
+                                      "and connect_timeout.");
+    sql::ConnectOptionsMap options;
+    if (url.host.starts_with("/"))
+        options["hostName"] = sql::SQLString("unix://" + url.host);
+    else
+        options["hostName"] =
+            sql::SQLString("tcp://" +
+                           (url.host.find(':') != std::string::npos ? "[" + url.host + "]"
+                                                                     : url.host.empty() ? std::string("127.0.0.1") : url.host) +
+                           ":" + std::to_string(url.port.value_or(3306)));
+    options["userName"] = sql::SQLString(url.user);
+    options["password"] = sql::SQLString(url.password);
+    if (!url.database.empty())
+        options["schema"] = sql::SQLString(url.database);
+    // Never reconnect silently: a new session would silently be outside the transaction.
+    options["OPT_RECONNECT"] = false;
+    options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+    options["OPT_CONNECT_TIMEOUT"] = std::stoi(url.option("connect_timeout").value_or("10"));
+    // UPDATE reports rows matched, not rows changed, as on other engines: save() relies on it.
+    options["CLIENT_FOUND_ROWS"] = true;
+    try {
+        conn_.reset(sql::mysql::get_mysql_driver_instance()->connect(options));
+        control_.reset(conn_->createStatement());
+    } catch (const sql::SQLException& e) {
+        std::string message = e.what();
+        if (!url.password.empty())
+            for (std::size_t pos; (pos = message.find(url.password)) != std::string::npos;)
+                message.replace(pos, url.password.size(), "***");
+        spi::raise({spi::error_category::connection},
+                   {"mysql", e.getSQLState(), e.getErrorCode(), message, ""});
+    }
+    run_simple("SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,"
+               "NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION'");
+    {
+        const auto rows = query("SELECT VERSION()", {});
+        version_ = as_text(rows.at(0).at(0));
+    }
+    // A binary no-pad collation makes 'abc', 'ABC' and 'abc ' three values (SPEC 5.5):
+    // MariaDB has utf8mb4_nopad_bin, MySQL 8 utf8mb4_0900_bin.
+    for (const char* candidate : {"utf8mb4_nopad_bin", "utf8mb4_0900_bin"}) {
+        const std::array<param, 1> name{std::string_view(candidate)};
+        if (!query("SELECT 1 FROM information_schema.COLLATIONS WHERE COLLATION_NAME = ?", name)
+                 .empty()) {
+            collation_ = candidate;
+            break;
+        }
+    }
+    if (collation_.empty())
+        throw not_supported("This MySQL server has no binary no-pad utf8mb4 collation "
+                            "(utf8mb4_nopad_bin or utf8mb4_0900_bin), so text could not be "
+                            "compared byte for byte; use MariaDB 10.2+ or MySQL 8.");
+    // The connection's collation stays utf8mb4's default: Connector/C++ 1.1 reads result
+    // columns by the connection's collation id and cannot read TEXT under MariaDB's no-pad
+    // ids (above 255). Comparisons use the columns' own collation, which wins over literals'.
+    run_simple("SET NAMES utf8mb4");
+    if (const auto timeout = url.option("lock_timeout"))
+        run_simple("SET SESSION innodb_lock_wait_timeout = " +
+                   std::to_string(whole_seconds(*timeout)));
+
+    const bool mariadb = version_.find("MariaDB") != std::string::npos;
+    int major = 0, minor = 0;
+    const auto dot = version_.find('.');
+    std::from_chars(version_.data(), version_.data() + version_.size(), major);
+    if (dot != std::string::npos)
+        std::from_chars(version_.data() + dot + 1, version_.data() + version_.size(), minor);
+    features_.supports_savepoints = true;
+    features_.can_release_savepoints = true;
+    features_.can_rollback_ddl = false; // DDL commits the transaction implicitly
+    features_.supports_returning = mariadb && (major > 10 || (major == 10 && minor >= 5));
+    features_.supports_select_for_update = true;
+    features_.supports_concurrent_writers = true;
+    features_.aborts_transaction_on_error = false;
+    features_.has_non_transactional_tables = true;
+    features_.can_terminate_sessions = true;
+    features_.enforces_text_length = true;
+}
+
+session::~session() {
+    // Statements belong to the connection: close them first. Connector/C++ can throw from
+    // close() on a dead connection; a destructor must not.
+    try {
+        statements_.clear();
+        control_.reset();
+        if (conn_ && !lost_)
+            conn_->close();
+    } catch (...) {
+    }
+}
+
+void session::fail(const sql::SQLException& e, std::string_view sql) {
+    const auto category = classify(e.getErrorCode(), e.getSQLState()).category;
+    if (category == spi::error_category::connection || conn_->isClosed()) {
+        lost_ = true;
+        in_transaction_ = false;
+        raise_error(e.getErrorCode() != 0 ? e.getErrorCode() : 2013, e.getSQLState(), e.what(), sql);
+    }
+    raise_error(e.getErrorCode(), e.getSQLState(), e.what(), sql);
+}
+
+void session::run_simple(const std::string& sql) {
+    if (lost_)
+        raise_error(2006, "HY000", "the connection was lost earlier", sql);
+    try {
+        control_->execute(sql);
+    } catch (const sql::SQLException& e) {
+        fail(e, sql);
+    }
+}
+
+sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const param> params) {
+    if (lost_)
+        raise_error(2006, "HY000", "the connection was lost earlier", sql);
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) {
+        if (statements_.size() >= max_cached_statements)
+            statements_.clear();
+        std::unique_ptr<sql::PreparedStatement> statement;
+        try {
+            statement.reset(conn_->prepareStatement(sql::SQLString(std::string(sql))));
+        } catch (const sql::SQLException& e) {
+            fail(e, sql);
+        }
+        it = statements_.emplace(std::string(sql), std::move(statement)).first;
+    }
+    auto& statement = *it->second;
+    try {
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            const auto index = static_cast<unsigned>(i + 1);
+            const auto& p = params[i];
+            if (std::holds_alternative<std::nullptr_t>(p))
+                statement.setNull(index, sql::DataType::SQLNULL);
+            else if (const auto* n = std::get_if<std::int64_t>(&p))
+                statement.setInt64(index, *n);
+            else if (const auto* d = std::get_if<double>(&p))
+                statement.setDouble(index, *d);
+            else if (const auto* b = std::get_if<bool>(&p))
+                statement.setBoolean(index, *b);
+            else if (const auto* s = std::get_if<std::string_view>(&p))
+                statement.setString(index, sql::SQLString(std::string(*s)));
+            else if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p))
+                // Sent as a string of bytes: a BLOB column keeps them as they are.
+                statement.setString(index, sql::SQLString(std::string(
+                                               reinterpret_cast<const char*>(bytes->data()),
+                                               bytes->size())));
+        }
+    } catch (const sql::SQLException& e) {
+        // A wrong number of values surfaces here as "Invalid parameter index".
+        throw usage_error("The statement's placeholders do not match the " +
+                          std::to_string(params.size()) + " values given: " + e.what());
+    }
+    return statement;
+}
+
+void session::check_rollback_safe(std::string_view sql) {
+    if (!in_transaction_)
+        return;
+    const auto table = write_target(sql);
+    if (table.empty())
+        return;
+    auto it = rollback_safe_tables_.find(table);
+    if (it == rollback_safe_tables_.end()) {
+        const std::array<param, 1> name{std::string_view(table)};
+        const auto rows = query("SELECT ENGINE FROM information_schema.TABLES WHERE "
+                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+                                name);
+        // Unknown tables (temporary ones, typos) are left to the server to judge.
+        const bool safe = rows.empty() || is_null(rows[0][0]) || iequals(as_text(rows[0][0]), "InnoDB");
+        it = rollback_safe_tables_.emplace(table, safe).first;
+        if (!safe)
+            engine_of_[table] = as_text(rows[0][0]);
+    }
+    if (!it->second)
+        throw usage_error("Table \"" + table + "\" uses the " + engine_of_[table] +
+                          " storage engine, which ignores rollback, so a write to it inside an "
+                          "atomic block could not be undone (SPEC 5.2). Convert it with ALTER "
+                          "TABLE ... ENGINE=InnoDB, or write to it outside atomic blocks.");
+}
+
+void session::check_still_in_transaction(std::string_view sql) {
+    if (!in_transaction_ || query_integer("SELECT @@in_transaction") != 0)
+        return;
+    in_transaction_ = false;
+    throw usage_error("The statement \"" + std::string(sql) +
+                      "\" ended the transaction implicitly (MySQL commits before and after "
+                      "statements such as DDL); the work before it may already be committed. "
+                      "Run such statements outside atomic blocks.");
+}
+
+std::int64_t session::query_integer(const std::string& sql) {
+    const auto rows = query(sql, {});
+    return rows.empty() || is_null(rows[0][0]) ? 0 : as_integer(rows[0][0]);
+}
+
+void session::begin(isolation_level level) {
+    if (level != isolation_level::engine_default)
+        run_simple("SET TRANSACTION ISOLATION LEVEL " + std::string(to_sql(level)));
+    run_simple("START TRANSACTION");
+    in_transaction_ = true;
+}
+
+void session::commit() {
+    run_simple("COMMIT");
+    in_transaction_ = false;
+}
+
+void session::rollback() {
+    in_transaction_ = false;
+    run_simple("ROLLBACK");
+}
+
+void session::create_savepoint(std::string_view name) {
+    run_simple("SAVEPOINT " + std::string(name));
+}
+void session::release_savepoint(std::string_view name) {
+    run_simple("RELEASE SAVEPOINT " + std::string(name));
+}
+void session::rollback_to_savepoint(std::string_view name) {
+    run_simple("ROLLBACK TO SAVEPOINT " + std::string(name));
+}
+
+bool session::in_transaction() {
+    if (lost_)
+        return false;
+    // Ask the server: a deadlock or an implicit commit ends the transaction behind our back.
+    try {
+        in_transaction_ = query_integer("SELECT @@in_transaction") != 0;
+    } catch (const error&) {
+    }
+    return in_transaction_;
+}
+
+std::int64_t session::execute(std::string_view sql, std::span<const param> params) {
+    const auto kind = detail::classify_statement(sql);
+    if (kind == detail::statement_class::write)
+        check_rollback_safe(sql);
+    if (kind == detail::statement_class::ddl || kind == detail::statement_class::other)
+        rollback_safe_tables_.clear(); // the statement may have changed a table's engine
+    auto& statement = prepare(sql, params);
+    std::int64_t changed = 0;
+    try {
+        // Connector/C++ 1.1 has no update count after execute() on a prepared statement, so
+        // the statement's class picks the call.
+        if (kind == detail::statement_class::query || kind == detail::statement_class::locking_query)
+            std::unique_ptr<sql::ResultSet>(statement.executeQuery()); // drain and free
+        else
+            changed = statement.executeUpdate();
+    } catch (const sql::SQLException& e) {
+        fail(e, sql);
+    }
+    if (kind == detail::statement_class::other)
+        check_still_in_transaction(sql);
+    return changed;
+}
+
+std::int64_t session::insert(std::string_view sql, std::span<const param> params,
+                             std::string_view key_column) {
+    check_rollback_safe(sql);
+    if (features_.supports_returning) {
+        // MariaDB 10.5+: the key comes back in the same round trip.
+        const auto rows = query(std::string(sql) + " RETURNING " + quote_identifier(key_column), params);
+        if (rows.size() != 1)
+            throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
+        return as_integer(rows[0][0]);
+    }
+    auto& statement = prepare(sql, params);
+    try {
+        statement.executeUpdate();
+    } catch (const sql::SQLException& e) {
+        fail(e, sql);
+    }
+    return query_integer("SELECT LAST_INSERT_ID()");
+}
+
+std::vector<row> session::query(std::string_view sql, std::span<const param> params) {
+    auto& statement = prepare(sql, params);
+    std::vector<row> rows;
+    try {
+        std::unique_ptr<sql::ResultSet> result(statement.executeQuery());
+        auto* meta = result->getMetaData();
+        const auto columns = meta->getColumnCount();
+        std::vector<int> types(columns);
+        for (unsigned c = 0; c < columns; ++c)
+            types[c] = meta->getColumnType(c + 1);
+        while (result->next()) {
+            row r;
+            r.reserve(columns);
+            for (unsigned c = 1; c <= columns; ++c) {
+                if (result->isNull(c)) {
+                    r.emplace_back(std::monostate{});
+                    continue;
+                }
+                switch (types[c - 1]) {
+                case sql::DataType::BIT:
+                case sql::DataType::TINYINT:
+                case sql::DataType::SMALLINT:
+                case sql::DataType::MEDIUMINT:
+                case sql::DataType::INTEGER:
+                case sql::DataType::BIGINT:
+                case sql::DataType::YEAR:
+                    r.emplace_back(static_cast<std::int64_t>(result->getInt64(c)));
+                    break;
+                case sql::DataType::REAL:
+                case sql::DataType::DOUBLE:
+                case sql::DataType::DECIMAL:
+                case sql::DataType::NUMERIC:
+                    r.emplace_back(static_cast<double>(result->getDouble(c)));
+                    break;
+                case sql::DataType::BINARY:
+                case sql::DataType::VARBINARY:
+                case sql::DataType::LONGVARBINARY: {
+                    const std::string bytes = result->getString(c).asStdString();
+                    const auto* begin = reinterpret_cast<const std::byte*>(bytes.data());
+                    r.emplace_back(blob(begin, begin + bytes.size()));
+                    break;
+                }
+                default:
+                    r.emplace_back(result->getString(c).asStdString());
+                }
+            }
+            rows.push_back(std::move(r));
+        }
+    } catch (const sql::SQLException& e) {
+        fail(e, sql);
+    }
+    if (detail::classify_statement(sql) == detail::statement_class::other)
+        check_still_in_transaction(sql);
+    return rows;
+}
+
+std::string session::server_session_id() { return std::to_string(query_integer("SELECT CONNECTION_ID()")); }
+
+void session::terminate_server_session(std::string_view id) {
+    std::int64_t number = 0;
+    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), number);
+    if (ec != std::errc{} || end != id.data() + id.size() || number <= 0)
+        throw usage_error("\"" + std::string(id) + "\" is not a MySQL connection id.");
+    // KILL cannot be prepared; the id was parsed as a number, so nothing else reaches the SQL.
+    run_simple("KILL CONNECTION " + std::to_string(number));
+}
+
+std::string session::quote_identifier(std::string_view name) const {
+    return spi::quote_identifier(name, '`');
+}
+
+std::string session::column_type_sql(column_type type, std::optional<std::size_t> max_length) const {
+    switch (type) {
+    case column_type::integer:
+        return "BIGINT";
+    case column_type::boolean:
+        return "BOOLEAN";
+    case column_type::real:
+        return "DOUBLE";
+    case column_type::text:
+        return max_length ? "VARCHAR(" + std::to_string(*max_length) + ")" : "LONGTEXT";
+    case column_type::binary:
+        break;
+    }
+    return "LONGBLOB";
+}
+
+std::string session::auto_key_sql() const { return "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"; }
+
+std::string session::create_table_suffix() const {
+    // InnoDB so that rows roll back; the collation compares text byte for byte (SPEC 5.2, 5.5).
+    return " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=" + collation_;
+}
+
+} // namespace lockstep::mysql

@@ -1,0 +1,90 @@
+// spi::session over one MySQL Connector/C++ connection, with prepared statements cached.
+#pragma once
+
+#include "lockstep/connection_url.hpp"
+#include "lockstep/spi/session.hpp"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+namespace sql {
+class Connection;
+class PreparedStatement;
+class Statement;
+class SQLException;
+} // namespace sql
+
+namespace lockstep::mysql {
+
+class session final : public spi::session {
+public:
+    /// Connects to the server of `url`: strict SQL mode, utf8mb4 with a binary no-pad
+    /// collation, auto-reconnect off. Throws `configuration_error` for unknown options and
+    /// `connection_error` if the server cannot be reached or refuses the login.
+    explicit session(const connection_url& url);
+    ~session() override;
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    std::string_view engine() const noexcept override { return "mysql"; }
+    const lockstep::features& features() const noexcept override { return features_; }
+    std::string server_version() override { return version_; }
+
+    void begin(isolation_level level) override;
+    void commit() override;
+    void rollback() override;
+    void create_savepoint(std::string_view name) override;
+    void release_savepoint(std::string_view name) override;
+    void rollback_to_savepoint(std::string_view name) override;
+    bool in_transaction() override;
+
+    std::int64_t execute(std::string_view sql, std::span<const param> params) override;
+    std::int64_t insert(std::string_view sql, std::span<const param> params,
+                        std::string_view key_column) override;
+    std::vector<row> query(std::string_view sql, std::span<const param> params) override;
+
+    std::string server_session_id() override;
+    void terminate_server_session(std::string_view id) override;
+
+    std::string quote_identifier(std::string_view name) const override;
+    std::string column_type_sql(column_type type,
+                                std::optional<std::size_t> max_length) const override;
+    std::string auto_key_sql() const override;
+    std::string create_table_suffix() const override;
+
+private:
+    struct string_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+
+    /// The cached prepared statement for `sql`, with `params` bound.
+    sql::PreparedStatement& prepare(std::string_view sql, std::span<const param> params);
+    /// Runs a statement without parameters (transaction control, session settings).
+    void run_simple(const std::string& sql);
+    /// Translates a Connector/C++ exception; marks the session lost when it says so.
+    [[noreturn]] void fail(const sql::SQLException& e, std::string_view sql);
+    /// Refuses a write inside a transaction to a table whose engine ignores rollback (SPEC 5.2).
+    void check_rollback_safe(std::string_view sql);
+    /// Raises if a statement ended the transaction implicitly behind the core's back.
+    void check_still_in_transaction(std::string_view sql);
+    std::int64_t query_integer(const std::string& sql);
+
+    std::unique_ptr<sql::Connection> conn_;
+    std::unique_ptr<sql::Statement> control_;
+    lockstep::features features_;
+    std::string version_;
+    std::string collation_;
+    bool in_transaction_ = false;
+    bool lost_ = false;
+    std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>, string_hash,
+                       std::equal_to<>>
+        statements_;
+    std::unordered_map<std::string, bool, string_hash, std::equal_to<>> rollback_safe_tables_;
+    std::unordered_map<std::string, std::string> engine_of_; // of the tables that are not safe
+};
+
+} // namespace lockstep::mysql
