@@ -16,8 +16,12 @@ public:
 
 } // namespace
 
-std::shared_ptr<const spi::driver> make_driver() { return std::make_shared<driver>(); }
+std::shared_ptr<const spi::driver> make_driver() {
+    return std::make_shared<driver>();
+}
 
-void register_driver() { spi::register_driver(make_driver()); }
+void register_driver() {
+    spi::register_driver(make_driver());
+}
 
 } // namespace lockstep::mysql

@@ -9,15 +9,18 @@ using spi::error_class;
 
 TEST_CASE("MySQL constraint errors map to integrity_error with the constraint's kind",
           "[errors][mysql]") {
-    CHECK(mysql::classify(1062, "23000") == error_class{error_category::integrity, constraint_kind::unique});
+    CHECK(mysql::classify(1062, "23000") ==
+          error_class{error_category::integrity, constraint_kind::unique});
     CHECK(mysql::classify(1451, "23000") ==
           error_class{error_category::integrity, constraint_kind::foreign_key});
     CHECK(mysql::classify(1452, "23000") ==
           error_class{error_category::integrity, constraint_kind::foreign_key});
     CHECK(mysql::classify(1048, "23000") ==
           error_class{error_category::integrity, constraint_kind::not_null});
-    CHECK(mysql::classify(4025, "23000") == error_class{error_category::integrity, constraint_kind::check});
-    CHECK(mysql::classify(3819, "HY000") == error_class{error_category::integrity, constraint_kind::check});
+    CHECK(mysql::classify(4025, "23000") ==
+          error_class{error_category::integrity, constraint_kind::check});
+    CHECK(mysql::classify(3819, "HY000") ==
+          error_class{error_category::integrity, constraint_kind::check});
 }
 
 TEST_CASE("Deadlocks and lock wait timeouts map to transaction_conflict", "[errors][mysql]") {
@@ -45,7 +48,8 @@ TEST_CASE("Values quoted in MySQL messages are replaced before they reach an err
           "[errors][mysql]") {
     CHECK(mysql::without_values(1062, "Duplicate entry 'secret' for key 'code'") ==
           "Duplicate entry '***' for key 'code'");
-    CHECK(mysql::without_values(1366, "Incorrect string value: '\\xFF' for column `t`.`c` at row 1") ==
+    CHECK(mysql::without_values(1366,
+                                "Incorrect string value: '\\xFF' for column `t`.`c` at row 1") ==
           "Incorrect string value: '***' for column `t`.`c` at row 1");
     CHECK(mysql::without_values(1064, "near 'x' at line 1") == "near 'x' at line 1");
     try {

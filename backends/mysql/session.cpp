@@ -59,9 +59,8 @@ public:
             return word;
         }
         const auto start = pos_;
-        while (pos_ < sql_.size() &&
-               (std::isalnum(static_cast<unsigned char>(sql_[pos_])) || sql_[pos_] == '_' ||
-                sql_[pos_] == '$'))
+        while (pos_ < sql_.size() && (std::isalnum(static_cast<unsigned char>(sql_[pos_])) ||
+                                      sql_[pos_] == '_' || sql_[pos_] == '$'))
             ++pos_;
         if (pos_ == start)
             return std::string(1, sql_[pos_++]);
@@ -154,7 +153,8 @@ session::session(const connection_url& url) {
         options["hostName"] =
             sql::SQLString("tcp://" +
                            (url.host.find(':') != std::string::npos ? "[" + url.host + "]"
-                                                                     : url.host.empty() ? std::string("127.0.0.1") : url.host) +
+                            : url.host.empty()                      ? std::string("127.0.0.1")
+                                                                    : url.host) +
                            ":" + std::to_string(url.port.value_or(3306)));
     options["userName"] = sql::SQLString(url.user);
     options["password"] = sql::SQLString(url.password);
@@ -240,7 +240,8 @@ void session::fail(const sql::SQLException& e, std::string_view sql) {
     if (category == spi::error_category::connection || conn_->isClosed()) {
         lost_ = true;
         in_transaction_ = false;
-        raise_error(e.getErrorCode() != 0 ? e.getErrorCode() : 2013, e.getSQLState(), e.what(), sql);
+        raise_error(e.getErrorCode() != 0 ? e.getErrorCode() : 2013, e.getSQLState(), e.what(),
+                    sql);
     }
     raise_error(e.getErrorCode(), e.getSQLState(), e.what(), sql);
 }
@@ -287,9 +288,9 @@ sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const p
                 statement.setString(index, sql::SQLString(std::string(*s)));
             else if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p))
                 // Sent as a string of bytes: a BLOB column keeps them as they are.
-                statement.setString(index, sql::SQLString(std::string(
-                                               reinterpret_cast<const char*>(bytes->data()),
-                                               bytes->size())));
+                statement.setString(
+                    index, sql::SQLString(std::string(reinterpret_cast<const char*>(bytes->data()),
+                                                      bytes->size())));
         }
     } catch (const sql::SQLException& e) {
         // A wrong number of values surfaces here as "Invalid parameter index".
@@ -312,7 +313,8 @@ void session::check_rollback_safe(std::string_view sql) {
                                 "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
                                 name);
         // Unknown tables (temporary ones, typos) are left to the server to judge.
-        const bool safe = rows.empty() || is_null(rows[0][0]) || iequals(as_text(rows[0][0]), "InnoDB");
+        const bool safe =
+            rows.empty() || is_null(rows[0][0]) || iequals(as_text(rows[0][0]), "InnoDB");
         it = rollback_safe_tables_.emplace(table, safe).first;
         if (!safe)
             engine_of_[table] = as_text(rows[0][0]);
@@ -328,10 +330,13 @@ void session::check_still_in_transaction(std::string_view sql) {
     if (!in_transaction_ || query_integer("SELECT @@in_transaction") != 0)
         return;
     in_transaction_ = false;
+    // It reached the engine and ended the transaction: the details say so, so the core ends
+    // the block too instead of carrying on.
     throw usage_error("The statement \"" + std::string(sql) +
-                      "\" ended the transaction implicitly (MySQL commits before and after "
-                      "statements such as DDL); the work before it may already be committed. "
-                      "Run such statements outside atomic blocks.");
+                          "\" ended the transaction implicitly (MySQL commits before and after "
+                          "statements such as DDL); the work before it may already be "
+                          "committed. Run such statements outside atomic blocks.",
+                      {"mysql", "", 0, "implicit commit", std::string(sql)});
 }
 
 std::int64_t session::query_integer(const std::string& sql) {
@@ -388,7 +393,8 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
     try {
         // Connector/C++ 1.1 has no update count after execute() on a prepared statement, so
         // the statement's class picks the call.
-        if (kind == detail::statement_class::query || kind == detail::statement_class::locking_query)
+        if (kind == detail::statement_class::query ||
+            kind == detail::statement_class::locking_query)
             std::unique_ptr<sql::ResultSet>(statement.executeQuery()); // drain and free
         else
             changed = statement.executeUpdate();
@@ -405,7 +411,8 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
     check_rollback_safe(sql);
     if (features_.supports_returning) {
         // MariaDB 10.5+: the key comes back in the same round trip.
-        const auto rows = query(std::string(sql) + " RETURNING " + quote_identifier(key_column), params);
+        const auto rows =
+            query(std::string(sql) + " RETURNING " + quote_identifier(key_column), params);
         if (rows.size() != 1)
             throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
         return as_integer(rows[0][0]);
@@ -475,7 +482,9 @@ std::vector<row> session::query(std::string_view sql, std::span<const param> par
     return rows;
 }
 
-std::string session::server_session_id() { return std::to_string(query_integer("SELECT CONNECTION_ID()")); }
+std::string session::server_session_id() {
+    return std::to_string(query_integer("SELECT CONNECTION_ID()"));
+}
 
 void session::terminate_server_session(std::string_view id) {
     std::int64_t number = 0;
@@ -490,7 +499,8 @@ std::string session::quote_identifier(std::string_view name) const {
     return spi::quote_identifier(name, '`');
 }
 
-std::string session::column_type_sql(column_type type, std::optional<std::size_t> max_length) const {
+std::string session::column_type_sql(column_type type,
+                                     std::optional<std::size_t> max_length) const {
     switch (type) {
     case column_type::integer:
         return "BIGINT";
@@ -506,7 +516,9 @@ std::string session::column_type_sql(column_type type, std::optional<std::size_t
     return "LONGBLOB";
 }
 
-std::string session::auto_key_sql() const { return "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"; }
+std::string session::auto_key_sql() const {
+    return "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
+}
 
 std::string session::create_table_suffix() const {
     // InnoDB so that rows roll back; the collation compares text byte for byte (SPEC 5.2, 5.5).

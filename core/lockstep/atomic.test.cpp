@@ -80,8 +80,9 @@ TEST_CASE("Only the outermost block may choose an isolation level", "[atomic]") 
 TEST_CASE("A failed statement poisons the block: later statements never reach the engine",
           "[atomic][errors]") {
     testing::fake_connection f;
-    f.session->fail_next("execute INSERT",
-                         [] { throw integrity_error("duplicate", constraint_kind::unique); });
+    f.session->fail_next("execute INSERT", [] {
+        throw integrity_error("duplicate", constraint_kind::unique, testing::from_engine());
+    });
     atomic(f.db, [&] {
         CHECK_THROWS_AS(f.db.execute("INSERT INTO t VALUES (1)"), integrity_error);
         CHECK_THROWS_WITH(f.db.execute("SELECT 1"), Catch::Contains("An earlier statement"));
@@ -92,8 +93,9 @@ TEST_CASE("A failed statement poisons the block: later statements never reach th
 
 TEST_CASE("A nested block around a failing statement recovers the outer block", "[atomic]") {
     testing::fake_connection f;
-    f.session->fail_next("execute INSERT",
-                         [] { throw integrity_error("duplicate", constraint_kind::unique); });
+    f.session->fail_next("execute INSERT", [] {
+        throw integrity_error("duplicate", constraint_kind::unique, testing::from_engine());
+    });
     atomic(f.db, [&] {
         CHECK_THROWS_AS(atomic(f.db, [&] { f.db.execute("INSERT INTO t VALUES (1)"); }),
                         integrity_error);
@@ -114,7 +116,8 @@ TEST_CASE("Validation errors raised before the engine leave the block usable", "
 
 TEST_CASE("A conflict ends the whole transaction: no savepoint recovers it", "[atomic][errors]") {
     testing::fake_connection f;
-    f.session->fail_next("execute UPDATE", [] { throw transaction_conflict("deadlock"); });
+    f.session->fail_next("execute UPDATE",
+                         [] { throw transaction_conflict("deadlock", testing::from_engine()); });
     CHECK_THROWS_AS(atomic(f.db,
                            [&] {
                                CHECK_THROWS_AS(
@@ -132,7 +135,7 @@ TEST_CASE("A transaction the engine ended behind the core's back cannot be recov
     testing::fake_connection f;
     f.session->fail_next("execute CREATE", [&] {
         f.session->end_transaction_behind_the_core();
-        throw statement_error("implicit commit");
+        throw statement_error("implicit commit", testing::from_engine());
     });
     CHECK_THROWS_AS(
         atomic(
@@ -316,7 +319,8 @@ TEST_CASE("A manual savepoint rollback discards the hooks registered after it", 
 
 TEST_CASE("retry reruns the block after a conflict and never inside another block", "[retry]") {
     testing::fake_connection f;
-    f.session->fail_next("execute UPDATE", [] { throw transaction_conflict("deadlock"); });
+    f.session->fail_next("execute UPDATE",
+                         [] { throw transaction_conflict("deadlock", testing::from_engine()); });
     int attempts = 0;
     retry(f.db, [&] {
         ++attempts;
@@ -334,4 +338,17 @@ TEST_CASE("retry reruns the block after a conflict and never inside another bloc
                           }),
                     integrity_error);
     CHECK(attempts == 1);
+}
+
+TEST_CASE("A backend's refusal before sending leaves the block usable", "[atomic][errors]") {
+    testing::fake_connection f;
+    f.session->fail_next("execute INSERT", [] {
+        throw usage_error("refused before sending"); // no engine details: nothing was sent
+    });
+    atomic(f.db, [&] {
+        CHECK_THROWS_AS(f.db.execute("INSERT INTO t VALUES (1)"), usage_error);
+        CHECK_FALSE(get_rollback(f.db));
+        f.db.execute("SELECT 1");
+    });
+    CHECK(f.session->calls().back() == "commit");
 }

@@ -58,6 +58,12 @@ private:
     std::int64_t next_key_ = 1;
 };
 
+/// Details that mark an error as the fake engine's own, as a backend's errors are marked; errors
+/// without them count as raised by Lockstep before anything was sent.
+inline error_details from_engine() {
+    return {"fake", "", 1, "the fake engine failed", ""};
+}
+
 /// A connection over a fake session that the test keeps a pointer to.
 struct fake_connection {
     fake_connection();

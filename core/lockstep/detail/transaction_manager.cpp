@@ -318,7 +318,9 @@ void transaction_manager::mark_broken() noexcept {
 void transaction_manager::statement_failed(const error& e) noexcept {
     if (e.poisons_connection())
         broken_ = true;
-    if (!in_block())
+    // An error without an engine name was raised by Lockstep before anything was sent (a
+    // backend's refusal, a placeholder count): nothing happened in the engine (SPEC 2.1).
+    if (!in_block() || (e.engine_name().empty() && !e.poisons_connection()))
         return;
     needs_rollback_ = true;
     statement_failed_ = true;

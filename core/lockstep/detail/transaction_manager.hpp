@@ -65,7 +65,8 @@ public:
 
     /// Throws `usage_error` (or `connection_error` when broken) if no statement may run now.
     void check_statement_allowed() const;
-    /// Records that a statement sent to the engine failed with `e` (SPEC 2.1, 2.2).
+    /// Records that a statement failed with `e` (SPEC 2.1, 2.2). Errors that carry no engine name
+    /// were raised before anything reached the engine and leave the block as it was.
     void statement_failed(const error& e) noexcept;
     /// Records that the connection is lost.
     void mark_broken() noexcept;

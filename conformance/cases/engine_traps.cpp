@@ -1,0 +1,97 @@
+// The traps of engines that cannot keep a promise by themselves: tables that ignore rollback,
+// deadlocks between connections (SPEC 2.2, 5.2).
+#include "common.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+using namespace conformance;
+using lockstep::atomic;
+
+TEST_CASE("A write inside a block to a table that ignores rollback is refused before it is sent, "
+          "and works outside blocks",
+          "[schema][atomic]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().has_non_transactional_tables,
+                             "every table of this engine rolls back");
+    // Created behind Lockstep's back, as a legacy schema would have it (MySQL syntax: only
+    // engines with such tables get here).
+    const auto name = fx.s.main.name() + "_nontx";
+    fx.db.execute("CREATE TABLE " + fx.db.session().quote_identifier(name) +
+                  " (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, action VARCHAR(100) NOT "
+                  "NULL) ENGINE=MyISAM");
+    const lockstep::table<audit_log> nontx(
+        name, {lockstep::primary_key(&audit_log::id, "id"),
+               lockstep::column(&audit_log::action, "action", lockstep::max_length(100))});
+    fx.db.insert(nontx, audit_log{.action = "outside"});
+    auto sub = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
+        fx.log("receiver " + std::string(error_class_of([&] {
+                   e.db.insert(nontx, audit_log{.action = "from receiver"});
+               })));
+    });
+    CHECK(error_class_of([&] {
+              atomic(fx.db, [&] {
+                  create_main(fx, "kept");
+                  CHECK_FALSE(lockstep::get_rollback(fx.db)); // the refusal sent nothing
+                  throw boom();
+              });
+          }) == "boom");
+    atomic(fx.db, [&] { create_main(fx, "committed"); });
+    CHECK(fx.names() == strings{"committed"});
+    CHECK(fx.db.count(nontx) == 1);
+    fx.db.drop_tables(nontx);
+}
+
+TEST_CASE("A deadlock between two connections ends one transaction with transaction_conflict and "
+          "lets the other commit",
+          "[errors][connection]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.can_open_second_connection(),
+                             "an in-memory database is private to one connection");
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_concurrent_writers,
+                             "the engine has one writer at a time, so two writers cannot deadlock");
+    const auto first = create_main(fx, "row 1");
+    const auto second = create_main(fx, "row 2");
+    std::mutex mutex;
+    std::condition_variable changed;
+    int holding = 0;
+    // Longer than PostgreSQL's deadlock_timeout (1 s), so the deadlock detector decides.
+    auto a = fx.second_connection("lock_timeout=10000");
+    auto b = fx.second_connection("lock_timeout=10000");
+    const auto writer = [&](lockstep::connection& db, main_model mine, main_model theirs,
+                            const std::string& label) {
+        return error_class_of([&] {
+            atomic(db, [&] {
+                mine.name = label;
+                db.update(fx.s.main, mine);
+                {
+                    // Both hold their first row before either asks for the other's.
+                    std::unique_lock lock(mutex);
+                    ++holding;
+                    changed.notify_all();
+                    changed.wait_for(lock, std::chrono::seconds(10), [&] { return holding == 2; });
+                }
+                theirs.name = label;
+                db.update(fx.s.main, theirs);
+            });
+        });
+    };
+    std::string kind_a, kind_b;
+    std::thread ta([&] { kind_a = writer(a, first, second, "a"); });
+    std::thread tb([&] { kind_b = writer(b, second, first, "b"); });
+    ta.join();
+    tb.join();
+    const int conflicts = (kind_a == "transaction_conflict") + (kind_b == "transaction_conflict");
+    const int commits = (kind_a == "none") + (kind_b == "none");
+    fx.log("conflicts " + std::to_string(conflicts) + ", commits " + std::to_string(commits));
+    CHECK(conflicts == 1);
+    CHECK(commits == 1);
+    const auto names = fx.names();
+    REQUIRE(names.size() == 2);
+    CHECK(names[0] == names[1]); // both rows are the winner's: nothing of the loser remains
+    // Which side wins is the engine's choice; empty the table so the transcript does not say.
+    fx.db.remove(fx.s.main, first);
+    fx.db.remove(fx.s.main, second);
+}
