@@ -1,9 +1,10 @@
 // Tests of the MySQL session against a real server (LOCKSTEP_MYSQL_URL, from ci/services up);
 // exits 77, which ctest reports as skipped, when no server is configured.
 #define CATCH_CONFIG_RUNNER
+#include "mysql/session.hpp"
+
 #include "lockstep/connection_url.hpp"
 #include "lockstep/errors.hpp"
-#include "mysql/session.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -53,7 +54,8 @@ TEST_CASE("A write inside a transaction to a MyISAM table is refused before it i
         CHECK_THAT(e.what(), Catch::Contains("MyISAM"));
     }
     s.rollback();
-    CHECK(s.query("SELECT COUNT(*) FROM lockstep_myisam", {}).at(0).at(0) == value(std::int64_t{1}));
+    CHECK(s.query("SELECT COUNT(*) FROM lockstep_myisam", {}).at(0).at(0) ==
+          value(std::int64_t{1}));
     s.execute("DROP TABLE lockstep_myisam", {});
 }
 
