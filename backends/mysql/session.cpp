@@ -5,6 +5,7 @@
 
 #include "lockstep/detail/sql_scan.hpp"
 #include "lockstep/errors.hpp"
+#include "lockstep/spi/dialects.hpp"
 #include "lockstep/spi/quote.hpp"
 #include "mysql/errors.hpp"
 
@@ -496,33 +497,20 @@ void session::terminate_server_session(std::string_view id) {
 }
 
 std::string session::quote_identifier(std::string_view name) const {
-    return spi::quote_identifier(name, '`');
+    return spi::quote_identifier(name, spi::mysql_dialect().identifier_quote);
 }
 
 std::string session::column_type_sql(column_type type,
                                      std::optional<std::size_t> max_length) const {
-    switch (type) {
-    case column_type::integer:
-        return "BIGINT";
-    case column_type::boolean:
-        return "BOOLEAN";
-    case column_type::real:
-        return "DOUBLE";
-    case column_type::text:
-        return max_length ? "VARCHAR(" + std::to_string(*max_length) + ")" : "LONGTEXT";
-    case column_type::binary:
-        break;
-    }
-    return "LONGBLOB";
+    return spi::mysql_dialect().column_type(type, max_length);
 }
 
 std::string session::auto_key_sql() const {
-    return "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY";
+    return spi::mysql_dialect().auto_key;
 }
 
 std::string session::create_table_suffix() const {
-    // InnoDB so that rows roll back; the collation compares text byte for byte (SPEC 5.2, 5.5).
-    return " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=" + collation_;
+    return spi::mysql_table_suffix(collation_);
 }
 
 } // namespace lockstep::mysql

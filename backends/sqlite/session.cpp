@@ -3,6 +3,7 @@
 #include "sqlite/session.hpp"
 
 #include "lockstep/errors.hpp"
+#include "lockstep/spi/dialects.hpp"
 #include "lockstep/spi/quote.hpp"
 #include "sqlite/errors.hpp"
 
@@ -266,31 +267,16 @@ std::vector<row> session::query(std::string_view sql, std::span<const param> par
 }
 
 std::string session::quote_identifier(std::string_view name) const {
-    return spi::quote_identifier(name, '"');
+    return spi::quote_identifier(name, spi::sqlite_dialect().identifier_quote);
 }
 
 std::string session::column_type_sql(column_type type,
                                      std::optional<std::size_t> max_length) const {
-    switch (type) {
-    case column_type::integer:
-        return "INTEGER";
-    case column_type::boolean:
-        return "BOOLEAN"; // INTEGER affinity; Lockstep stores 0 and 1
-    case column_type::real:
-        return "REAL";
-    case column_type::text:
-        // SQLite does not enforce the length; Lockstep checks it before sending (SPEC 6.2).
-        return max_length ? "VARCHAR(" + std::to_string(*max_length) + ")" : "TEXT";
-    case column_type::binary:
-        break;
-    }
-    return "BLOB";
+    return spi::sqlite_dialect().column_type(type, max_length);
 }
 
 std::string session::auto_key_sql() const {
-    // AUTOINCREMENT: keys of deleted committed rows are never handed out again (keys of
-    // rolled-back inserts may be, because the counter rolls back too: SPEC 5.4).
-    return "INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL";
+    return spi::sqlite_dialect().auto_key;
 }
 
 } // namespace lockstep::sqlite
