@@ -34,101 +34,6 @@ bool iequals(std::string_view a, std::string_view b) {
            });
 }
 
-// Reads the words of a MySQL statement, skipping white space and comments; a backtick-quoted
-// name is one word without its quotes.
-class word_reader {
-public:
-    explicit word_reader(std::string_view sql) : sql_(sql) {}
-    std::string next() {
-        skip_space();
-        if (pos_ >= sql_.size())
-            return {};
-        if (sql_[pos_] == '`') {
-            std::string word;
-            for (++pos_; pos_ < sql_.size(); ++pos_) {
-                if (sql_[pos_] == '`') {
-                    if (pos_ + 1 < sql_.size() && sql_[pos_ + 1] == '`') {
-                        word += '`';
-                        ++pos_;
-                        continue;
-                    }
-                    ++pos_;
-                    break;
-                }
-                word += sql_[pos_];
-            }
-            return word;
-        }
-        const auto start = pos_;
-        while (pos_ < sql_.size() && (std::isalnum(static_cast<unsigned char>(sql_[pos_])) ||
-                                      sql_[pos_] == '_' || sql_[pos_] == '$'))
-            ++pos_;
-        if (pos_ == start)
-            return std::string(1, sql_[pos_++]);
-        return std::string(sql_.substr(start, pos_ - start));
-    }
-    bool next_is_dot() {
-        skip_space();
-        if (pos_ < sql_.size() && sql_[pos_] == '.') {
-            ++pos_;
-            return true;
-        }
-        return false;
-    }
-
-private:
-    void skip_space() {
-        while (pos_ < sql_.size()) {
-            if (std::isspace(static_cast<unsigned char>(sql_[pos_]))) {
-                ++pos_;
-            } else if (sql_.substr(pos_, 2) == "/*") {
-                const auto end = sql_.find("*/", pos_ + 2);
-                pos_ = end == std::string_view::npos ? sql_.size() : end + 2;
-            } else if (sql_.substr(pos_, 2) == "--" || sql_[pos_] == '#') {
-                const auto end = sql_.find('\n', pos_);
-                pos_ = end == std::string_view::npos ? sql_.size() : end + 1;
-            } else {
-                return;
-            }
-        }
-    }
-    std::string_view sql_;
-    std::size_t pos_ = 0;
-};
-
-/// The table a single-table write changes (INSERT INTO t, REPLACE t, UPDATE t, DELETE FROM t),
-/// without schema or quotes; empty if the statement is not such a write.
-std::string write_target(std::string_view sql) {
-    word_reader words(sql);
-    const auto verb = words.next();
-    auto word = words.next();
-    const auto skip = [&](std::initializer_list<std::string_view> modifiers) {
-        for (bool again = true; again;) {
-            again = false;
-            for (const auto m : modifiers)
-                if (iequals(word, m)) {
-                    word = words.next();
-                    again = true;
-                }
-        }
-    };
-    if (iequals(verb, "INSERT") || iequals(verb, "REPLACE")) {
-        skip({"LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "INTO"});
-    } else if (iequals(verb, "UPDATE")) {
-        skip({"LOW_PRIORITY", "IGNORE"});
-    } else if (iequals(verb, "DELETE")) {
-        skip({"LOW_PRIORITY", "QUICK", "IGNORE"});
-        if (!iequals(word, "FROM"))
-            return {};
-        word = words.next();
-    } else {
-        return {};
-    }
-    while (words.next_is_dot()) // schema.table: keep the table
-        word = words.next();
-    return word;
-}
-
 int whole_seconds(const std::string& milliseconds) {
     int ms = -1;
     const auto [end, ec] =
@@ -304,7 +209,7 @@ sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const p
 void session::check_rollback_safe(std::string_view sql) {
     if (!in_transaction_)
         return;
-    const auto table = write_target(sql);
+    const auto table = detail::write_target(sql);
     if (table.empty())
         return;
     auto it = rollback_safe_tables_.find(table);

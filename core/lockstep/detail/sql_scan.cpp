@@ -13,6 +13,13 @@ bool is_word_char(char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
 }
 
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
 bool equals_word(std::string_view word, std::string_view keyword) {
     if (word.size() != keyword.size())
         return false;
@@ -115,7 +122,101 @@ bool has_locking_clause(word_reader& words) {
     return false;
 }
 
+// Reads the words of a statement, skipping white space and comments; a quoted name (`name` or
+// "name") is one word without its quotes.
+class name_reader {
+public:
+    explicit name_reader(std::string_view sql) : sql_(sql) {}
+    std::string next() {
+        skip_space();
+        if (pos_ >= sql_.size())
+            return {};
+        if (sql_[pos_] == '`' || sql_[pos_] == '"') {
+            const char quote = sql_[pos_];
+            std::string word;
+            for (++pos_; pos_ < sql_.size(); ++pos_) {
+                if (sql_[pos_] == quote) {
+                    if (pos_ + 1 < sql_.size() && sql_[pos_ + 1] == quote) {
+                        word += quote;
+                        ++pos_;
+                        continue;
+                    }
+                    ++pos_;
+                    break;
+                }
+                word += sql_[pos_];
+            }
+            return word;
+        }
+        const auto start = pos_;
+        while (pos_ < sql_.size() && (std::isalnum(static_cast<unsigned char>(sql_[pos_])) ||
+                                      sql_[pos_] == '_' || sql_[pos_] == '$'))
+            ++pos_;
+        if (pos_ == start)
+            return std::string(1, sql_[pos_++]);
+        return std::string(sql_.substr(start, pos_ - start));
+    }
+    bool next_is_dot() {
+        skip_space();
+        if (pos_ < sql_.size() && sql_[pos_] == '.') {
+            ++pos_;
+            return true;
+        }
+        return false;
+    }
+
+private:
+    void skip_space() {
+        while (pos_ < sql_.size()) {
+            if (std::isspace(static_cast<unsigned char>(sql_[pos_]))) {
+                ++pos_;
+            } else if (sql_.substr(pos_, 2) == "/*") {
+                const auto end = sql_.find("*/", pos_ + 2);
+                pos_ = end == std::string_view::npos ? sql_.size() : end + 2;
+            } else if (sql_.substr(pos_, 2) == "--" || sql_[pos_] == '#') {
+                const auto end = sql_.find('\n', pos_);
+                pos_ = end == std::string_view::npos ? sql_.size() : end + 1;
+            } else {
+                return;
+            }
+        }
+    }
+    std::string_view sql_;
+    std::size_t pos_ = 0;
+};
+
 } // namespace
+
+std::string write_target(std::string_view sql) {
+    name_reader words(sql);
+    const auto verb = words.next();
+    auto word = words.next();
+    const auto skip = [&](std::initializer_list<std::string_view> modifiers) {
+        for (bool again = true; again;) {
+            again = false;
+            for (const auto m : modifiers)
+                if (equals_ignoring_case(word, m)) {
+                    word = words.next();
+                    again = true;
+                }
+        }
+    };
+    if (equals_ignoring_case(verb, "INSERT") || equals_ignoring_case(verb, "REPLACE")) {
+        skip({"LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "INTO"});
+    } else if (equals_ignoring_case(verb, "UPDATE")) {
+        skip({"LOW_PRIORITY", "IGNORE"});
+    } else if (equals_ignoring_case(verb, "DELETE")) {
+        skip({"LOW_PRIORITY", "QUICK", "IGNORE"});
+        if (!equals_ignoring_case(word, "FROM"))
+            return {};
+        word = words.next();
+    } else {
+        return {};
+    }
+    while (words.next_is_dot()) // schema.table: keep the table
+        word = words.next();
+    return word;
+}
 
 std::pair<std::string, int> number_placeholders(std::string_view sql, std::string_view prefix) {
     std::string out;

@@ -23,6 +23,10 @@ enum class statement_class {
 /// Returns the new text and the number of placeholders.
 std::pair<std::string, int> number_placeholders(std::string_view sql, std::string_view prefix);
 
+/// The table a single-table write changes (`INSERT INTO t`, `REPLACE t`, `UPDATE t`,
+/// `DELETE FROM t`), without schema or quotes; empty if `sql` is not such a write.
+std::string write_target(std::string_view sql);
+
 /// Classifies `sql` by its first keyword, skipping white space, comments and parentheses.
 /// Words inside string literals and quoted identifiers are never taken for keywords.
 statement_class classify_statement(std::string_view sql) noexcept;

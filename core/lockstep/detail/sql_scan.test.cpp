@@ -50,3 +50,14 @@ TEST_CASE("Placeholders are numbered outside literals, quoted names and comments
           std::pair<std::string, int>{"SELECT 'it''s ?' /* ? */, :p1", 1});
     CHECK(number_placeholders("SELECT 1", "$").second == 0);
 }
+
+TEST_CASE("The target of a single-table write is found however it is quoted", "[sql]") {
+    using lockstep::detail::write_target;
+    CHECK(write_target("INSERT INTO `t` (a) VALUES (?)") == "t");
+    CHECK(write_target("insert ignore into db.\"my table\" values (1)") == "my table");
+    CHECK(write_target("REPLACE t2 VALUES (1)") == "t2");
+    CHECK(write_target("UPDATE LOW_PRIORITY `x``y` SET a = 1") == "x`y");
+    CHECK(write_target("/* c */ DELETE FROM s.t WHERE a = 1") == "t");
+    CHECK(write_target("SELECT * FROM t").empty());
+    CHECK(write_target("DELETE t1 FROM t1 JOIN t2").empty());
+}
