@@ -82,16 +82,22 @@ public:
 };
 
 /// Runs `body` and returns the class of the lockstep error it threw ("integrity_error", ...),
-/// "boom" for the cases' own exception, "none" if nothing was thrown; records it.
-template <class Body> std::string error_class_of(Body&& body) {
-    std::string kind = "none";
+/// "boom" for the cases' own exception, "none" if nothing was thrown. Records nothing, so it is
+/// safe on other threads, whose order would make transcripts differ from run to run.
+template <class Body> std::string error_class_of_unrecorded(Body&& body) {
     try {
         body();
     } catch (const lockstep::error& e) {
-        kind = e.kind();
+        return e.kind();
     } catch (const boom&) {
-        kind = "boom";
+        return "boom";
     }
+    return "none";
+}
+
+/// Like error_class_of_unrecorded, and records "raised <class>" in the transcript.
+template <class Body> std::string error_class_of(Body&& body) {
+    auto kind = error_class_of_unrecorded(std::forward<Body>(body));
     current_transcript().add("raised " + kind);
     return kind;
 }

@@ -3,14 +3,26 @@
 
 #include <sqlite3.h>
 #include <string>
+#include <utility>
 
 namespace lockstep::sqlite {
 
 spi::error_class classify(int extended_code, std::string_view native_message) noexcept {
     using spi::error_category;
     if (extended_code == SQLITE_CONSTRAINT_TRIGGER &&
-        native_message.starts_with("FOREIGN KEY constraint failed"))
+        native_message.find("FOREIGN KEY constraint failed") != std::string_view::npos)
         return {error_category::integrity, constraint_kind::foreign_key};
+    if (extended_code == SQLITE_CONSTRAINT) {
+        // Only the primary code (a connection without extended result codes, as SOCI opens
+        // them): SQLite's messages name the constraint.
+        for (const auto& [text, kind] :
+             {std::pair{"UNIQUE constraint failed", constraint_kind::unique},
+              std::pair{"FOREIGN KEY constraint failed", constraint_kind::foreign_key},
+              std::pair{"NOT NULL constraint failed", constraint_kind::not_null},
+              std::pair{"CHECK constraint failed", constraint_kind::check}})
+            if (native_message.find(text) != std::string_view::npos)
+                return {error_category::integrity, kind};
+    }
     switch (extended_code) {
     case SQLITE_CONSTRAINT_UNIQUE:
     case SQLITE_CONSTRAINT_PRIMARYKEY:

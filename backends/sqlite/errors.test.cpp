@@ -22,6 +22,11 @@ TEST_CASE("SQLite constraint codes map to integrity_error with the constraint's 
           error_class{error_category::integrity, constraint_kind::check});
     CHECK(sqlite::classify(SQLITE_CONSTRAINT_TRIGGER) ==
           error_class{error_category::integrity, constraint_kind::other});
+    // Without extended codes, the message names the constraint.
+    CHECK(sqlite::classify(SQLITE_CONSTRAINT, "UNIQUE constraint failed: t.a") ==
+          error_class{error_category::integrity, constraint_kind::unique});
+    CHECK(sqlite::classify(SQLITE_CONSTRAINT, "NOT NULL constraint failed: t.a") ==
+          error_class{error_category::integrity, constraint_kind::not_null});
     // ON DELETE RESTRICT reports the trigger code with the foreign-key message.
     CHECK(sqlite::classify(SQLITE_CONSTRAINT_TRIGGER, "FOREIGN KEY constraint failed") ==
           error_class{error_category::integrity, constraint_kind::foreign_key});

@@ -62,7 +62,7 @@ TEST_CASE("A deadlock between two connections ends one transaction with transact
     auto b = fx.second_connection("lock_timeout=10000");
     const auto writer = [&](lockstep::connection& db, main_model mine, main_model theirs,
                             const std::string& label) {
-        return error_class_of([&] {
+        return error_class_of_unrecorded([&] {
             atomic(db, [&] {
                 mine.name = label;
                 db.update(fx.s.main, mine);

@@ -26,6 +26,8 @@ struct features {
     /// Can tables be of a kind that ignores rollback (MyISAM, MEMORY)? Writes to them inside an
     /// atomic block are refused (SPEC 5.2).
     bool has_non_transactional_tables = false;
+    /// Can binary values (BLOB, BYTEA) be bound as parameters and read back? (SOCI 4.0 cannot.)
+    bool binds_binary_values = true;
     /// Can one session end another on the server (pg_terminate_backend, KILL)?
     bool can_terminate_sessions = false;
     /// Does the engine enforce the declared length of text columns by itself? Lockstep checks

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 namespace lockstep {
 namespace {
@@ -19,11 +20,23 @@ namespace {
 
 } // namespace
 
+// Some drivers (SOCI on SQLite, for expressions without a declared type) return numbers as
+// text; text that is exactly a number in C's syntax is accepted as that number.
+template <class Number> bool parse_whole(const value& v, Number& out) {
+    const auto* s = std::get_if<std::string>(&v);
+    if (s == nullptr || s->empty())
+        return false;
+    const auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), out);
+    return ec == std::errc{} && end == s->data() + s->size();
+}
+
 std::int64_t as_integer(const value& v) {
     if (const auto* i = std::get_if<std::int64_t>(&v))
         return *i;
     if (const auto* b = std::get_if<bool>(&v))
         return *b ? 1 : 0;
+    if (std::int64_t parsed = 0; parse_whole(v, parsed))
+        return parsed;
     wrong_type(v, "an integer");
 }
 
@@ -32,6 +45,8 @@ double as_real(const value& v) {
         return *d;
     if (const auto* i = std::get_if<std::int64_t>(&v))
         return static_cast<double>(*i);
+    if (double parsed = 0; parse_whole(v, parsed))
+        return parsed;
     wrong_type(v, "a real number");
 }
 
@@ -40,6 +55,12 @@ bool as_bool(const value& v) {
         return *b;
     if (const auto* i = std::get_if<std::int64_t>(&v))
         return *i != 0;
+    if (const auto* s = std::get_if<std::string>(&v)) {
+        if (*s == "t" || *s == "true" || *s == "1")
+            return true;
+        if (*s == "f" || *s == "false" || *s == "0")
+            return false;
+    }
     wrong_type(v, "a boolean");
 }
 

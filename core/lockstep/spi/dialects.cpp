@@ -11,7 +11,9 @@ std::string varchar_or(std::optional<std::size_t> max_length, const char* unboun
 std::string sqlite_type(column_type type, std::optional<std::size_t> max_length) {
     switch (type) {
     case column_type::integer:
-        return "INTEGER";
+        // INTEGER affinity either way; "BIGINT" tells readers that go by the declared type
+        // (SOCI reads "INTEGER" columns as 32-bit int) that values are 64-bit.
+        return "BIGINT";
     case column_type::boolean:
         return "BOOLEAN"; // INTEGER affinity; Lockstep stores 0 and 1
     case column_type::real:

@@ -1,0 +1,533 @@
+// spi::session over SOCI 4.0. SOCI has begin/commit/rollback only: savepoints are SQL in each
+// dialect, "still in a transaction?" comes from the native handle (SQLite, PostgreSQL) or the
+// server (MySQL), errors go through each engine's own table, and SOCI's statements are
+// prepared once per text and parameter types and reused.
+#include "soci/session.hpp"
+
+#include "lockstep/detail/sql_scan.hpp"
+#include "lockstep/errors.hpp"
+#include "lockstep/spi/quote.hpp"
+#include "soci/errors.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <soci/mysql/soci-mysql.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+namespace lockstep::soci {
+namespace {
+
+constexpr std::size_t max_cached_statements = 512;
+
+// Values in SOCI connect strings: double quotes for SQLite, single quotes for MySQL and libpq.
+std::string quoted(const std::string& value, char quote) {
+    std::string out(1, quote);
+    for (char c : value) {
+        if (c == quote || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out + quote;
+}
+
+int parse_milliseconds(const std::string& text) {
+    int ms = -1;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (ec != std::errc{} || end != text.data() + text.size() || ms < 0)
+        throw configuration_error("SOCI URL option lock_timeout=\"" + text +
+                                  "\" is not a number of milliseconds.");
+    return ms;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+} // namespace
+
+session::session(const connection_url& url) {
+    target_ = url.scheme;
+    const auto backend = url.scheme.substr(5); // after "soci+"
+    engine_ = url.engine();
+    family_ = engine_ == "sqlite"       ? family::sqlite
+              : engine_ == "postgresql" ? family::postgresql
+              : engine_ == "mysql"      ? family::mysql
+                                        : family::other;
+    for (const auto& [key, value] : url.options)
+        if (key != "isolation" && key != "lock_timeout" && key != "connect_timeout" &&
+            key != "connect")
+            throw configuration_error("SOCI URL option \"" + key +
+                                      "\" is unknown; soci+ URLs take isolation, lock_timeout, "
+                                      "connect_timeout and (for other SOCI backends) connect.");
+    const auto lock_timeout = url.option("lock_timeout");
+    const int timeout_ms = lock_timeout ? parse_milliseconds(*lock_timeout) : 5000;
+
+    std::string connect;
+    const ::soci::backend_factory* factory = nullptr;
+    switch (family_) {
+    case family::sqlite:
+        // SOCI's timeout is whole seconds of SQLite's busy timeout.
+        connect = "db=" + quoted(url.database, '"') +
+                  " timeout=" + std::to_string(std::max(1, (timeout_ms + 999) / 1000));
+        factory = ::soci::factory_sqlite3();
+        dialect_ = &spi::sqlite_dialect();
+        break;
+    case family::postgresql:
+        if (!url.host.empty())
+            connect += "host=" + quoted(url.host, '\'') + " ";
+        if (url.port)
+            connect += "port=" + std::to_string(*url.port) + " ";
+        if (!url.database.empty())
+            connect += "dbname=" + quoted(url.database, '\'') + " ";
+        if (!url.user.empty())
+            connect += "user=" + quoted(url.user, '\'') + " ";
+        if (url.has_password)
+            connect += "password=" + quoted(url.password, '\'') + " ";
+        connect += "connect_timeout=" + url.option("connect_timeout").value_or("10");
+        factory = ::soci::factory_postgresql();
+        dialect_ = &spi::postgresql_dialect();
+        break;
+    case family::mysql:
+        if (url.host.starts_with("/"))
+            connect += "unix_socket=" + quoted(url.host, '\'') + " ";
+        else
+            connect += "host=" + quoted(url.host.empty() ? "127.0.0.1" : url.host, '\'') +
+                       " port=" + std::to_string(url.port.value_or(3306)) + " ";
+        if (!url.database.empty())
+            connect += "db=" + quoted(url.database, '\'') + " ";
+        connect += "user=" + quoted(url.user, '\'') + " ";
+        if (url.has_password)
+            connect += "password=" + quoted(url.password, '\'') + " ";
+        connect +=
+            "charset=utf8mb4 connect_timeout=" + url.option("connect_timeout").value_or("10");
+        factory = ::soci::factory_mysql();
+        dialect_ = &spi::mysql_dialect();
+        break;
+    case family::other:
+        connect = url.option("connect").value_or("");
+        break;
+    }
+
+    try {
+        if (factory != nullptr)
+            sql_.emplace(*factory, connect);
+        else
+            sql_.emplace(backend, connect); // SOCI loads libsoci_<backend>.so by name
+    } catch (const ::soci::soci_error& e) {
+        std::string message = e.get_error_message();
+        if (!url.password.empty())
+            for (std::size_t pos; (pos = message.find(url.password)) != std::string::npos;)
+                message.replace(pos, url.password.size(), "***");
+        if (factory == nullptr && message.find("backend") != std::string::npos)
+            throw configuration_error("SOCI could not load its \"" + backend +
+                                      "\" backend: " + message);
+        spi::raise({spi::error_category::connection}, {engine_, "", 0, message, ""});
+    }
+
+    switch (family_) {
+    case family::sqlite: {
+        run_simple("PRAGMA foreign_keys = ON");
+        const auto rows = query("SELECT sqlite_version()", {});
+        version_ = as_text(rows.at(0).at(0));
+        features_.supports_concurrent_writers = false;
+        features_.supports_select_for_update = false;
+        break;
+    }
+    case family::postgresql:
+        if (lock_timeout)
+            run_simple("SET lock_timeout = " + std::to_string(timeout_ms));
+        version_ = as_text(query("SHOW server_version", {}).at(0).at(0));
+        features_.supports_returning = true;
+        features_.supports_select_for_update = true;
+        features_.supports_concurrent_writers = true;
+        features_.aborts_transaction_on_error = true;
+        features_.can_terminate_sessions = true;
+        features_.enforces_text_length = true;
+        break;
+    case family::mysql:
+        run_simple("SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,"
+                   "NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION'");
+        version_ = as_text(query("SELECT VERSION()", {}).at(0).at(0));
+        for (const char* candidate : {"utf8mb4_nopad_bin", "utf8mb4_0900_bin"}) {
+            const std::array<param, 1> name{std::string_view(candidate)};
+            if (!query("SELECT 1 FROM information_schema.COLLATIONS WHERE COLLATION_NAME = ?", name)
+                     .empty()) {
+                collation_ = candidate;
+                break;
+            }
+        }
+        if (collation_.empty())
+            throw not_supported("This MySQL server has no binary no-pad utf8mb4 collation "
+                                "(utf8mb4_nopad_bin or utf8mb4_0900_bin); use MariaDB 10.2+ or "
+                                "MySQL 8.");
+        if (lock_timeout)
+            run_simple("SET SESSION innodb_lock_wait_timeout = " +
+                       std::to_string(std::max(1, (timeout_ms + 999) / 1000)));
+        features_.can_rollback_ddl = false;
+        features_.supports_select_for_update = true;
+        features_.supports_concurrent_writers = true;
+        features_.has_non_transactional_tables = true;
+        features_.can_terminate_sessions = true;
+        features_.enforces_text_length = true;
+        break;
+    case family::other:
+        version_ = backend + " through SOCI";
+        break;
+    }
+    features_.supports_savepoints = true;
+    features_.can_release_savepoints = true;
+    // SOCI 4.0 binds binary data only through its own soci::blob objects (PostgreSQL large
+    // objects, not BYTEA), so this adapter refuses binary values before sending them.
+    features_.binds_binary_values = false;
+}
+
+session::~session() {
+    // SOCI's destructors may talk to a dead server; nothing may escape a destructor.
+    try {
+        cache_.clear();
+        sql_.reset();
+    } catch (...) {
+    }
+}
+
+template <class Work> auto session::guarded(std::string_view sql, Work&& work) -> decltype(work()) {
+    if (lost_)
+        spi::raise({spi::error_category::connection},
+                   {engine_, "", 0, "the connection was lost earlier", std::string(sql)});
+    try {
+        return work();
+    } catch (const ::soci::soci_error& e) {
+        try {
+            raise_error(e, engine_, sql);
+        } catch (const error& translated) {
+            if (translated.poisons_connection() || connection_is_bad()) {
+                lost_ = true;
+                in_transaction_ = false;
+                if (!translated.poisons_connection())
+                    spi::raise({spi::error_category::connection},
+                               {engine_, translated.sqlstate(), translated.native_code(),
+                                translated.native_message(), std::string(sql)});
+            }
+            throw;
+        }
+    }
+}
+
+bool session::connection_is_bad() {
+    if (family_ == family::postgresql) {
+        auto* backend = static_cast<::soci::postgresql_session_backend*>(sql_->get_backend());
+        return PQstatus(backend->conn_) == CONNECTION_BAD;
+    }
+    return false;
+}
+
+void session::run_simple(const std::string& sql) {
+    guarded(sql, [&] { *sql_ << sql; });
+}
+
+std::int64_t session::query_integer(const std::string& sql) {
+    const auto rows = query(sql, {});
+    return rows.empty() || is_null(rows[0][0]) ? 0 : as_integer(rows[0][0]);
+}
+
+session::prepared& session::prepare(std::string_view sql, std::span<const param> params,
+                                    bool returns_rows) {
+    cache_key_.assign(sql);
+    cache_key_ += returns_rows ? "\x1fR" : "\x1fN";
+    for (const auto& p : params)
+        cache_key_ += static_cast<char>('0' + p.index());
+    auto it = cache_.find(cache_key_);
+    if (it == cache_.end()) {
+        for (const auto& p : params)
+            if (std::holds_alternative<std::span<const std::byte>>(p))
+                throw not_supported("The SOCI adapter cannot bind binary values (SOCI 4.0 has no "
+                                    "portable BLOB binding); check db.features()."
+                                    "binds_binary_values, or use a native adapter.");
+        auto [text, count] = detail::number_placeholders(sql, ":p");
+        if (count != static_cast<int>(params.size()))
+            throw usage_error("The statement has " + std::to_string(count) + " placeholders but " +
+                              std::to_string(params.size()) + " values were given.");
+        if (cache_.size() >= max_cached_statements)
+            cache_.clear();
+        auto entry = std::make_unique<prepared>();
+        entry->returns_rows = returns_rows;
+        guarded(sql, [&] {
+            entry->statement = std::make_unique<::soci::statement>(*sql_);
+            for (const auto& p : params) {
+                auto& h = entry->holders.emplace_back();
+                if (std::holds_alternative<std::int64_t>(p) || std::holds_alternative<bool>(p))
+                    entry->statement->exchange(::soci::use(h.integer, h.indicator));
+                else if (std::holds_alternative<double>(p))
+                    entry->statement->exchange(::soci::use(h.real, h.indicator));
+                else
+                    entry->statement->exchange(::soci::use(h.text, h.indicator));
+            }
+            if (returns_rows)
+                entry->statement->exchange(::soci::into(entry->row));
+            entry->statement->alloc();
+            entry->statement->prepare(text);
+            entry->statement->define_and_bind();
+        });
+        it = cache_.emplace(cache_key_, std::move(entry)).first;
+    }
+    auto& entry = *it->second;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        auto& h = entry.holders[i];
+        const auto& p = params[i];
+        h.indicator = ::soci::i_ok;
+        if (std::holds_alternative<std::nullptr_t>(p))
+            h.indicator = ::soci::i_null;
+        else if (const auto* n = std::get_if<std::int64_t>(&p))
+            h.integer = *n;
+        else if (const auto* b = std::get_if<bool>(&p))
+            h.integer = *b ? 1 : 0;
+        else if (const auto* d = std::get_if<double>(&p))
+            h.real = *d;
+        else if (const auto* s = std::get_if<std::string_view>(&p))
+            h.text.assign(*s);
+    }
+    return entry;
+}
+
+void session::check_rollback_safe(std::string_view sql) {
+    if (family_ != family::mysql || !in_transaction_)
+        return;
+    const auto table = detail::write_target(sql);
+    if (table.empty())
+        return;
+    auto it = table_engines_.find(table);
+    if (it == table_engines_.end()) {
+        const std::array<param, 1> name{std::string_view(table)};
+        const auto rows = query("SELECT ENGINE FROM information_schema.TABLES WHERE "
+                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
+                                name);
+        it = table_engines_
+                 .emplace(table, rows.empty() || is_null(rows[0][0]) ? std::string("InnoDB")
+                                                                     : as_text(rows[0][0]))
+                 .first;
+    }
+    if (!iequals(it->second, "InnoDB"))
+        throw usage_error("Table \"" + table + "\" uses the " + it->second +
+                          " storage engine, which ignores rollback, so a write to it inside an "
+                          "atomic block could not be undone (SPEC 5.2). Convert it with ALTER "
+                          "TABLE ... ENGINE=InnoDB, or write to it outside atomic blocks.");
+}
+
+void session::begin(isolation_level level) {
+    const auto isolation = std::string(to_sql(level));
+    switch (family_) {
+    case family::postgresql:
+        run_simple(isolation.empty() ? "BEGIN" : "BEGIN ISOLATION LEVEL " + isolation);
+        break;
+    case family::mysql:
+        if (!isolation.empty())
+            run_simple("SET TRANSACTION ISOLATION LEVEL " + isolation);
+        run_simple("START TRANSACTION");
+        break;
+    case family::sqlite:
+        run_simple("BEGIN"); // SQLite is always serializable
+        break;
+    case family::other:
+        guarded("BEGIN", [&] { sql_->begin(); });
+        break;
+    }
+    in_transaction_ = true;
+}
+
+void session::commit() {
+    if (family_ == family::postgresql && !lost_) {
+        // PostgreSQL would answer this COMMIT with ROLLBACK, which SOCI reports as success
+        // (SPEC 2.3): refuse it instead.
+        auto* backend = static_cast<::soci::postgresql_session_backend*>(sql_->get_backend());
+        if (PQtransactionStatus(backend->conn_) == PQTRANS_INERROR) {
+            run_simple("ROLLBACK");
+            in_transaction_ = false;
+            spi::raise({spi::error_category::other},
+                       {engine_, "25P02", 0,
+                        "the transaction had failed, so COMMIT would have rolled it back",
+                        "COMMIT"});
+        }
+    }
+    if (family_ == family::other)
+        guarded("COMMIT", [&] { sql_->commit(); });
+    else
+        run_simple("COMMIT");
+    in_transaction_ = false;
+}
+
+void session::rollback() {
+    in_transaction_ = false;
+    if (family_ == family::other)
+        guarded("ROLLBACK", [&] { sql_->rollback(); });
+    else
+        run_simple("ROLLBACK");
+}
+
+void session::create_savepoint(std::string_view name) {
+    run_simple("SAVEPOINT " + std::string(name));
+}
+void session::release_savepoint(std::string_view name) {
+    run_simple("RELEASE SAVEPOINT " + std::string(name));
+}
+void session::rollback_to_savepoint(std::string_view name) {
+    run_simple("ROLLBACK TO SAVEPOINT " + std::string(name));
+}
+
+bool session::in_transaction() {
+    if (lost_)
+        return false;
+    switch (family_) {
+    case family::sqlite: {
+        auto* backend = static_cast<::soci::sqlite3_session_backend*>(sql_->get_backend());
+        return ::sqlite_api::sqlite3_get_autocommit(backend->conn_) == 0;
+    }
+    case family::postgresql: {
+        auto* backend = static_cast<::soci::postgresql_session_backend*>(sql_->get_backend());
+        const auto status = PQtransactionStatus(backend->conn_);
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+    }
+    case family::mysql:
+        try {
+            in_transaction_ = query_integer("SELECT @@in_transaction") != 0;
+        } catch (const error&) {
+        }
+        return in_transaction_;
+    case family::other:
+        break;
+    }
+    return in_transaction_;
+}
+
+std::int64_t session::execute(std::string_view sql, std::span<const param> params) {
+    const auto kind = detail::classify_statement(sql);
+    if (kind == detail::statement_class::write)
+        check_rollback_safe(sql);
+    if (kind == detail::statement_class::ddl || kind == detail::statement_class::other)
+        table_engines_.clear();
+    const bool returns_rows =
+        kind == detail::statement_class::query || kind == detail::statement_class::locking_query;
+    auto& entry = prepare(sql, params, returns_rows);
+    const auto changed = guarded(sql, [&]() -> std::int64_t {
+        entry.statement->execute(true);
+        if (entry.returns_rows) {
+            while (entry.statement->fetch()) {
+            }
+            return 0;
+        }
+        return entry.statement->get_affected_rows();
+    });
+    if (family_ == family::mysql && in_transaction_ && kind == detail::statement_class::other &&
+        query_integer("SELECT @@in_transaction") == 0) {
+        in_transaction_ = false;
+        throw usage_error("The statement \"" + std::string(sql) +
+                              "\" ended the transaction implicitly; the work before it may "
+                              "already be committed. Run such statements outside atomic blocks.",
+                          {engine_, "", 0, "implicit commit", std::string(sql)});
+    }
+    return changed;
+}
+
+std::int64_t session::insert(std::string_view sql, std::span<const param> params,
+                             std::string_view key_column) {
+    if (family_ == family::postgresql) {
+        const auto rows =
+            query(std::string(sql) + " RETURNING " + quote_identifier(key_column), params);
+        if (rows.size() != 1)
+            throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
+        return as_integer(rows[0][0]);
+    }
+    execute(sql, params);
+    return query_integer(family_ == family::sqlite ? "SELECT last_insert_rowid()"
+                                                   : "SELECT LAST_INSERT_ID()");
+}
+
+std::vector<row> session::query(std::string_view sql, std::span<const param> params) {
+    auto& entry = prepare(sql, params, true);
+    std::vector<row> rows;
+    guarded(sql, [&] {
+        for (bool got = entry.statement->execute(true); got; got = entry.statement->fetch()) {
+            const auto& r = entry.row;
+            row values;
+            values.reserve(r.size());
+            for (std::size_t i = 0; i < r.size(); ++i) {
+                if (r.get_indicator(i) == ::soci::i_null) {
+                    values.emplace_back(std::monostate{});
+                    continue;
+                }
+                switch (r.get_properties(i).get_data_type()) {
+                case ::soci::dt_integer:
+                    values.emplace_back(static_cast<std::int64_t>(r.get<int>(i)));
+                    break;
+                case ::soci::dt_long_long:
+                    values.emplace_back(static_cast<std::int64_t>(r.get<long long>(i)));
+                    break;
+                case ::soci::dt_unsigned_long_long:
+                    values.emplace_back(static_cast<std::int64_t>(r.get<unsigned long long>(i)));
+                    break;
+                case ::soci::dt_double:
+                    values.emplace_back(r.get<double>(i));
+                    break;
+                case ::soci::dt_string:
+                case ::soci::dt_xml:
+                    values.emplace_back(r.get<std::string>(i));
+                    break;
+                default:
+                    throw not_supported("The SOCI adapter cannot read column " +
+                                        std::to_string(i + 1) +
+                                        " (a date or BLOB column) of this result.");
+                }
+            }
+            rows.push_back(std::move(values));
+        }
+    });
+    return rows;
+}
+
+std::string session::server_session_id() {
+    switch (family_) {
+    case family::postgresql:
+        return std::to_string(query_integer("SELECT pg_backend_pid()"));
+    case family::mysql:
+        return std::to_string(query_integer("SELECT CONNECTION_ID()"));
+    default:
+        return spi::session::server_session_id();
+    }
+}
+
+void session::terminate_server_session(std::string_view id) {
+    std::int64_t number = 0;
+    const auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), number);
+    if (ec != std::errc{} || end != id.data() + id.size() || number <= 0)
+        throw usage_error("\"" + std::string(id) + "\" is not a server session id.");
+    switch (family_) {
+    case family::postgresql: {
+        const std::array<param, 1> pid{number};
+        query("SELECT pg_terminate_backend(CAST(? AS integer))", pid);
+        return;
+    }
+    case family::mysql:
+        run_simple("KILL CONNECTION " + std::to_string(number)); // a parsed number, never input
+        return;
+    default:
+        spi::session::terminate_server_session(id);
+    }
+}
+
+std::string session::quote_identifier(std::string_view name) const {
+    return spi::quote_identifier(name, dialect_->identifier_quote);
+}
+
+std::string session::column_type_sql(column_type type,
+                                     std::optional<std::size_t> max_length) const {
+    return dialect_->column_type(type, max_length);
+}
+
+std::string session::create_table_suffix() const {
+    return family_ == family::mysql ? spi::mysql_table_suffix(collation_) : std::string();
+}
+
+} // namespace lockstep::soci

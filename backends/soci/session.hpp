@@ -1,0 +1,102 @@
+// spi::session over a SOCI session: savepoints through SQL, transaction state tracked here or
+// read from the native handle, errors through each engine's own table, statements prepared
+// once and reused.
+#pragma once
+
+#include "lockstep/connection_url.hpp"
+#include "lockstep/spi/dialects.hpp"
+#include "lockstep/spi/session.hpp"
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <soci/soci.h>
+#include <string>
+#include <unordered_map>
+
+namespace lockstep::soci {
+
+class session final : public spi::session {
+public:
+    /// Opens a SOCI session for `url` (`soci+<backend>://...`). Throws `configuration_error` for
+    /// unknown options or a backend SOCI cannot load, `connection_error` if the database cannot
+    /// be reached.
+    explicit session(const connection_url& url);
+    ~session() override;
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    std::string_view engine() const noexcept override { return engine_; }
+    std::string_view target() const noexcept override { return target_; }
+    const lockstep::features& features() const noexcept override { return features_; }
+    std::string server_version() override { return version_; }
+
+    void begin(isolation_level level) override;
+    void commit() override;
+    void rollback() override;
+    void create_savepoint(std::string_view name) override;
+    void release_savepoint(std::string_view name) override;
+    void rollback_to_savepoint(std::string_view name) override;
+    bool in_transaction() override;
+
+    std::int64_t execute(std::string_view sql, std::span<const param> params) override;
+    std::int64_t insert(std::string_view sql, std::span<const param> params,
+                        std::string_view key_column) override;
+    std::vector<row> query(std::string_view sql, std::span<const param> params) override;
+
+    std::string server_session_id() override;
+    void terminate_server_session(std::string_view id) override;
+
+    std::string quote_identifier(std::string_view name) const override;
+    std::string column_type_sql(column_type type,
+                                std::optional<std::size_t> max_length) const override;
+    std::string auto_key_sql() const override { return dialect_->auto_key; }
+    std::string create_table_suffix() const override;
+
+private:
+    enum class family { sqlite, postgresql, mysql, other };
+
+    // One bound value; SOCI binds by reference, so holders never move once bound.
+    struct holder {
+        long long integer = 0;
+        double real = 0;
+        std::string text;
+        ::soci::indicator indicator = ::soci::i_ok;
+    };
+    struct prepared {
+        std::unique_ptr<::soci::statement> statement;
+        std::deque<holder> holders;
+        ::soci::row row;
+        bool returns_rows = false;
+    };
+    struct string_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+
+    prepared& prepare(std::string_view sql, std::span<const param> params, bool returns_rows);
+    /// Runs `work`, translating SOCI's exceptions; a lost connection marks the session lost.
+    template <class Work> auto guarded(std::string_view sql, Work&& work) -> decltype(work());
+    void run_simple(const std::string& sql);
+    std::int64_t query_integer(const std::string& sql);
+    bool connection_is_bad();
+    void check_rollback_safe(std::string_view sql);
+
+    std::optional<::soci::session> sql_;
+    family family_ = family::other;
+    std::string engine_;
+    std::string target_;
+    std::string version_;
+    std::string collation_;
+    const spi::sql_dialect* dialect_ = &spi::postgresql_dialect();
+    lockstep::features features_;
+    bool in_transaction_ = false;
+    bool lost_ = false;
+    std::string cache_key_;
+    std::unordered_map<std::string, std::unique_ptr<prepared>, string_hash, std::equal_to<>> cache_;
+    std::unordered_map<std::string, std::string, string_hash, std::equal_to<>> table_engines_;
+};
+
+} // namespace lockstep::soci
