@@ -40,6 +40,16 @@ int parse_milliseconds(const std::string& text) {
     return ms;
 }
 
+// SOCI's shared libraries do not export the typeinfo of their session backends, which UBSan's
+// vptr check needs for these downcasts; the backend's type is known from the factory used.
+[[gnu::no_sanitize("vptr")]] PGconn* native_postgresql(::soci::session& s) {
+    return static_cast<::soci::postgresql_session_backend*>(s.get_backend())->conn_;
+}
+
+[[gnu::no_sanitize("vptr")]] ::sqlite_api::sqlite3* native_sqlite(::soci::session& s) {
+    return static_cast<::soci::sqlite3_session_backend*>(s.get_backend())->conn_;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) ==
@@ -219,8 +229,7 @@ template <class Work> auto session::guarded(std::string_view sql, Work&& work) -
 
 bool session::connection_is_bad() {
     if (family_ == family::postgresql) {
-        auto* backend = static_cast<::soci::postgresql_session_backend*>(sql_->get_backend());
-        return PQstatus(backend->conn_) == CONNECTION_BAD;
+        return PQstatus(native_postgresql(*sql_)) == CONNECTION_BAD;
     }
     return false;
 }
@@ -342,8 +351,7 @@ void session::commit() {
     if (family_ == family::postgresql && !lost_) {
         // PostgreSQL would answer this COMMIT with ROLLBACK, which SOCI reports as success
         // (SPEC 2.3): refuse it instead.
-        auto* backend = static_cast<::soci::postgresql_session_backend*>(sql_->get_backend());
-        if (PQtransactionStatus(backend->conn_) == PQTRANS_INERROR) {
+        if (PQtransactionStatus(native_postgresql(*sql_)) == PQTRANS_INERROR) {
             run_simple("ROLLBACK");
             in_transaction_ = false;
             spi::raise({spi::error_category::other},
@@ -382,12 +390,10 @@ bool session::in_transaction() {
         return false;
     switch (family_) {
     case family::sqlite: {
-        auto* backend = static_cast<::soci::sqlite3_session_backend*>(sql_->get_backend());
-        return ::sqlite_api::sqlite3_get_autocommit(backend->conn_) == 0;
+        return ::sqlite_api::sqlite3_get_autocommit(native_sqlite(*sql_)) == 0;
     }
     case family::postgresql: {
-        auto* backend = static_cast<::soci::postgresql_session_backend*>(sql_->get_backend());
-        const auto status = PQtransactionStatus(backend->conn_);
+        const auto status = PQtransactionStatus(native_postgresql(*sql_));
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
     }
     case family::mysql:

@@ -12,4 +12,8 @@ int demo(const std::vector<std::string>& args);
 /// `lockstep conform [--url URL]...`: runs the conformance suite per URL and prints a table.
 int conform(const std::vector<std::string>& args);
 
+/// `lockstep bench [--url URL]... [--ops N] [--rounds R]`: the seed workload per URL, with
+/// ratios to the first URL.
+int bench(const std::vector<std::string>& args);
+
 } // namespace lockstep::cli

@@ -13,6 +13,8 @@ constexpr const char* usage =
     "  demo [URL]                 run the seed scenario (default: a SQLite file in a temp dir)\n"
     "  conform [--url URL]...     run the conformance suite against each URL\n"
     "                             (default: embedded SQLite, sqlite::memory:)\n"
+    "  bench [--url URL]... [--ops N] [--rounds R]\n"
+    "                             time the seed workload per URL, with ratios to the first\n"
     "  help                       show this text\n";
 
 } // namespace
@@ -30,6 +32,8 @@ int main(int argc, char* argv[]) {
             return lockstep::cli::demo(rest);
         if (args[0] == "conform")
             return lockstep::cli::conform(rest);
+        if (args[0] == "bench")
+            return lockstep::cli::bench(rest);
     } catch (const lockstep::error& e) {
         std::cerr << "lockstep " << args[0] << ": " << e.kind() << ": " << e.what() << '\n';
         return 1;
