@@ -69,6 +69,7 @@ CATCH_REGISTER_LISTENER(results_listener)
 int main(int argc, char* argv[]) {
     Catch::Session session;
     std::string url, url_env;
+    bool list_cases = false;
     auto& r = record();
     using namespace Catch::clara;
     const auto cli = session.cli() |
@@ -77,10 +78,23 @@ int main(int argc, char* argv[]) {
                      Opt(url_env, "variable")["--url-env"](
                          "read the URL from this environment variable; exit 77 if unset") |
                      Opt(r.results_path, "file")["--results"]("write per-case results as JSON") |
-                     Opt(r.progress)["--progress"]("print one line per case on stdout");
+                     Opt(r.progress)["--progress"]("print one line per case on stdout") |
+                     Opt(list_cases)["--list-cases"](
+                         "print the matching cases as JSON ([{name, tags}]) and exit");
     session.cli(cli);
     if (const int rc = session.applyCommandLine(argc, argv); rc != 0)
         return rc;
+    if (list_cases) {
+        // Catch2's own listings wrap long names; tools read this instead.
+        const auto& config = session.config();
+        nlohmann::json cases = nlohmann::json::array();
+        for (const auto& test :
+             Catch::filterTests(Catch::getAllTestCasesSorted(config), config.testSpec(), config))
+            cases.push_back(
+                {{"name", test.getTestCaseInfo().name}, {"tags", test.getTestCaseInfo().tags}});
+        std::cout << cases.dump() << std::endl;
+        return 0;
+    }
     if (session.configData().listTests || session.configData().listTestNamesOnly ||
         session.configData().listTags || session.configData().showHelp)
         return session.run();

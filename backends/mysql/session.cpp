@@ -388,6 +388,20 @@ std::vector<row> session::query(std::string_view sql, std::span<const param> par
     return rows;
 }
 
+std::string session::default_isolation() {
+    // "REPEATABLE-READ" -> "repeatable read", as the other engines spell it. MariaDB before
+    // 11.1 names the variable tx_isolation.
+    auto level = as_text(query(version_.find("MariaDB") != std::string::npos
+                                   ? "SELECT @@tx_isolation"
+                                   : "SELECT @@transaction_isolation",
+                               {})
+                             .at(0)
+                             .at(0));
+    for (auto& c : level)
+        c = c == '-' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return level;
+}
+
 std::string session::server_session_id() {
     return std::to_string(query_integer("SELECT CONNECTION_ID()"));
 }

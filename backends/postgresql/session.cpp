@@ -96,8 +96,14 @@ session::session(const connection_url& url) {
     value_ptrs.push_back(nullptr);
     conn_ = PQconnectdbParams(key_ptrs.data(), value_ptrs.data(), 0);
     if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
-        const std::string message =
-            conn_ ? redact(PQerrorMessage(conn_), url.password) : "out of memory";
+        std::string message = conn_ ? redact(PQerrorMessage(conn_), url.password) : "out of memory";
+        // libpq's message has several lines ("...failed: Connection refused\n\tIs the server
+        // running..."); one line reads better inside Lockstep's sentence.
+        for (auto& c : message)
+            if (c == '\n' || c == '\t')
+                c = ' ';
+        while (!message.empty() && message.back() == ' ')
+            message.pop_back();
         PQfinish(conn_);
         conn_ = nullptr;
         spi::raise({spi::error_category::connection}, {"postgresql", "08001", 0, message, ""});
@@ -132,6 +138,10 @@ session::~session() {
 std::string session::server_version() {
     const char* version = PQparameterStatus(conn_, "server_version");
     return version ? version : std::to_string(PQserverVersion(conn_));
+}
+
+std::string session::default_isolation() {
+    return as_text(query("SHOW default_transaction_isolation", {}).at(0).at(0));
 }
 
 void session::fail(const PGresult* r, std::string_view sql) {

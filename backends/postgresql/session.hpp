@@ -27,6 +27,7 @@ public:
     std::string_view engine() const noexcept override { return "postgresql"; }
     const lockstep::features& features() const noexcept override { return features_; }
     std::string server_version() override;
+    std::string default_isolation() override;
 
     void begin(isolation_level level) override;
     void commit() override;

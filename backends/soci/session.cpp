@@ -493,6 +493,29 @@ std::vector<row> session::query(std::string_view sql, std::span<const param> par
     return rows;
 }
 
+std::string session::default_isolation() {
+    std::string level;
+    switch (family_) {
+    case family::sqlite:
+        return "serializable";
+    case family::postgresql:
+        return as_text(query("SHOW default_transaction_isolation", {}).at(0).at(0));
+    case family::mysql:
+        level = as_text(query(version_.find("MariaDB") != std::string::npos
+                                  ? "SELECT @@tx_isolation"
+                                  : "SELECT @@transaction_isolation",
+                              {})
+                            .at(0)
+                            .at(0));
+        for (auto& c : level)
+            c = c == '-' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        return level;
+    case family::other:
+        break;
+    }
+    return "unknown (the SOCI backend's default)";
+}
+
 std::string session::server_session_id() {
     switch (family_) {
     case family::postgresql:

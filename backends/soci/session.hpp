@@ -30,6 +30,7 @@ public:
     std::string_view target() const noexcept override { return target_; }
     const lockstep::features& features() const noexcept override { return features_; }
     std::string server_version() override { return version_; }
+    std::string default_isolation() override;
 
     void begin(isolation_level level) override;
     void commit() override;

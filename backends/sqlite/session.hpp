@@ -31,6 +31,8 @@ public:
     std::string_view target() const noexcept override { return "sqlite"; }
     const lockstep::features& features() const noexcept override { return features_; }
     std::string server_version() override;
+    /// SQLite transactions are always serializable.
+    std::string default_isolation() override { return "serializable"; }
 
     void begin(isolation_level level) override;
     void commit() override;

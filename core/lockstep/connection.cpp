@@ -50,6 +50,10 @@ std::string connection::server_version() {
     return run([&] { return state_->session->server_version(); });
 }
 
+std::string connection::default_isolation() {
+    return run([&] { return state_->session->default_isolation(); });
+}
+
 std::string connection::server_session_id() {
     return run([&] { return state_->session->server_session_id(); });
 }

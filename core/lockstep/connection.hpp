@@ -175,6 +175,8 @@ public:
     std::string_view target_name() const noexcept;
     /// The engine's version string.
     std::string server_version();
+    /// The isolation level transactions get by default on this connection ("read committed").
+    std::string default_isolation();
     /// The server's id for this connection's session (PostgreSQL backend pid, MySQL connection
     /// id). Throws `not_supported` unless `features().can_terminate_sessions`.
     std::string server_session_id();

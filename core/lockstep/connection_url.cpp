@@ -172,7 +172,8 @@ std::optional<std::string> connection_url::option(std::string_view key) const {
 std::string connection_url::redacted() const {
     std::string out = scheme;
     if (engine() == "sqlite") {
-        out += database == ":memory:" ? "::memory:" : "://" + database;
+        out +=
+            database == ":memory:" ? (is_soci() ? "://:memory:" : "::memory:") : "://" + database;
     } else {
         out += "://";
         if (!user.empty() || has_password) {

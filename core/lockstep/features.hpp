@@ -2,6 +2,9 @@
 // them, and never check an engine's name (SPEC 5.8).
 #pragma once
 
+#include <string_view>
+#include <vector>
+
 namespace lockstep {
 
 /// What an engine can and cannot do. Every difference between engines that Lockstep does not
@@ -34,5 +37,15 @@ struct features {
     /// lengths on every engine anyway (SPEC 6.2).
     bool enforces_text_length = false;
 };
+
+/// One capability as `lockstep probe` shows it: its name, its question, and the answer.
+struct feature_answer {
+    std::string_view name;
+    std::string_view question;
+    bool answer;
+};
+
+/// Every capability of `f`, in declaration order, with its question.
+std::vector<feature_answer> describe(const features& f);
 
 } // namespace lockstep

@@ -20,6 +20,7 @@ public:
     std::string_view engine() const noexcept override { return "fake"; }
     const lockstep::features& features() const noexcept override { return features_; }
     std::string server_version() override { return "fake 1"; }
+    std::string default_isolation() override { return "serializable"; }
 
     void begin(isolation_level level) override;
     void commit() override;

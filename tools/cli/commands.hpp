@@ -12,6 +12,9 @@ int demo(const std::vector<std::string>& args);
 /// `lockstep conform [--url URL]...`: runs the conformance suite per URL and prints a table.
 int conform(const std::vector<std::string>& args);
 
+/// `lockstep probe URL`: the engine, its version, driver, default isolation and capabilities.
+int probe(const std::vector<std::string>& args);
+
 /// `lockstep bench [--url URL]... [--ops N] [--rounds R]`: the seed workload per URL, with
 /// ratios to the first URL.
 int bench(const std::vector<std::string>& args);

@@ -11,8 +11,10 @@ constexpr const char* usage =
     "\n"
     "commands:\n"
     "  demo [URL]                 run the seed scenario (default: a SQLite file in a temp dir)\n"
-    "  conform [--url URL]...     run the conformance suite against each URL\n"
+    "  conform [--url URL]... [--all] [--filter SPEC] [--list] [--format F] [--output FILE]\n"
+    "                             run the conformance suite against each URL as one matrix\n"
     "                             (default: embedded SQLite, sqlite::memory:)\n"
+    "  probe URL                  show the engine, its version and every capability\n"
     "  bench [--url URL]... [--ops N] [--rounds R]\n"
     "                             time the seed workload per URL, with ratios to the first\n"
     "  help                       show this text\n";
@@ -32,6 +34,8 @@ int main(int argc, char* argv[]) {
             return lockstep::cli::demo(rest);
         if (args[0] == "conform")
             return lockstep::cli::conform(rest);
+        if (args[0] == "probe")
+            return lockstep::cli::probe(rest);
         if (args[0] == "bench")
             return lockstep::cli::bench(rest);
     } catch (const lockstep::error& e) {

@@ -35,6 +35,9 @@ public:
     virtual const lockstep::features& features() const noexcept = 0;
     /// The server or library version, as the engine reports it.
     virtual std::string server_version() = 0;
+    /// The isolation level a transaction gets when nobody asks for one, as the engine says it
+    /// ("read committed", "repeatable read", "serializable").
+    virtual std::string default_isolation() = 0;
 
     /// Starts a transaction. `level` is `engine_default` unless the URL or the block asks.
     virtual void begin(isolation_level level) = 0;

@@ -1,0 +1,176 @@
+// Running the conformance executable per target and comparing transcripts.
+#include "matrix.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <lockstep/connection_url.hpp>
+#include <lockstep/errors.hpp>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace lockstep::cli {
+namespace {
+
+std::string shell_quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+std::string filter_argument(const std::string& filter) {
+    return filter.empty() ? std::string() : " " + shell_quote(filter);
+}
+
+void show_progress(const std::string& name, int done, int total, bool terminal) {
+    if (terminal) {
+        constexpr int width = 30;
+        const int filled = total > 0 ? std::min(width, done * width / total) : 0;
+        std::cerr << "\r  " << name << " [" << std::string(static_cast<std::size_t>(filled), '#')
+                  << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << done
+                  << "/" << total << std::flush;
+    } else if (done % 25 == 0 || done == total) {
+        std::cerr << "  " << name << ": " << done << "/" << total << " cases\n";
+    }
+}
+
+std::string redacted(const std::string& url) {
+    try {
+        return parse_connection_url(url).redacted();
+    } catch (const error&) {
+        return redact_url_text(url);
+    }
+}
+
+engine_run run_engine(const std::string& binary, const std::string& url, const std::string& filter,
+                      int total, const std::filesystem::path& work_dir, std::size_t index) {
+    engine_run run;
+    run.display_url = redacted(url);
+    run.target = run.display_url;
+    const auto results_path = work_dir / ("engine" + std::to_string(index) + ".json");
+    const auto error_path = work_dir / ("engine" + std::to_string(index) + ".err");
+    run.log = work_dir / ("engine" + std::to_string(index) + ".log");
+    ::setenv("LOCKSTEP_TEST_URL", url.c_str(), 1);
+    const std::string command = shell_quote(binary) + " --progress --results " +
+                                shell_quote(results_path.string()) + " -o " +
+                                shell_quote(run.log.string()) + filter_argument(filter) + " 2>" +
+                                shell_quote(error_path.string());
+    const bool terminal = ::isatty(STDERR_FILENO) != 0;
+    std::cerr << "Running the conformance suite on " << run.display_url << "\n";
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr)
+        throw std::runtime_error("could not start " + binary);
+    int done = 0;
+    char line[8192];
+    while (std::fgets(line, sizeof line, pipe) != nullptr)
+        if (std::string_view(line).starts_with("result "))
+            show_progress(run.display_url, ++done, total, terminal);
+    const int status = ::pclose(pipe);
+    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    if (terminal && done > 0)
+        std::cerr << "\n";
+    ::unsetenv("LOCKSTEP_TEST_URL");
+    std::ifstream in(results_path);
+    if (!in) {
+        std::ifstream err(error_path);
+        std::string message((std::istreambuf_iterator<char>(err)), {});
+        while (!message.empty() && message.back() == '\n')
+            message.pop_back();
+        run.error =
+            message.empty() ? "the suite exited with " + std::to_string(run.exit_code) : message;
+        std::cerr << "  " << run.error << "\n";
+        return run;
+    }
+    const auto results = nlohmann::json::parse(in);
+    run.ran = true;
+    run.target = results["engine"]["target"].get<std::string>();
+    run.server_version = results["engine"].value("server_version", "");
+    for (const auto& c : results["cases"]) {
+        case_result r;
+        r.status = c["status"].get<std::string>();
+        r.reason = c.value("reason", "");
+        r.transcript = c["transcript"].get<std::vector<std::string>>();
+        (r.status == "passed" ? run.passed : r.status == "failed" ? run.failed : run.skipped)++;
+        run.cases.emplace(c["name"].get<std::string>(), std::move(r));
+    }
+    return run;
+}
+
+} // namespace
+
+bool matrix::ok() const {
+    for (const auto& e : engines)
+        if (!e.ran || e.failed > 0 || e.exit_code != 0)
+            return false;
+    return differences.empty();
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>>
+list_cases(const std::string& binary, const std::string& filter) {
+    FILE* pipe = ::popen(
+        (shell_quote(binary) + " --list-cases" + filter_argument(filter) + " 2>/dev/null").c_str(),
+        "r");
+    std::vector<std::pair<std::string, std::vector<std::string>>> cases;
+    if (pipe == nullptr)
+        return cases;
+    std::string text;
+    char buffer[8192];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+        text.append(buffer, n);
+    ::pclose(pipe);
+    for (const auto& c : nlohmann::json::parse(text, nullptr, false))
+        if (c.is_object())
+            cases.emplace_back(c["name"].get<std::string>(),
+                               c["tags"].get<std::vector<std::string>>());
+    return cases;
+}
+
+void find_differences(matrix& m) {
+    m.differences.clear();
+    for (const auto& [name, tags] : m.cases) {
+        transcript_difference d{name, {}};
+        for (const auto& e : m.engines) {
+            const auto it = e.cases.find(name);
+            if (it != e.cases.end() && it->second.status == "passed")
+                d.transcripts.emplace_back(e.target, it->second.transcript);
+        }
+        bool same = true;
+        for (const auto& t : d.transcripts)
+            same = same && t.second == d.transcripts.front().second;
+        if (!same)
+            m.differences.push_back(std::move(d));
+    }
+}
+
+matrix run_matrix(const std::string& binary, const std::vector<std::string>& urls,
+                  const std::string& filter, const std::filesystem::path& work_dir) {
+    matrix m;
+    const auto listed = list_cases(binary, filter);
+    for (std::size_t i = 0; i < urls.size(); ++i)
+        m.engines.push_back(
+            run_engine(binary, urls[i], filter, static_cast<int>(listed.size()), work_dir, i));
+    // The suite's own names are authoritative (the listing may wrap long ones): take the order
+    // of the listing where names match, then any the runs report that it missed.
+    for (const auto& [name, tags] : listed) {
+        for (const auto& e : m.engines)
+            if (e.cases.count(name)) {
+                m.cases.emplace_back(name, tags);
+                break;
+            }
+    }
+    for (const auto& e : m.engines)
+        for (const auto& [name, result] : e.cases) {
+            bool known = false;
+            for (const auto& c : m.cases)
+                known = known || c.first == name;
+            if (!known)
+                m.cases.emplace_back(name, std::vector<std::string>{});
+        }
+    find_differences(m);
+    return m;
+}
+
+} // namespace lockstep::cli
