@@ -23,7 +23,8 @@ constexpr const char* usage =
     "  --filter SPEC  only cases matching a name (wildcards *) or a tag ([hooks])\n"
     "  --list         list the cases (with --filter, the matching ones) and exit\n"
     "  --format F     text (default), json, junit or markdown\n"
-    "  --output FILE  write the report there instead of stdout\n";
+    "  --output FILE  write the report there instead of stdout\n"
+    "  --report F=FILE  also write the report in format F to FILE (repeatable)\n";
 
 // The server targets `--all` runs, in matrix order, by the variables ci/services writes.
 constexpr const char* server_variables[] = {"LOCKSTEP_POSTGRESQL_URL", "LOCKSTEP_MYSQL_URL",
@@ -83,6 +84,7 @@ std::vector<std::string> all_urls(const std::filesystem::path& work_dir) {
 int conform(const std::vector<std::string>& args) {
     std::vector<std::string> urls;
     std::string format = "text", output, filter;
+    std::vector<std::pair<std::string, std::string>> extra_reports;
     bool all = false, list = false;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const auto& a = args[i];
@@ -101,16 +103,31 @@ int conform(const std::vector<std::string>& args) {
             format = args[++i];
         else if (a == "--output" && has_value)
             output = args[++i];
-        else {
+        else if (a == "--report" && has_value && args[i + 1].find('=') != std::string::npos) {
+            const auto& spec = args[++i];
+            extra_reports.emplace_back(spec.substr(0, spec.find('=')),
+                                       spec.substr(spec.find('=') + 1));
+        } else {
             std::cerr << usage;
             return 2;
         }
     }
-    if (format != "text" && format != "json" && format != "junit" && format != "markdown") {
-        std::cerr << "lockstep conform: unknown format \"" << format
-                  << "\"; use text, json, junit or markdown\n";
-        return 2;
+    const auto known = [](const std::string& f) {
+        return f == "text" || f == "json" || f == "junit" || f == "markdown";
+    };
+    for (const auto& f : {format}) {
+        if (!known(f)) {
+            std::cerr << "lockstep conform: unknown format \"" << f
+                      << "\"; use text, json, junit or markdown\n";
+            return 2;
+        }
     }
+    for (const auto& [f, file] : extra_reports)
+        if (!known(f)) {
+            std::cerr << "lockstep conform: unknown format \"" << f
+                      << "\" in --report; use text, json, junit or markdown\n";
+            return 2;
+        }
     const std::string binary = LOCKSTEP_CONFORMANCE_BINARY;
     if (list) {
         for (const auto& [name, tags] : list_cases(binary, filter)) {
@@ -133,15 +150,20 @@ int conform(const std::vector<std::string>& args) {
         urls.push_back("sqlite::memory:");
 
     const auto m = run_matrix(binary, urls, filter, work_dir);
-    std::string report;
-    if (format == "json")
-        report = render_json(m);
-    else if (format == "junit")
-        report = render_junit(m);
-    else if (format == "markdown")
-        report = render_markdown(m);
-    else
-        report = render_text(m, output.empty() && ::isatty(STDOUT_FILENO) != 0);
+    const auto render = [&](const std::string& f, bool colour) {
+        if (f == "json")
+            return render_json(m);
+        if (f == "junit")
+            return render_junit(m);
+        if (f == "markdown")
+            return render_markdown(m);
+        return render_text(m, colour);
+    };
+    for (const auto& [f, file] : extra_reports) {
+        std::ofstream(file) << render(f, false);
+        std::cerr << "lockstep conform: " << f << " report written to " << file << "\n";
+    }
+    const auto report = render(format, output.empty() && ::isatty(STDOUT_FILENO) != 0);
     if (output.empty()) {
         std::cout << report;
     } else {
