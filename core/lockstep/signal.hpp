@@ -24,6 +24,32 @@ public:
     virtual void disconnect(std::uint64_t id) noexcept = 0;
 };
 
+/// Each thread keeps the receiver list it last dispatched for each signal, with the signal's
+/// version at that time: while nobody connects or disconnects, a dispatch costs one atomic
+/// load and no lock. A slot holds its list alive; a list it replaces during a dispatch stays
+/// alive until the thread's outermost dispatch ends (a receiver may send the same signal).
+struct snapshot_slot {
+    std::uint64_t registry_id = 0;
+    std::uint64_t version = 0;
+    std::shared_ptr<const void> list;
+};
+
+/// This thread's slot for the signal registry `registry_id`.
+snapshot_slot& thread_snapshot_slot(std::uint64_t registry_id) noexcept;
+/// Keeps `list` alive until this thread's outermost dispatch ends.
+void retire_snapshot(std::shared_ptr<const void> list);
+/// A process-unique id for a new signal registry (never reused, unlike addresses).
+std::uint64_t next_signal_registry_id() noexcept;
+
+/// Marks a dispatch on this thread; the outermost one frees the lists retired meanwhile.
+class dispatch_scope {
+public:
+    dispatch_scope() noexcept;
+    ~dispatch_scope();
+    dispatch_scope(const dispatch_scope&) = delete;
+    dispatch_scope& operator=(const dispatch_scope&) = delete;
+};
+
 } // namespace detail
 
 /// Owns one receiver's connection to a signal: destroying it (or calling `disconnect`)
@@ -93,7 +119,10 @@ struct receiver_failure {
 /// `send` calls the receivers connected when it starts, in connection order; the first exception
 /// stops the dispatch and propagates. `send_robust` calls every receiver and returns the failures.
 /// Connecting and disconnecting are thread-safe and allowed during a dispatch, including by the
-/// receiver being called. A signal with no receivers costs one relaxed atomic load per send.
+/// receiver being called. A signal with no receivers costs one relaxed atomic load per send; one
+/// with receivers takes no lock while nobody connects or disconnects (each thread caches the
+/// receiver list it last used, so a disconnected receiver's captures are destroyed when that
+/// thread next dispatches this signal, or exits).
 ///
 /// Example:
 ///
@@ -120,8 +149,8 @@ public:
     void send(const Event& event, const void* sender = nullptr) const {
         if (registry_->count.load(std::memory_order_relaxed) == 0)
             return;
-        const auto snapshot = registry_->snapshot();
-        for (const auto& e : *snapshot)
+        const detail::dispatch_scope scope;
+        for (const auto& e : registry_->current())
             if (e.sender == nullptr || e.sender == sender)
                 e.fn(event);
     }
@@ -132,9 +161,9 @@ public:
         std::vector<receiver_failure> failures;
         if (registry_->count.load(std::memory_order_relaxed) == 0)
             return failures;
-        const auto snapshot = registry_->snapshot();
+        const detail::dispatch_scope scope;
         std::size_t index = 0;
-        for (const auto& e : *snapshot) {
+        for (const auto& e : registry_->current()) {
             if (e.sender != nullptr && e.sender != sender)
                 continue;
             try {
@@ -151,8 +180,8 @@ public:
     bool has_receivers(const void* sender = nullptr) const {
         if (registry_->count.load(std::memory_order_relaxed) == 0)
             return false;
-        const auto snapshot = registry_->snapshot();
-        for (const auto& e : *snapshot)
+        const detail::dispatch_scope scope;
+        for (const auto& e : registry_->current())
             if (e.sender == nullptr || e.sender == sender)
                 return true;
         return false;
@@ -176,11 +205,30 @@ private:
         std::mutex mutex;
         std::shared_ptr<const list> entries = std::make_shared<const list>();
         std::atomic<std::size_t> count{0};
+        std::atomic<std::uint64_t> version{1}; // bumped, under the mutex, by every change
         std::uint64_t next_id = 1;
+        const std::uint64_t registry_id = detail::next_signal_registry_id();
 
-        std::shared_ptr<const list> snapshot() {
-            const std::lock_guard lock(mutex);
-            return entries;
+        /// The receivers as of now, through this thread's cached snapshot. Only valid inside a
+        /// dispatch_scope, which keeps a replaced snapshot alive.
+        const list& current() {
+            auto& slot = detail::thread_snapshot_slot(registry_id);
+            if (slot.registry_id != registry_id ||
+                slot.version != version.load(std::memory_order_acquire)) {
+                std::shared_ptr<const list> fresh;
+                std::uint64_t fresh_version;
+                {
+                    const std::lock_guard lock(mutex);
+                    fresh = entries;
+                    fresh_version = version.load(std::memory_order_relaxed);
+                }
+                auto old = std::exchange(slot.list, std::shared_ptr<const void>(std::move(fresh)));
+                slot.registry_id = registry_id;
+                slot.version = fresh_version;
+                if (old)
+                    detail::retire_snapshot(std::move(old));
+            }
+            return *static_cast<const list*>(slot.list.get());
         }
 
         subscription add(receiver fn, connect_options options,
@@ -195,6 +243,7 @@ private:
             updated->push_back({id, options.sender, std::move(options.dedup_key), std::move(fn)});
             entries = std::move(updated);
             count.store(entries->size(), std::memory_order_relaxed);
+            version.fetch_add(1, std::memory_order_release);
             return subscription{std::weak_ptr<detail::signal_registry_base>(self), id};
         }
 
@@ -209,6 +258,7 @@ private:
                         updated->push_back(e);
                 old = std::exchange(entries, std::move(updated));
                 count.store(entries->size(), std::memory_order_relaxed);
+                version.fetch_add(1, std::memory_order_release);
             } catch (...) {
                 // Out of memory while copying the list: leave the receiver connected rather
                 // than crash in a destructor.
