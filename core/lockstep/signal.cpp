@@ -1,4 +1,5 @@
-// Per-thread snapshot slots that let signal dispatch run without taking a lock.
+// Out-of-line parts of signal dispatch: the references that keep each thread's snapshots
+// alive, retired snapshots, and registry ids.
 #include "lockstep/signal.hpp"
 
 #include <array>
@@ -6,52 +7,49 @@
 namespace lockstep::detail {
 namespace {
 
-constexpr std::size_t slot_count = 32;
-
-struct thread_state {
-    std::array<snapshot_slot, slot_count> slots;
+struct snapshot_owners {
+    std::array<std::shared_ptr<const void>, dispatch_slot_count> owners;
     std::vector<std::shared_ptr<const void>> retired;
-    int depth = 0;
 };
 
-thread_state& state() noexcept {
-    thread_local thread_state s;
-    return s;
+snapshot_owners& owners() {
+    thread_local snapshot_owners o;
+    return o;
 }
 
 } // namespace
 
-snapshot_slot& thread_snapshot_slot(std::uint64_t registry_id) noexcept {
-    // Ids are sequential, so direct mapping spreads the few signals a program has.
-    return state().slots[registry_id % slot_count];
+void refresh_snapshot(snapshot_slot& slot, std::shared_ptr<const void> fresh,
+                      std::uint64_t registry_id, std::uint64_t version) {
+    auto& o = owners();
+    auto& owner = o.owners[static_cast<std::size_t>(&slot - dispatch_slots)];
+    slot.list = fresh.get();
+    slot.registry_id = registry_id;
+    slot.version = version;
+    if (auto old = std::exchange(owner, std::move(fresh))) {
+        // Called only inside a dispatch: the old list may be the one an outer dispatch on this
+        // thread is iterating. The vector keeps its capacity, so this allocates only while it
+        // grows.
+        o.retired.push_back(std::move(old));
+        dispatch_has_retired = true;
+    }
 }
 
-void retire_snapshot(std::shared_ptr<const void> list) {
-    // Called only inside a dispatch: the list may be the one an outer dispatch on this thread
-    // is iterating. The vector keeps its capacity, so this allocates only while it grows.
-    state().retired.push_back(std::move(list));
+void release_retired_snapshots() {
+    // Destroying a list may run receivers' destructors, which may dispatch again: swap the
+    // retired lists out first, and keep the capacity for next time.
+    auto& o = owners();
+    std::vector<std::shared_ptr<const void>> dying;
+    dying.swap(o.retired);
+    dispatch_has_retired = false;
+    dying.clear();
+    if (o.retired.empty())
+        o.retired.swap(dying);
 }
 
 std::uint64_t next_signal_registry_id() noexcept {
     static std::atomic<std::uint64_t> counter{0};
     return ++counter;
-}
-
-dispatch_scope::dispatch_scope() noexcept {
-    ++state().depth;
-}
-
-dispatch_scope::~dispatch_scope() {
-    auto& s = state();
-    if (--s.depth == 0 && !s.retired.empty()) {
-        // Destroying a list may run receivers' destructors, which may dispatch again: swap
-        // the retired lists out first.
-        std::vector<std::shared_ptr<const void>> dying;
-        dying.swap(s.retired);
-        dying.clear();
-        if (s.retired.empty())
-            s.retired.swap(dying); // keep the capacity for next time
-    }
 }
 
 } // namespace lockstep::detail

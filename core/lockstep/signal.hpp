@@ -25,27 +25,38 @@ public:
 };
 
 /// Each thread keeps the receiver list it last dispatched for each signal, with the signal's
-/// version at that time: while nobody connects or disconnects, a dispatch costs one atomic
-/// load and no lock. A slot holds its list alive; a list it replaces during a dispatch stays
-/// alive until the thread's outermost dispatch ends (a receiver may send the same signal).
+/// version at that time: while nobody connects or disconnects, a dispatch takes no lock and
+/// touches no reference count. The slots are trivial, so reaching them costs no TLS guard;
+/// the references that keep their lists alive sit beside them, touched only on a refresh.
 struct snapshot_slot {
-    std::uint64_t registry_id = 0;
-    std::uint64_t version = 0;
-    std::shared_ptr<const void> list;
+    std::uint64_t registry_id;
+    std::uint64_t version;
+    const void* list;
 };
 
-/// This thread's slot for the signal registry `registry_id`.
-snapshot_slot& thread_snapshot_slot(std::uint64_t registry_id) noexcept;
-/// Keeps `list` alive until this thread's outermost dispatch ends.
-void retire_snapshot(std::shared_ptr<const void> list);
+inline constexpr std::size_t dispatch_slot_count = 32;
+inline thread_local snapshot_slot dispatch_slots[dispatch_slot_count]{};
+inline thread_local int dispatch_depth = 0;
+inline thread_local bool dispatch_has_retired = false;
+
+/// Points `slot` at `fresh` for `registry_id` at `version`, keeping `fresh` alive; the list it
+/// replaces stays alive until this thread's outermost dispatch ends (an outer dispatch of a
+/// signal sharing the slot may still be iterating it).
+void refresh_snapshot(snapshot_slot& slot, std::shared_ptr<const void> fresh,
+                      std::uint64_t registry_id, std::uint64_t version);
+/// Frees the lists retired during the dispatch that just ended on this thread.
+void release_retired_snapshots();
 /// A process-unique id for a new signal registry (never reused, unlike addresses).
 std::uint64_t next_signal_registry_id() noexcept;
 
 /// Marks a dispatch on this thread; the outermost one frees the lists retired meanwhile.
 class dispatch_scope {
 public:
-    dispatch_scope() noexcept;
-    ~dispatch_scope();
+    dispatch_scope() noexcept { ++dispatch_depth; }
+    ~dispatch_scope() {
+        if (--dispatch_depth == 0 && dispatch_has_retired)
+            release_retired_snapshots();
+    }
     dispatch_scope(const dispatch_scope&) = delete;
     dispatch_scope& operator=(const dispatch_scope&) = delete;
 };
@@ -150,7 +161,7 @@ public:
         if (registry_->count.load(std::memory_order_relaxed) == 0)
             return;
         const detail::dispatch_scope scope;
-        for (const auto& e : registry_->current())
+        for (const auto& e : registry_->current().hot)
             if (e.sender == nullptr || e.sender == sender)
                 e.fn(event);
     }
@@ -163,7 +174,7 @@ public:
             return failures;
         const detail::dispatch_scope scope;
         std::size_t index = 0;
-        for (const auto& e : registry_->current()) {
+        for (const auto& e : registry_->current().hot) {
             if (e.sender != nullptr && e.sender != sender)
                 continue;
             try {
@@ -181,7 +192,7 @@ public:
         if (registry_->count.load(std::memory_order_relaxed) == 0)
             return false;
         const detail::dispatch_scope scope;
-        for (const auto& e : registry_->current())
+        for (const auto& e : registry_->current().hot)
             if (e.sender == nullptr || e.sender == sender)
                 return true;
         return false;
@@ -191,13 +202,19 @@ public:
     std::size_t receiver_count() const { return registry_->count.load(); }
 
 private:
-    struct entry {
-        std::uint64_t id;
+    // What a dispatch reads sits together; ids and dedup keys are only read when connecting.
+    struct hot_entry {
         const void* sender;
-        std::string dedup_key{};
         receiver fn;
     };
-    using list = std::vector<entry>;
+    struct cold_entry {
+        std::uint64_t id;
+        std::string dedup_key;
+    };
+    struct list {
+        std::vector<hot_entry> hot;
+        std::vector<cold_entry> cold;
+    };
 
     // Copy-on-write list: a dispatch takes the current list and keeps it alive while it runs,
     // so receivers may connect and disconnect (themselves included) at any time.
@@ -212,7 +229,7 @@ private:
         /// The receivers as of now, through this thread's cached snapshot. Only valid inside a
         /// dispatch_scope, which keeps a replaced snapshot alive.
         const list& current() {
-            auto& slot = detail::thread_snapshot_slot(registry_id);
+            auto& slot = detail::dispatch_slots[registry_id % detail::dispatch_slot_count];
             if (slot.registry_id != registry_id ||
                 slot.version != version.load(std::memory_order_acquire)) {
                 std::shared_ptr<const list> fresh;
@@ -222,27 +239,24 @@ private:
                     fresh = entries;
                     fresh_version = version.load(std::memory_order_relaxed);
                 }
-                auto old = std::exchange(slot.list, std::shared_ptr<const void>(std::move(fresh)));
-                slot.registry_id = registry_id;
-                slot.version = fresh_version;
-                if (old)
-                    detail::retire_snapshot(std::move(old));
+                detail::refresh_snapshot(slot, std::move(fresh), registry_id, fresh_version);
             }
-            return *static_cast<const list*>(slot.list.get());
+            return *static_cast<const list*>(slot.list);
         }
 
         subscription add(receiver fn, connect_options options,
                          const std::shared_ptr<registry>& self) {
             const std::lock_guard lock(mutex);
             if (!options.dedup_key.empty())
-                for (const auto& e : *entries)
+                for (const auto& e : entries->cold)
                     if (e.dedup_key == options.dedup_key)
                         return subscription{};
             auto updated = std::make_shared<list>(*entries);
             const auto id = next_id++;
-            updated->push_back({id, options.sender, std::move(options.dedup_key), std::move(fn)});
+            updated->hot.push_back({options.sender, std::move(fn)});
+            updated->cold.push_back({id, std::move(options.dedup_key)});
             entries = std::move(updated);
-            count.store(entries->size(), std::memory_order_relaxed);
+            count.store(entries->hot.size(), std::memory_order_relaxed);
             version.fetch_add(1, std::memory_order_release);
             return subscription{std::weak_ptr<detail::signal_registry_base>(self), id};
         }
@@ -252,12 +266,15 @@ private:
             try {
                 const std::lock_guard lock(mutex);
                 auto updated = std::make_shared<list>();
-                updated->reserve(entries->size());
-                for (const auto& e : *entries)
-                    if (e.id != id)
-                        updated->push_back(e);
+                updated->hot.reserve(entries->hot.size());
+                updated->cold.reserve(entries->cold.size());
+                for (std::size_t i = 0; i < entries->cold.size(); ++i)
+                    if (entries->cold[i].id != id) {
+                        updated->hot.push_back(entries->hot[i]);
+                        updated->cold.push_back(entries->cold[i]);
+                    }
                 old = std::exchange(entries, std::move(updated));
-                count.store(entries->size(), std::memory_order_relaxed);
+                count.store(entries->hot.size(), std::memory_order_relaxed);
                 version.fetch_add(1, std::memory_order_release);
             } catch (...) {
                 // Out of memory while copying the list: leave the receiver connected rather
