@@ -15,8 +15,8 @@ int conform(const std::vector<std::string>& args);
 /// `lockstep probe URL`: the engine, its version, driver, default isolation and capabilities.
 int probe(const std::vector<std::string>& args);
 
-/// `lockstep bench [--url URL]... [--ops N] [--rounds R]`: the seed workload per URL, with
-/// ratios to the first URL.
+/// `lockstep bench [--url URL]... [--workload W1,...] [--pin] [--rounds N] [--scale F]
+/// [--json FILE] | --rss BLOCKS | --signals [google benchmark flags]`.
 int bench(const std::vector<std::string>& args);
 
 } // namespace lockstep::cli

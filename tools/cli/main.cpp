@@ -15,8 +15,10 @@ constexpr const char* usage =
     "                             run the conformance suite against each URL as one matrix\n"
     "                             (default: embedded SQLite, sqlite::memory:)\n"
     "  probe URL                  show the engine, its version and every capability\n"
-    "  bench [--url URL]... [--ops N] [--rounds R]\n"
-    "                             time the seed workload per URL, with ratios to the first\n"
+    "  bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] [--pin] [--rounds N] [--scale F]\n"
+    "        [--json FILE]        the workloads through the raw driver, Lockstep and SOCI\n"
+    "  bench --rss BLOCKS         RSS over many atomic blocks with hooks and receivers\n"
+    "  bench --signals            signal dispatch against std::function loops and Boost\n"
     "  help                       show this text\n";
 
 } // namespace

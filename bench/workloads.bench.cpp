@@ -1,0 +1,709 @@
+// The workload benchmark of issue 7: the same SQL work through the raw driver, Lockstep's model
+// layer (with a real post_save receiver), Lockstep's plain SQL, and SOCI, in one process,
+// interleaved round by round, each run verified by counting rows. Not a test: it asserts nothing
+// about time.
+#include "lockstep/lockstep.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+#include <cstdlib>
+#include <ctime>
+#include <dirent.h>
+#include <fstream>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <libpq-fe.h>
+#include <map>
+#include <memory>
+#include <mysql_connection.h>
+#include <mysql_driver.h>
+#include <new>
+#include <nlohmann/json.hpp>
+#include <sched.h>
+#include <soci/soci.h>
+#include <sqlite3.h>
+#include <sstream>
+
+// Counting allocator: how many heap allocations each variant makes per operation.
+namespace {
+std::atomic<std::uint64_t> allocations{0};
+}
+void* operator new(std::size_t size) {
+    allocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size == 0 ? 1 : size))
+        return p;
+    throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+    std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+    std::free(p);
+}
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct workload {
+    std::string name;
+    int transactions;
+    int ops_per_transaction;
+    enum class shape { plain, savepoint_release, savepoint_rollback, rollback_all } kind;
+    long expected_rows() const {
+        return kind == shape::plain || kind == shape::savepoint_release
+                   ? static_cast<long>(transactions) * ops_per_transaction
+                   : 0;
+    }
+    long ops() const { return static_cast<long>(transactions) * ops_per_transaction; }
+};
+
+// The names every variant uses for the two tables (created fresh before each run).
+const std::string main_table = "bench_main";
+const std::string child_table = "bench_sig";
+
+/// One way of doing the work: opens its connection once, runs workloads on demand.
+class variant {
+public:
+    virtual ~variant() = default;
+    virtual std::string name() const = 0;
+    virtual void run(const workload& w) = 0;
+    /// The server process or thread serving this variant's connection, for --pin (0: none).
+    virtual long server_pid() { return 0; }
+};
+
+/// Variants that offer the transaction primitives run every workload the same way.
+class primitive_variant : public variant {
+public:
+    void run(const workload& w) override {
+        for (int t = 0; t < w.transactions; ++t) {
+            begin();
+            for (int i = 0; i < w.ops_per_transaction; ++i) {
+                switch (w.kind) {
+                case workload::shape::savepoint_release:
+                    savepoint();
+                    op();
+                    release();
+                    break;
+                case workload::shape::savepoint_rollback:
+                    // ROLLBACK TO keeps the savepoint; RELEASE ends it, as Lockstep does.
+                    savepoint();
+                    op();
+                    rollback_to();
+                    release();
+                    break;
+                default:
+                    op();
+                }
+            }
+            if (w.kind == workload::shape::rollback_all)
+                rollback();
+            else
+                commit();
+        }
+    }
+
+protected:
+    virtual void begin() = 0;
+    virtual void commit() = 0;
+    virtual void rollback() = 0;
+    virtual void savepoint() = 0;
+    virtual void release() = 0;
+    virtual void rollback_to() = 0;
+    /// Inserts a parent, reads its key, inserts a child that points to it.
+    virtual void op() = 0;
+};
+
+// ---- raw SQLite C API ----
+class raw_sqlite final : public primitive_variant {
+public:
+    explicit raw_sqlite(const std::string& path) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                            nullptr) != SQLITE_OK)
+            throw std::runtime_error("raw sqlite: cannot open " + path);
+        exec("PRAGMA foreign_keys = ON");
+        sqlite3_busy_timeout(db_, 5000);
+        parent_ = prepare("INSERT INTO \"" + main_table + "\" (\"name\") VALUES (?)");
+        child_ =
+            prepare("INSERT INTO \"" + child_table + "\" (\"main_id\", \"message\") VALUES (?, ?)");
+        for (const char* sql : {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT s", "RELEASE SAVEPOINT s",
+                                "ROLLBACK TO SAVEPOINT s"})
+            control_[sql] = prepare(sql);
+    }
+    ~raw_sqlite() override {
+        for (auto& [sql, st] : control_)
+            sqlite3_finalize(st);
+        sqlite3_finalize(parent_);
+        sqlite3_finalize(child_);
+        sqlite3_close_v2(db_);
+    }
+    std::string name() const override { return "raw"; }
+
+private:
+    sqlite3_stmt* prepare(const std::string& sql) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
+            SQLITE_OK)
+            throw std::runtime_error(std::string("raw sqlite: ") + sqlite3_errmsg(db_));
+        return st;
+    }
+    void step(sqlite3_stmt* st) {
+        if (sqlite3_step(st) != SQLITE_DONE)
+            throw std::runtime_error(std::string("raw sqlite: ") + sqlite3_errmsg(db_));
+        sqlite3_reset(st);
+    }
+    void exec(const char* sql) { sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
+    void begin() override { step(control_["BEGIN"]); }
+    void commit() override { step(control_["COMMIT"]); }
+    void rollback() override { step(control_["ROLLBACK"]); }
+    void savepoint() override { step(control_["SAVEPOINT s"]); }
+    void release() override { step(control_["RELEASE SAVEPOINT s"]); }
+    void rollback_to() override { step(control_["ROLLBACK TO SAVEPOINT s"]); }
+    void op() override {
+        sqlite3_bind_text(parent_, 1, "parent", 6, SQLITE_STATIC);
+        step(parent_);
+        const auto key = sqlite3_last_insert_rowid(db_);
+        sqlite3_bind_int64(child_, 1, key);
+        sqlite3_bind_text(child_, 2, "child", 5, SQLITE_STATIC);
+        step(child_);
+    }
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* parent_ = nullptr;
+    sqlite3_stmt* child_ = nullptr;
+    std::map<std::string, sqlite3_stmt*> control_;
+};
+
+// ---- raw libpq ----
+class raw_postgresql final : public primitive_variant {
+public:
+    explicit raw_postgresql(const lockstep::connection_url& url) {
+        std::string conninfo =
+            "host=" + url.host + " port=" + std::to_string(url.port.value_or(5432)) +
+            " dbname=" + url.database + " user=" + url.user + " password=" + url.password;
+        conn_ = PQconnectdb(conninfo.c_str());
+        if (PQstatus(conn_) != CONNECTION_OK)
+            throw std::runtime_error(std::string("raw libpq: ") + PQerrorMessage(conn_));
+        check(PQprepare(
+            conn_, "parent",
+            ("INSERT INTO \"" + main_table + "\" (\"name\") VALUES ($1) RETURNING \"id\"").c_str(),
+            1, nullptr));
+        check(PQprepare(
+            conn_, "child",
+            ("INSERT INTO \"" + child_table + "\" (\"main_id\", \"message\") VALUES ($1, $2)")
+                .c_str(),
+            2, nullptr));
+    }
+    ~raw_postgresql() override { PQfinish(conn_); }
+    std::string name() const override { return "raw"; }
+    long server_pid() override { return PQbackendPID(conn_); }
+
+private:
+    void check(PGresult* r) {
+        const auto status = PQresultStatus(r);
+        PQclear(r);
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+            throw std::runtime_error(std::string("raw libpq: ") + PQerrorMessage(conn_));
+    }
+    void exec(const char* sql) { check(PQexec(conn_, sql)); }
+    void begin() override { exec("BEGIN"); }
+    void commit() override { exec("COMMIT"); }
+    void rollback() override { exec("ROLLBACK"); }
+    void savepoint() override { exec("SAVEPOINT s"); }
+    void release() override { exec("RELEASE SAVEPOINT s"); }
+    void rollback_to() override { exec("ROLLBACK TO SAVEPOINT s"); }
+    void op() override {
+        const char* parent_values[] = {"parent"};
+        PGresult* r = PQexecPrepared(conn_, "parent", 1, parent_values, nullptr, nullptr, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK)
+            throw std::runtime_error(std::string("raw libpq: ") + PQerrorMessage(conn_));
+        char key[32];
+        std::snprintf(key, sizeof key, "%s", PQgetvalue(r, 0, 0));
+        PQclear(r);
+        const char* child_values[] = {key, "child"};
+        check(PQexecPrepared(conn_, "child", 2, child_values, nullptr, nullptr, 0));
+    }
+    PGconn* conn_ = nullptr;
+};
+
+// ---- raw MySQL Connector/C++ ----
+class raw_connector final : public primitive_variant {
+public:
+    raw_connector(const lockstep::connection_url& url, bool returning) : returning_(returning) {
+        sql::ConnectOptionsMap options;
+        options["hostName"] =
+            sql::SQLString("tcp://" + url.host + ":" + std::to_string(url.port.value_or(3306)));
+        options["userName"] = sql::SQLString(url.user);
+        options["password"] = sql::SQLString(url.password);
+        options["schema"] = sql::SQLString(url.database);
+        options["OPT_RECONNECT"] = false;
+        conn_.reset(sql::mysql::get_mysql_driver_instance()->connect(options));
+        control_.reset(conn_->createStatement());
+        parent_.reset(conn_->prepareStatement("INSERT INTO `" + main_table +
+                                              "` (`name`) VALUES (?)" +
+                                              (returning ? " RETURNING `id`" : "")));
+        child_.reset(conn_->prepareStatement("INSERT INTO `" + child_table +
+                                             "` (`main_id`, `message`) VALUES (?, ?)"));
+        last_id_.reset(conn_->prepareStatement("SELECT LAST_INSERT_ID()"));
+    }
+    std::string name() const override { return "raw"; }
+
+private:
+    void begin() override { control_->execute("START TRANSACTION"); }
+    void commit() override { control_->execute("COMMIT"); }
+    void rollback() override { control_->execute("ROLLBACK"); }
+    void savepoint() override { control_->execute("SAVEPOINT s"); }
+    void release() override { control_->execute("RELEASE SAVEPOINT s"); }
+    void rollback_to() override { control_->execute("ROLLBACK TO SAVEPOINT s"); }
+    void op() override {
+        parent_->setString(1, "parent");
+        std::int64_t key = 0;
+        if (returning_) {
+            std::unique_ptr<sql::ResultSet> r(parent_->executeQuery());
+            r->next();
+            key = r->getInt64(1);
+        } else {
+            parent_->executeUpdate();
+            std::unique_ptr<sql::ResultSet> r(last_id_->executeQuery());
+            r->next();
+            key = r->getInt64(1);
+        }
+        child_->setInt64(1, key);
+        child_->setString(2, "child");
+        child_->executeUpdate();
+    }
+    bool returning_;
+    std::unique_ptr<sql::Connection> conn_;
+    std::unique_ptr<sql::Statement> control_;
+    std::unique_ptr<sql::PreparedStatement> parent_, child_, last_id_;
+};
+
+// ---- SOCI, the same SQL with statements prepared once ----
+class soci_variant final : public primitive_variant {
+public:
+    soci_variant(const std::string& backend, const std::string& connect, const std::string& family)
+        : sql_(backend, connect), family_(family), parent_(sql_), child_(sql_), last_id_(sql_) {
+        const auto q = family == "mysql" ? std::string("`") : std::string("\"");
+        if (family == "sqlite")
+            sql_ << "PRAGMA foreign_keys = ON";
+        if (family == "postgresql") {
+            parent_.exchange(soci::use(name_));
+            parent_.exchange(soci::into(key_));
+            parent_.alloc();
+            parent_.prepare("INSERT INTO " + q + main_table + q + " (" + q + "name" + q +
+                            ") VALUES (:n) RETURNING " + q + "id" + q);
+            parent_.define_and_bind();
+        } else {
+            parent_.exchange(soci::use(name_));
+            parent_.alloc();
+            parent_.prepare("INSERT INTO " + q + main_table + q + " (" + q + "name" + q +
+                            ") VALUES (:n)");
+            parent_.define_and_bind();
+            last_id_.exchange(soci::into(key_));
+            last_id_.alloc();
+            last_id_.prepare(family == "sqlite" ? "SELECT last_insert_rowid()"
+                                                : "SELECT LAST_INSERT_ID()");
+            last_id_.define_and_bind();
+        }
+        child_.exchange(soci::use(key_));
+        child_.exchange(soci::use(message_));
+        child_.alloc();
+        child_.prepare("INSERT INTO " + q + child_table + q + " (" + q + "main_id" + q + ", " + q +
+                       "message" + q + ") VALUES (:k, :m)");
+        child_.define_and_bind();
+    }
+    std::string name() const override { return "soci"; }
+
+private:
+    void begin() override { sql_.begin(); }
+    void commit() override { sql_.commit(); }
+    void rollback() override { sql_.rollback(); }
+    void savepoint() override { sql_ << "SAVEPOINT s"; }
+    void release() override { sql_ << "RELEASE SAVEPOINT s"; }
+    void rollback_to() override { sql_ << "ROLLBACK TO SAVEPOINT s"; }
+    void op() override {
+        parent_.execute(true);
+        if (family_ != "postgresql")
+            last_id_.execute(true);
+        child_.execute(true);
+    }
+    soci::session sql_;
+    std::string family_;
+    std::string name_ = "parent", message_ = "child";
+    long long key_ = 0;
+    soci::statement parent_, child_, last_id_;
+};
+
+// ---- Lockstep ----
+struct parent_row {
+    std::int64_t id = 0;
+    std::string name;
+};
+struct child_row {
+    std::int64_t id = 0;
+    std::int64_t main_id = 0;
+    std::string message;
+};
+
+struct bench_tables {
+    lockstep::table<parent_row> main{
+        main_table,
+        {lockstep::primary_key(&parent_row::id, "id"),
+         lockstep::column(&parent_row::name, "name", lockstep::max_length(100))}};
+    lockstep::table<child_row> sig{
+        child_table,
+        {lockstep::primary_key(&child_row::id, "id"),
+         lockstep::foreign_key(&child_row::main_id, "main_id", main, lockstep::on_delete::cascade),
+         lockstep::column(&child_row::message, "message", lockstep::max_length(100))}};
+};
+
+const bench_tables& tables() {
+    static const bench_tables t;
+    return t;
+}
+
+/// Lockstep's model layer: the child is inserted by a real post_save receiver; blocks through
+/// atomic; savepoint rollbacks and the W4 rollback through set_rollback (no exception).
+class model_variant final : public variant {
+public:
+    explicit model_variant(const std::string& url)
+        : db_(lockstep::connection::open(url)),
+          receiver_(
+              lockstep::post_save.connect(tables().main, [](const lockstep::saved<parent_row>& e) {
+                  e.db.insert(tables().sig,
+                              child_row{.main_id = e.instance.id, .message = "child"});
+              })) {}
+    std::string name() const override { return "model"; }
+    long server_pid() override { return session_pid(db_); }
+    static long session_pid(lockstep::connection& db) {
+        return db.features().can_terminate_sessions ? std::stol(db.server_session_id()) : 0;
+    }
+    void run(const workload& w) override {
+        for (int t = 0; t < w.transactions; ++t)
+            lockstep::atomic(db_, [&] {
+                for (int i = 0; i < w.ops_per_transaction; ++i) {
+                    if (w.kind == workload::shape::savepoint_release)
+                        lockstep::atomic(db_, [&] { insert(); });
+                    else if (w.kind == workload::shape::savepoint_rollback)
+                        lockstep::atomic(db_, [&] {
+                            insert();
+                            lockstep::set_rollback(db_, true);
+                        });
+                    else
+                        insert();
+                }
+                if (w.kind == workload::shape::rollback_all)
+                    lockstep::set_rollback(db_, true);
+            });
+    }
+
+private:
+    void insert() { db_.insert(tables().main, parent_row{.id = 0, .name = "parent"}); }
+    lockstep::connection db_;
+    lockstep::subscription receiver_;
+};
+
+/// Lockstep's plain SQL: the same statements through db.query / db.execute inside atomic.
+class plain_variant final : public variant {
+public:
+    explicit plain_variant(const std::string& url) : db_(lockstep::connection::open(url)) {
+        const auto& s = db_.session();
+        parent_sql_ = "INSERT INTO " + s.quote_identifier(main_table) + " (" +
+                      s.quote_identifier("name") + ") VALUES (?) RETURNING " +
+                      s.quote_identifier("id");
+        child_sql_ = "INSERT INTO " + s.quote_identifier(child_table) + " (" +
+                     s.quote_identifier("main_id") + ", " + s.quote_identifier("message") +
+                     ") VALUES (?, ?)";
+    }
+    std::string name() const override { return "plain"; }
+    long server_pid() override { return model_variant::session_pid(db_); }
+    void run(const workload& w) override {
+        for (int t = 0; t < w.transactions; ++t)
+            lockstep::atomic(db_, [&] {
+                for (int i = 0; i < w.ops_per_transaction; ++i) {
+                    if (w.kind == workload::shape::savepoint_release)
+                        lockstep::atomic(db_, [&] { op(); });
+                    else if (w.kind == workload::shape::savepoint_rollback)
+                        lockstep::atomic(db_, [&] {
+                            op();
+                            lockstep::set_rollback(db_, true);
+                        });
+                    else
+                        op();
+                }
+                if (w.kind == workload::shape::rollback_all)
+                    lockstep::set_rollback(db_, true);
+            });
+    }
+
+private:
+    void op() {
+        const auto rows = db_.query(parent_sql_, "parent");
+        db_.execute(child_sql_, lockstep::as_integer(rows.at(0).at(0)), "child");
+    }
+    lockstep::connection db_;
+    std::string parent_sql_, child_sql_;
+};
+
+// ---- the harness ----
+struct target {
+    std::string label; // "sqlite (journal)", "postgresql", ...
+    std::string url;
+    std::vector<std::unique_ptr<variant>> variants;
+    long mysql_server_pid = 0;
+};
+
+std::string soci_quote(const std::string& v) {
+    return "'" + v + "'";
+}
+
+target make_target(const std::string& url_text) {
+    const auto url = lockstep::parse_connection_url(url_text);
+    target t{url.engine(), url_text, {}, 0};
+    auto probe = lockstep::connection::open(url_text);
+    if (url.engine() == "sqlite") {
+        const auto journal = url.option("journal_mode").value_or("delete");
+        t.label = "sqlite (" + journal + ")";
+        t.variants.push_back(std::make_unique<raw_sqlite>(url.database));
+        t.variants.push_back(std::make_unique<model_variant>(url_text));
+        t.variants.push_back(std::make_unique<plain_variant>(url_text));
+        t.variants.push_back(
+            std::make_unique<soci_variant>("sqlite3", "db=" + url.database, "sqlite"));
+    } else if (url.engine() == "postgresql") {
+        t.variants.push_back(std::make_unique<raw_postgresql>(url));
+        t.variants.push_back(std::make_unique<model_variant>(url_text));
+        t.variants.push_back(std::make_unique<plain_variant>(url_text));
+        t.variants.push_back(std::make_unique<soci_variant>(
+            "postgresql",
+            "host=" + url.host + " port=" + std::to_string(url.port.value_or(5432)) +
+                " dbname=" + url.database + " user=" + url.user + " password=" + url.password,
+            "postgresql"));
+    } else if (url.engine() == "mysql") {
+        t.label = "mariadb";
+        t.variants.push_back(
+            std::make_unique<raw_connector>(url, probe.features().supports_returning));
+        t.variants.push_back(std::make_unique<model_variant>(url_text));
+        t.variants.push_back(std::make_unique<plain_variant>(url_text));
+        t.variants.push_back(std::make_unique<soci_variant>(
+            "mysql",
+            "host=" + soci_quote(url.host) + " port=" + std::to_string(url.port.value_or(3306)) +
+                " db=" + soci_quote(url.database) + " user=" + soci_quote(url.user) +
+                " password=" + soci_quote(url.password),
+            "mysql"));
+        const auto rows = probe.query("SELECT @@pid_file");
+        if (std::ifstream pid_file(lockstep::as_text(rows.at(0).at(0))); pid_file)
+            pid_file >> t.mysql_server_pid;
+    } else {
+        throw std::runtime_error("bench: no raw variant for engine " + url.engine());
+    }
+    return t;
+}
+
+void pin_to_cpu0(long pid) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(0, &set);
+    if (sched_setaffinity(static_cast<pid_t>(pid), sizeof set, &set) != 0)
+        std::cerr << "bench: could not pin " << pid << " to CPU 0 (needs the right to)\n";
+}
+
+void pin_all_threads(long pid) {
+    const auto dir = "/proc/" + std::to_string(pid) + "/task";
+    if (DIR* d = opendir(dir.c_str())) {
+        while (dirent* e = readdir(d))
+            if (e->d_name[0] != '.')
+                pin_to_cpu0(std::stol(e->d_name));
+        closedir(d);
+    }
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const auto n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+struct samples {
+    std::vector<double> wall, cpu, allocs, ratio;
+};
+
+long rss_kib() {
+    std::ifstream statm("/proc/self/statm");
+    long size = 0, resident = 0;
+    statm >> size >> resident;
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+int rss_mode(long blocks) {
+    auto db = lockstep::connection::open("sqlite::memory:");
+    struct event {
+        long n;
+    };
+    lockstep::signal<event> sig;
+    long received = 0;
+    auto sub = sig.connect([&](const event& e) { received += e.n; });
+    std::cout << "RSS over " << blocks
+              << " atomic blocks (each sends a signal to a receiver and registers an on_commit "
+                 "and an on_rollback hook; every other block rolls back):\n";
+    const long start = rss_kib();
+    long hooks = 0;
+    for (long i = 1; i <= blocks; ++i) {
+        lockstep::atomic(db, [&] {
+            sig.send(event{1});
+            lockstep::on_commit(db, [&] { ++hooks; });
+            lockstep::on_rollback(db, [&] { ++hooks; });
+            if (i % 2 == 0)
+                lockstep::set_rollback(db, true);
+        });
+        if (i == blocks / 100 || i == blocks / 10 || i == blocks / 2 || i == blocks)
+            std::cout << "  after " << std::setw(8) << i << " blocks: RSS " << rss_kib() << " KiB ("
+                      << std::showpos << rss_kib() - start << std::noshowpos << " KiB)\n";
+    }
+    std::cout << "  receivers called " << received << ", hooks run " << hooks << "\n";
+    return received == blocks && hooks == blocks ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char* argv[]) {
+    lockstep::register_builtin_drivers();
+    std::vector<std::string> urls;
+    std::vector<std::string> chosen;
+    int rounds = 5;
+    double scale = 1.0;
+    bool pin = false;
+    std::string json_path;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        const bool more = i + 1 < argc;
+        if (a == "--url" && more)
+            urls.emplace_back(argv[++i]);
+        else if (a == "--workload" && more) {
+            std::stringstream list(argv[++i]);
+            for (std::string w; std::getline(list, w, ',');)
+                chosen.push_back(w);
+        } else if (a == "--rounds" && more)
+            rounds = std::stoi(argv[++i]);
+        else if (a == "--scale" && more)
+            scale = std::stod(argv[++i]);
+        else if (a == "--pin")
+            pin = true;
+        else if (a == "--json" && more)
+            json_path = argv[++i];
+        else if (a == "--rss" && more)
+            return rss_mode(std::stol(argv[++i]));
+        else {
+            std::cerr << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
+                         "[--rounds N] [--scale F] [--pin] [--json FILE] | --rss BLOCKS\n";
+            return 2;
+        }
+    }
+    const auto scaled = [&](int n) { return std::max(1, static_cast<int>(n * scale)); };
+    std::vector<workload> workloads{
+        {"W1", 1, scaled(20000), workload::shape::plain},
+        {"W2", scaled(2000), 1, workload::shape::plain},
+        {"W3r", 1, scaled(5000), workload::shape::savepoint_release},
+        {"W3b", 1, scaled(5000), workload::shape::savepoint_rollback},
+        {"W4", 1, scaled(5000), workload::shape::rollback_all},
+    };
+    if (!chosen.empty())
+        std::erase_if(workloads, [&](const workload& w) {
+            return std::find(chosen.begin(), chosen.end(), w.name) == chosen.end();
+        });
+    if (urls.empty()) {
+        const auto dir = std::filesystem::temp_directory_path();
+        urls = {"sqlite://" + (dir / "lockstep-bench-journal.db").string() + "?journal_mode=delete",
+                "sqlite://" + (dir / "lockstep-bench-wal.db").string() + "?journal_mode=wal"};
+    }
+    if (pin)
+        pin_to_cpu0(0);
+
+    nlohmann::json report = nlohmann::json::array();
+    for (const auto& url : urls) {
+        auto setup = lockstep::connection::open(url);
+        setup.drop_tables(tables().main, tables().sig);
+        setup.create_tables(tables().main, tables().sig); // the raw variants prepare against them
+        auto t = make_target(url);
+        if (pin) {
+            for (auto& v : t.variants)
+                if (const auto pid = v->server_pid())
+                    pin_to_cpu0(pid);
+            if (t.mysql_server_pid)
+                pin_all_threads(t.mysql_server_pid);
+        }
+        const auto joined_sql = "SELECT COUNT(*) FROM " +
+                                setup.session().quote_identifier(child_table) + " c JOIN " +
+                                setup.session().quote_identifier(main_table) + " m ON c." +
+                                setup.session().quote_identifier("main_id") + " = m." +
+                                setup.session().quote_identifier("id");
+        for (const auto& w : workloads) {
+            std::vector<samples> results(t.variants.size());
+            for (int round = 0; round < rounds; ++round) {
+                for (std::size_t v = 0; v < t.variants.size(); ++v) {
+                    setup.drop_tables(tables().main, tables().sig);
+                    setup.create_tables(tables().main, tables().sig);
+                    const auto alloc_start = allocations.load();
+                    const auto cpu_start = std::clock();
+                    const auto start = clock_type::now();
+                    t.variants[v]->run(w);
+                    const double wall =
+                        std::chrono::duration<double, std::micro>(clock_type::now() - start)
+                            .count();
+                    const double cpu =
+                        1e6 * static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+                    const auto allocs = allocations.load() - alloc_start;
+                    const auto parents = setup.count(tables().main);
+                    const auto children = setup.count(tables().sig);
+                    const auto joined = lockstep::as_integer(setup.query(joined_sql).at(0).at(0));
+                    if (parents != w.expected_rows() || children != w.expected_rows() ||
+                        joined != w.expected_rows()) {
+                        std::cerr << "bench: " << t.label << " " << w.name << " "
+                                  << t.variants[v]->name() << " left " << parents << " parents, "
+                                  << children << " children, " << joined << " joined; expected "
+                                  << w.expected_rows() << "\n";
+                        return 1;
+                    }
+                    results[v].wall.push_back(wall / w.ops());
+                    results[v].cpu.push_back(cpu / w.ops());
+                    results[v].allocs.push_back(static_cast<double>(allocs) / w.ops());
+                }
+                for (std::size_t v = 0; v < t.variants.size(); ++v)
+                    results[v].ratio.push_back(results[v].wall.back() / results[0].wall.back());
+            }
+            std::cout << "\n"
+                      << t.label << ", " << w.name << " (" << w.transactions << " x "
+                      << w.ops_per_transaction << " ops, " << rounds << " rounds"
+                      << (pin ? ", pinned" : ", unpinned") << ")\n"
+                      << "  variant   us/op   ratio to raw (min-max)   cpu us/op   allocs/op\n";
+            for (std::size_t v = 0; v < t.variants.size(); ++v) {
+                const auto& r = results[v];
+                const auto [lo, hi] = std::minmax_element(r.ratio.begin(), r.ratio.end());
+                std::ostringstream ratio;
+                ratio << std::fixed << std::setprecision(2) << median(r.ratio) << " (" << *lo << "-"
+                      << *hi << ")";
+                std::cout << "  " << std::left << std::setw(8) << t.variants[v]->name()
+                          << std::right << std::fixed << std::setprecision(2) << std::setw(7)
+                          << median(r.wall) << "   " << std::left << std::setw(22) << ratio.str()
+                          << std::right << std::setw(9) << median(r.cpu) << std::setw(12)
+                          << std::setprecision(1) << median(r.allocs) << "\n";
+                report.push_back({{"target", t.label},
+                                  {"workload", w.name},
+                                  {"variant", t.variants[v]->name()},
+                                  {"pinned", pin},
+                                  {"us_per_op", median(r.wall)},
+                                  {"ratio_to_raw", median(r.ratio)},
+                                  {"ratio_min", *lo},
+                                  {"ratio_max", *hi},
+                                  {"cpu_us_per_op", median(r.cpu)},
+                                  {"allocations_per_op", median(r.allocs)}});
+            }
+        }
+    }
+    if (!json_path.empty())
+        std::ofstream(json_path) << report.dump(2) << "\n";
+    return 0;
+}
