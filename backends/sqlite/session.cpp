@@ -8,6 +8,7 @@
 #include "sqlite/errors.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <sqlite3.h>
 
 namespace lockstep::sqlite {
@@ -111,10 +112,25 @@ void session::fail(int code, std::string_view sql) {
 }
 
 sqlite3_stmt* session::prepare(std::string_view sql, std::span<const param> params) {
+    sqlite3_stmt* statement = nullptr;
+    for (const auto& r : recent_)
+        if (r.text == sql.data() && r.size == sql.size() && r.statement != nullptr &&
+            std::memcmp(sqlite3_sql(r.statement), sql.data(), sql.size()) == 0) {
+            statement = r.statement;
+            break;
+        }
+    if (statement == nullptr)
+        statement = find_or_prepare(sql);
+    return bind(statement, sql, params);
+}
+
+sqlite3_stmt* session::find_or_prepare(std::string_view sql) {
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
-        if (cache_.size() >= max_cached_statements)
+        if (cache_.size() >= max_cached_statements) {
+            recent_ = {};
             cache_.clear();
+        }
         sqlite3_stmt* raw = nullptr;
         const char* tail = nullptr;
         const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
@@ -130,7 +146,12 @@ sqlite3_stmt* session::prepare(std::string_view sql, std::span<const param> para
                                   std::string(sql) + "\" into separate calls.");
         it = cache_.emplace(std::string(sql), std::move(statement)).first;
     }
-    sqlite3_stmt* statement = it->second.get();
+    recent_[next_recent_++ % recent_.size()] = {sql.data(), sql.size(), it->second.get()};
+    return it->second.get();
+}
+
+sqlite3_stmt* session::bind(sqlite3_stmt* statement, std::string_view sql,
+                            std::span<const param> params) {
     const int expected = sqlite3_bind_parameter_count(statement);
     if (expected != static_cast<int>(params.size()))
         throw usage_error("The statement has " + std::to_string(expected) + " placeholders but " +
@@ -161,12 +182,16 @@ sqlite3_stmt* session::prepare(std::string_view sql, std::span<const param> para
 void session::finish(sqlite3_stmt* statement, int rc, std::string_view sql) {
     // Read the error before the reset, which would clear it; reset even when raising, so the
     // cached statement is ready for its next use.
-    const int code = rc == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(db_);
-    const std::string message = code == SQLITE_OK ? std::string() : sqlite3_errmsg(db_);
+    // Bindings are not cleared: every parameter is bound again before the next use (the count
+    // is checked), so clearing would only cost time.
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(statement);
+        return;
+    }
+    const int code = sqlite3_extended_errcode(db_);
+    const std::string message = sqlite3_errmsg(db_);
     sqlite3_reset(statement);
-    sqlite3_clear_bindings(statement);
-    if (code != SQLITE_OK)
-        raise_error(code, message, sql);
+    raise_error(code, message, sql);
 }
 
 void session::run(sqlite3_stmt* statement, std::string_view sql) {

@@ -4,6 +4,7 @@
 #include "lockstep/connection_url.hpp"
 #include "lockstep/spi/session.hpp"
 
+#include <array>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -66,6 +67,9 @@ private:
 
     /// The prepared statement for `sql`, from the cache or newly prepared, with `params` bound.
     sqlite3_stmt* prepare(std::string_view sql, std::span<const param> params);
+    sqlite3_stmt* find_or_prepare(std::string_view sql);
+    sqlite3_stmt* bind(sqlite3_stmt* statement, std::string_view sql,
+                       std::span<const param> params);
     /// Steps `statement` to completion, discarding rows; resets it even when it fails.
     void run(sqlite3_stmt* statement, std::string_view sql);
     /// Resets `statement` after its last step returned `rc`, and raises if that was an error.
@@ -77,6 +81,16 @@ private:
     lockstep::features features_;
     begin_mode begin_mode_ = begin_mode::deferred;
     std::unordered_map<std::string, statement_ptr, string_hash, std::equal_to<>> cache_;
+    /// The last statements used, by the address of their text: the core passes the same
+    /// strings for a table's statements every time, so a write usually finds its statement
+    /// here without hashing its text (the text is still compared before it is trusted).
+    struct recent_statement {
+        const char* text = nullptr;
+        std::size_t size = 0;
+        sqlite3_stmt* statement = nullptr;
+    };
+    std::array<recent_statement, 4> recent_{};
+    std::size_t next_recent_ = 0;
 };
 
 } // namespace lockstep::sqlite
