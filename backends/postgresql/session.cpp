@@ -165,13 +165,18 @@ session::result_ptr session::run_simple(const std::string& sql) {
     return r;
 }
 
-const session::prepared& session::prepare(std::string_view sql, std::span<const param> params) {
+const session::prepared& session::prepare(std::string_view sql, std::span<const param> params,
+                                          std::string_view returning) {
     // The same text with other parameter types needs its own statement: PostgreSQL fixes the
     // types when it prepares.
     cache_key_.assign(sql);
     cache_key_ += '\x1f';
     for (const auto& p : params)
         cache_key_ += static_cast<char>('0' + p.index());
+    if (!returning.empty()) {
+        cache_key_ += '\x1e';
+        cache_key_ += returning;
+    }
     if (const auto it = statements_.find(cache_key_); it != statements_.end())
         return it->second;
 
@@ -180,6 +185,8 @@ const session::prepared& session::prepare(std::string_view sql, std::span<const 
         statements_.clear();
     }
     auto [text, count] = detail::number_placeholders(sql, "$");
+    if (!returning.empty())
+        text += " RETURNING " + quote_identifier(returning);
     if (count != static_cast<int>(params.size()))
         throw usage_error("The statement has " + std::to_string(count) + " placeholders but " +
                           std::to_string(params.size()) + " values were given.");
@@ -218,8 +225,9 @@ const session::prepared& session::prepare(std::string_view sql, std::span<const 
     return statements_.emplace(cache_key_, std::move(statement)).first->second;
 }
 
-session::result_ptr session::run_prepared(std::string_view sql, std::span<const param> params) {
-    const auto& statement = prepare(sql, params);
+session::result_ptr session::run_prepared(std::string_view sql, std::span<const param> params,
+                                          std::string_view returning) {
+    const auto& statement = prepare(sql, params, returning);
     const auto n = params.size();
     values_.resize(n);
     lengths_.resize(n);
@@ -321,10 +329,7 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
 
 std::int64_t session::insert(std::string_view sql, std::span<const param> params,
                              std::string_view key_column) {
-    std::string returning(sql);
-    returning += " RETURNING ";
-    returning += quote_identifier(key_column);
-    const auto r = run_prepared(returning, params);
+    const auto r = run_prepared(sql, params, key_column);
     if (PQntuples(r.get()) != 1)
         throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
     const char* text = PQgetvalue(r.get(), 0, 0);

@@ -64,7 +64,10 @@ private:
     };
 
     /// Runs `sql` as a prepared statement with `params` bound; returns the successful result.
-    result_ptr run_prepared(std::string_view sql, std::span<const param> params);
+    /// With `returning`, the statement is `sql` followed by RETURNING that column; the text is
+    /// built once, when the statement is prepared.
+    result_ptr run_prepared(std::string_view sql, std::span<const param> params,
+                            std::string_view returning = {});
     /// Runs a statement without parameters (transaction control); returns its result.
     result_ptr run_simple(const std::string& sql);
     /// Throws the lockstep error for a failed result (or a lost connection when `r` is null).
@@ -73,7 +76,8 @@ private:
         std::string name;
         std::vector<unsigned> parameter_types; // as the server resolved them
     };
-    const prepared& prepare(std::string_view sql, std::span<const param> params);
+    const prepared& prepare(std::string_view sql, std::span<const param> params,
+                            std::string_view returning);
 
     PGconn* conn_ = nullptr;
     lockstep::features features_;

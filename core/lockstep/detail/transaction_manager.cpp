@@ -29,9 +29,9 @@ std::string describe(std::exception_ptr e) {
 transaction_manager::transaction_manager(spi::session& session, isolation_level url_isolation)
     : session_(session), url_isolation_(url_isolation) {}
 
-std::string transaction_manager::savepoint_name(std::uint64_t id) const {
+std::string transaction_manager::savepoint_name(std::size_t index) {
     // Generated, never taken from input, and a plain identifier on every engine (SPEC 1.6).
-    return "lockstep_sp_" + std::to_string(id);
+    return "lockstep_sp_" + std::to_string(index);
 }
 
 void transaction_manager::check_statement_allowed() const {
@@ -87,7 +87,7 @@ void transaction_manager::enter(const atomic_options& options) {
 void transaction_manager::push_savepoint_frame(frame_kind kind) {
     const auto id = next_savepoint_id_++;
     try {
-        session_.create_savepoint(savepoint_name(id));
+        session_.create_savepoint(savepoint_name(frames_.size()));
     } catch (const error& e) {
         statement_failed(e);
         throw;
@@ -121,7 +121,7 @@ void transaction_manager::exit_returned(std::size_t index) {
             return;
         }
         try {
-            session_.release_savepoint(savepoint_name(f.id));
+            session_.release_savepoint(savepoint_name(frames_.size())); // its index before the pop
         } catch (const error& e) {
             statement_failed(e); // the enclosing block is now marked for rollback
             throw;
@@ -206,7 +206,7 @@ void transaction_manager::exit_threw(std::size_t index) noexcept {
 
 void transaction_manager::roll_back_frame(const frame& f, bool rethrow_hook_errors) {
     try {
-        const auto name = savepoint_name(f.id);
+        const auto name = savepoint_name(frames_.size()); // the frame's index before its pop
         session_.rollback_to_savepoint(name);
         session_.release_savepoint(name);
         needs_rollback_ = false;
@@ -408,7 +408,7 @@ void transaction_manager::rollback_manual_savepoint(std::uint64_t id) {
         check_statement_allowed();
     const frame f = frames_[index];
     try {
-        session_.rollback_to_savepoint(savepoint_name(id));
+        session_.rollback_to_savepoint(savepoint_name(index));
     } catch (const error& e) {
         statement_failed(e);
         throw;
@@ -422,10 +422,10 @@ void transaction_manager::rollback_manual_savepoint(std::uint64_t id) {
 }
 
 void transaction_manager::release_manual_savepoint(std::uint64_t id) {
-    find_manual(id);
+    const auto index = find_manual(id);
     check_statement_allowed();
     try {
-        session_.release_savepoint(savepoint_name(id));
+        session_.release_savepoint(savepoint_name(index));
     } catch (const error& e) {
         statement_failed(e);
         throw;

@@ -86,7 +86,7 @@ private:
     enum class frame_kind { outermost, savepoint, merged, manual };
     struct frame {
         frame_kind kind;
-        std::uint64_t id;          // the N of the savepoint name lockstep_sp_N; 0 if none
+        std::uint64_t id;          // identifies a manual savepoint for its handle; 0 if none
         std::size_t commit_mark;   // commit hooks registered before this frame opened
         std::size_t rollback_mark; // rollback hooks registered before this frame opened
     };
@@ -96,7 +96,10 @@ private:
     };
 
     void enter(const atomic_options& options);
-    std::string savepoint_name(std::uint64_t id) const;
+    /// The SQL name of the savepoint of the frame at `index` in the stack: lockstep_sp_<index>.
+    /// Names are unique among the savepoints open on the connection, and reused by later
+    /// siblings, so engines that cache statements prepare each name once.
+    static std::string savepoint_name(std::size_t index);
     std::size_t find_manual(std::uint64_t id) const;
     void push_savepoint_frame(frame_kind kind);
     void close_frames_above(std::size_t index) noexcept;
