@@ -8,7 +8,7 @@ import sys
 COLOURS = {"raw": "#888888", "model": "#1f77b4", "plain": "#2ca02c", "soci": "#d62728"}
 
 
-def main(source, target):
+def main(source, output):
     rows = json.load(open(source))
     groups = []
     for r in rows:
@@ -52,7 +52,7 @@ def main(source, target):
         out.append(f'<rect x="{left + i * 90}" y="{height - 14}" width="10" height="10" fill="{colour}"/>'
                    f'<text x="{left + i * 90 + 14}" y="{height - 5}">{name}</text>')
     out.append("</svg>")
-    open(target, "w").write("\n".join(out) + "\n")
+    open(output, "w").write("\n".join(out) + "\n")
 
 
 if __name__ == "__main__":
