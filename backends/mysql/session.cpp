@@ -8,6 +8,7 @@
 #include "lockstep/spi/dialects.hpp"
 #include "lockstep/spi/quote.hpp"
 #include "mysql/errors.hpp"
+#include "mysql/rules.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -26,13 +27,6 @@ namespace {
 
 // Dynamic SQL must not grow the server's prepared statements without bound.
 constexpr std::size_t max_cached_statements = 512;
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 int whole_seconds(const std::string& milliseconds) {
     int ms = -1;
@@ -83,30 +77,11 @@ session::session(const connection_url& url) {
         spi::raise({spi::error_category::connection},
                    {"mysql", e.getSQLState(), e.getErrorCode(), message, ""});
     }
-    run_simple("SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,"
-               "NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION'");
     {
         const auto rows = query("SELECT VERSION()", {});
         version_ = as_text(rows.at(0).at(0));
     }
-    // A binary no-pad collation makes 'abc', 'ABC' and 'abc ' three values (SPEC 5.5):
-    // MariaDB has utf8mb4_nopad_bin, MySQL 8 utf8mb4_0900_bin.
-    for (const char* candidate : {"utf8mb4_nopad_bin", "utf8mb4_0900_bin"}) {
-        const std::array<param, 1> name{std::string_view(candidate)};
-        if (!query("SELECT 1 FROM information_schema.COLLATIONS WHERE COLLATION_NAME = ?", name)
-                 .empty()) {
-            collation_ = candidate;
-            break;
-        }
-    }
-    if (collation_.empty())
-        throw not_supported("This MySQL server has no binary no-pad utf8mb4 collation "
-                            "(utf8mb4_nopad_bin or utf8mb4_0900_bin), so text could not be "
-                            "compared byte for byte; use MariaDB 10.2+ or MySQL 8.");
-    // The connection's collation stays utf8mb4's default: Connector/C++ 1.1 reads result
-    // columns by the connection's collation id and cannot read TEXT under MariaDB's no-pad
-    // ids (above 255). Comparisons use the columns' own collation, which wins over literals'.
-    run_simple("SET NAMES utf8mb4");
+    collation_ = configure_session(query_function(), run_function());
     if (const auto timeout = url.option("lock_timeout"))
         run_simple("SET SESSION innodb_lock_wait_timeout = " +
                    std::to_string(whole_seconds(*timeout)));
@@ -207,42 +182,24 @@ sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const p
 }
 
 void session::check_rollback_safe(std::string_view sql) {
-    if (!in_transaction_)
-        return;
-    const auto table = detail::write_target(sql);
-    if (table.empty())
-        return;
-    auto it = rollback_safe_tables_.find(table);
-    if (it == rollback_safe_tables_.end()) {
-        const std::array<param, 1> name{std::string_view(table)};
-        const auto rows = query("SELECT ENGINE FROM information_schema.TABLES WHERE "
-                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-                                name);
-        // Unknown tables (temporary ones, typos) are left to the server to judge.
-        const bool safe =
-            rows.empty() || is_null(rows[0][0]) || iequals(as_text(rows[0][0]), "InnoDB");
-        it = rollback_safe_tables_.emplace(table, safe).first;
-        if (!safe)
-            engine_of_[table] = as_text(rows[0][0]);
-    }
-    if (!it->second)
-        throw usage_error("Table \"" + table + "\" uses the " + engine_of_[table] +
-                          " storage engine, which ignores rollback, so a write to it inside an "
-                          "atomic block could not be undone (SPEC 5.2). Convert it with ALTER "
-                          "TABLE ... ENGINE=InnoDB, or write to it outside atomic blocks.");
+    if (in_transaction_)
+        rollback_guard_.check(sql, query_function());
 }
 
 void session::check_still_in_transaction(std::string_view sql) {
     if (!in_transaction_ || query_integer("SELECT @@in_transaction") != 0)
         return;
     in_transaction_ = false;
-    // It reached the engine and ended the transaction: the details say so, so the core ends
-    // the block too instead of carrying on.
-    throw usage_error("The statement \"" + std::string(sql) +
-                          "\" ended the transaction implicitly (MySQL commits before and after "
-                          "statements such as DDL); the work before it may already be "
-                          "committed. Run such statements outside atomic blocks.",
-                      {"mysql", "", 0, "implicit commit", std::string(sql)});
+    raise_implicit_commit("mysql", sql);
+}
+
+query_function session::query_function() {
+    return
+        [this](std::string_view sql, std::span<const param> params) { return query(sql, params); };
+}
+
+run_function session::run_function() {
+    return [this](const std::string& sql) { run_simple(sql); };
 }
 
 std::int64_t session::query_integer(const std::string& sql) {
@@ -293,7 +250,7 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
     if (kind == detail::statement_class::write)
         check_rollback_safe(sql);
     if (kind == detail::statement_class::ddl || kind == detail::statement_class::other)
-        rollback_safe_tables_.clear(); // the statement may have changed a table's engine
+        rollback_guard_.forget(); // the statement may have changed a table's engine
     auto& statement = prepare(sql, params);
     std::int64_t changed = 0;
     try {
@@ -389,17 +346,7 @@ std::vector<row> session::query(std::string_view sql, std::span<const param> par
 }
 
 std::string session::default_isolation() {
-    // "REPEATABLE-READ" -> "repeatable read", as the other engines spell it. MariaDB before
-    // 11.1 names the variable tx_isolation.
-    auto level = as_text(query(version_.find("MariaDB") != std::string::npos
-                                   ? "SELECT @@tx_isolation"
-                                   : "SELECT @@transaction_isolation",
-                               {})
-                             .at(0)
-                             .at(0));
-    for (auto& c : level)
-        c = c == '-' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return level;
+    return mysql::default_isolation(query_function(), version_);
 }
 
 std::string session::server_session_id() {

@@ -3,6 +3,7 @@
 
 #include "lockstep/connection_url.hpp"
 #include "lockstep/spi/session.hpp"
+#include "mysql/rules.hpp"
 
 #include <memory>
 #include <string>
@@ -73,6 +74,8 @@ private:
     /// Raises if a statement ended the transaction implicitly behind the core's back.
     void check_still_in_transaction(std::string_view sql);
     std::int64_t query_integer(const std::string& sql);
+    mysql::query_function query_function();
+    mysql::run_function run_function();
 
     std::unique_ptr<sql::Connection> conn_;
     std::unique_ptr<sql::Statement> control_;
@@ -84,8 +87,7 @@ private:
     std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>, string_hash,
                        std::equal_to<>>
         statements_;
-    std::unordered_map<std::string, bool, string_hash, std::equal_to<>> rollback_safe_tables_;
-    std::unordered_map<std::string, std::string> engine_of_; // of the tables that are not safe
+    rollback_guard rollback_guard_;
 };
 
 } // namespace lockstep::mysql

@@ -4,20 +4,9 @@
 #include "postgresql/session.hpp"
 
 namespace lockstep::postgresql {
-namespace {
-
-class driver final : public spi::driver {
-public:
-    std::string_view name() const noexcept override { return "postgresql"; }
-    std::unique_ptr<spi::session> open(const connection_url& url) const override {
-        return std::make_unique<session>(url);
-    }
-};
-
-} // namespace
 
 std::shared_ptr<const spi::driver> make_driver() {
-    return std::make_shared<driver>();
+    return std::make_shared<spi::session_driver<session>>("postgresql");
 }
 
 void register_driver() {

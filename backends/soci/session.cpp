@@ -7,6 +7,7 @@
 #include "lockstep/detail/sql_scan.hpp"
 #include "lockstep/errors.hpp"
 #include "lockstep/spi/quote.hpp"
+#include "mysql/rules.hpp"
 #include "soci/errors.hpp"
 
 #include <algorithm>
@@ -48,13 +49,6 @@ int parse_milliseconds(const std::string& text) {
 
 [[gnu::no_sanitize("vptr")]] ::sqlite_api::sqlite3* native_sqlite(::soci::session& s) {
     return static_cast<::soci::sqlite3_session_backend*>(s.get_backend())->conn_;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
 }
 
 } // namespace
@@ -159,21 +153,12 @@ session::session(const connection_url& url) {
         features_.enforces_text_length = true;
         break;
     case family::mysql:
-        run_simple("SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,"
-                   "NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION'");
         version_ = as_text(query("SELECT VERSION()", {}).at(0).at(0));
-        for (const char* candidate : {"utf8mb4_nopad_bin", "utf8mb4_0900_bin"}) {
-            const std::array<param, 1> name{std::string_view(candidate)};
-            if (!query("SELECT 1 FROM information_schema.COLLATIONS WHERE COLLATION_NAME = ?", name)
-                     .empty()) {
-                collation_ = candidate;
-                break;
-            }
-        }
-        if (collation_.empty())
-            throw not_supported("This MySQL server has no binary no-pad utf8mb4 collation "
-                                "(utf8mb4_nopad_bin or utf8mb4_0900_bin); use MariaDB 10.2+ or "
-                                "MySQL 8.");
+        collation_ = mysql::configure_session(
+            [this](std::string_view sql, std::span<const param> params) {
+                return query(sql, params);
+            },
+            [this](const std::string& sql) { run_simple(sql); });
         if (lock_timeout)
             run_simple("SET SESSION innodb_lock_wait_timeout = " +
                        std::to_string(std::max(1, (timeout_ms + 999) / 1000)));
@@ -303,27 +288,10 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
 }
 
 void session::check_rollback_safe(std::string_view sql) {
-    if (family_ != family::mysql || !in_transaction_)
-        return;
-    const auto table = detail::write_target(sql);
-    if (table.empty())
-        return;
-    auto it = table_engines_.find(table);
-    if (it == table_engines_.end()) {
-        const std::array<param, 1> name{std::string_view(table)};
-        const auto rows = query("SELECT ENGINE FROM information_schema.TABLES WHERE "
-                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-                                name);
-        it = table_engines_
-                 .emplace(table, rows.empty() || is_null(rows[0][0]) ? std::string("InnoDB")
-                                                                     : as_text(rows[0][0]))
-                 .first;
-    }
-    if (!iequals(it->second, "InnoDB"))
-        throw usage_error("Table \"" + table + "\" uses the " + it->second +
-                          " storage engine, which ignores rollback, so a write to it inside an "
-                          "atomic block could not be undone (SPEC 5.2). Convert it with ALTER "
-                          "TABLE ... ENGINE=InnoDB, or write to it outside atomic blocks.");
+    if (family_ == family::mysql && in_transaction_)
+        rollback_guard_.check(sql, [this](std::string_view text, std::span<const param> params) {
+            return query(text, params);
+        });
 }
 
 void session::begin(isolation_level level) {
@@ -413,7 +381,7 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
     if (kind == detail::statement_class::write)
         check_rollback_safe(sql);
     if (kind == detail::statement_class::ddl || kind == detail::statement_class::other)
-        table_engines_.clear();
+        rollback_guard_.forget();
     const bool returns_rows =
         kind == detail::statement_class::query || kind == detail::statement_class::locking_query;
     auto& entry = prepare(sql, params, returns_rows);
@@ -429,10 +397,7 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
     if (family_ == family::mysql && in_transaction_ && kind == detail::statement_class::other &&
         query_integer("SELECT @@in_transaction") == 0) {
         in_transaction_ = false;
-        throw usage_error("The statement \"" + std::string(sql) +
-                              "\" ended the transaction implicitly; the work before it may "
-                              "already be committed. Run such statements outside atomic blocks.",
-                          {engine_, "", 0, "implicit commit", std::string(sql)});
+        mysql::raise_implicit_commit(engine_, sql);
     }
     return changed;
 }
@@ -501,15 +466,11 @@ std::string session::default_isolation() {
     case family::postgresql:
         return as_text(query("SHOW default_transaction_isolation", {}).at(0).at(0));
     case family::mysql:
-        level = as_text(query(version_.find("MariaDB") != std::string::npos
-                                  ? "SELECT @@tx_isolation"
-                                  : "SELECT @@transaction_isolation",
-                              {})
-                            .at(0)
-                            .at(0));
-        for (auto& c : level)
-            c = c == '-' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return level;
+        return mysql::default_isolation(
+            [this](std::string_view sql, std::span<const param> params) {
+                return query(sql, params);
+            },
+            version_);
     case family::other:
         break;
     }

@@ -6,6 +6,7 @@
 #include "lockstep/connection_url.hpp"
 #include "lockstep/spi/dialects.hpp"
 #include "lockstep/spi/session.hpp"
+#include "mysql/rules.hpp"
 
 #include <deque>
 #include <memory>
@@ -97,7 +98,7 @@ private:
     bool lost_ = false;
     std::string cache_key_;
     std::unordered_map<std::string, std::unique_ptr<prepared>, string_hash, std::equal_to<>> cache_;
-    std::unordered_map<std::string, std::string, string_hash, std::equal_to<>> table_engines_;
+    mysql::rollback_guard rollback_guard_;
 };
 
 } // namespace lockstep::soci

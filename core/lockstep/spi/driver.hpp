@@ -23,6 +23,23 @@ public:
     virtual std::unique_ptr<session> open(const connection_url& url) const = 0;
 };
 
+/// The driver of a backend whose session is constructed from a URL: what most backends need.
+///
+/// Example:
+///
+///     return std::make_shared<spi::session_driver<sqlite::session>>("sqlite");
+template <class Session> class session_driver final : public driver {
+public:
+    explicit session_driver(std::string name) : name_(std::move(name)) {}
+    std::string_view name() const noexcept override { return name_; }
+    std::unique_ptr<session> open(const connection_url& url) const override {
+        return std::make_unique<Session>(url);
+    }
+
+private:
+    std::string name_;
+};
+
 /// Registers `d` under `d->name()`, replacing an earlier driver of that name. Registration is
 /// explicit (no static-initialisation tricks, which static libraries silently drop).
 void register_driver(std::shared_ptr<const driver> d);

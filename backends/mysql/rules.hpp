@@ -1,0 +1,49 @@
+// The rules every MySQL/MariaDB session of Lockstep's keeps, whichever client library carries
+// it (Connector/C++ here, SOCI in backends/soci): session settings, the default isolation, the
+// refusal of writes that could not roll back, and implicit commits noticed.
+#pragma once
+
+#include "lockstep/value.hpp"
+
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace lockstep::mysql {
+
+/// The adapter's own query: runs `sql` with `params` and returns the rows.
+using query_function = std::function<std::vector<row>(std::string_view, std::span<const param>)>;
+/// The adapter's own statement runner, for settings.
+using run_function = std::function<void(const std::string&)>;
+
+/// Sets strict SQL mode and utf8mb4 on a new session; returns the binary no-pad collation the
+/// server has (utf8mb4_nopad_bin on MariaDB, utf8mb4_0900_bin on MySQL 8). Throws
+/// `not_supported` if it has neither.
+std::string configure_session(const query_function& query, const run_function& run);
+
+/// The isolation level transactions get by default, spelt like the other engines'
+/// ("repeatable read"). MariaDB before 11.1 names the variable tx_isolation.
+std::string default_isolation(const query_function& query, std::string_view server_version);
+
+/// Refuses, before sending, a write inside a transaction to a table whose storage engine
+/// ignores rollback (MyISAM, MEMORY, Aria...: SPEC 5.2). Engines are looked up once per table
+/// in information_schema and remembered until `forget`.
+class rollback_guard {
+public:
+    /// Throws `usage_error` (raised before anything is sent) if `sql` writes to such a table.
+    void check(std::string_view sql, const query_function& query);
+    /// Forgets what it learned (after DDL, which may change a table's engine).
+    void forget() noexcept { engines_.clear(); }
+
+private:
+    std::unordered_map<std::string, std::string> engines_;
+};
+
+/// Throws the error for a statement that ended the transaction implicitly: it reached the
+/// engine, so the core ends the block instead of carrying on.
+[[noreturn]] void raise_implicit_commit(std::string_view engine, std::string_view sql);
+
+} // namespace lockstep::mysql
