@@ -83,3 +83,17 @@ TEST_CASE("The engine reports its name, version and capabilities", "[connection]
     CHECK(fx.db.features().supports_savepoints);
     fx.log(std::string("engine reachable"));
 }
+
+TEST_CASE("An isolation level named in the URL is accepted; an unknown one raises "
+          "configuration_error",
+          "[url][atomic]") {
+    fixture fx;
+    const auto separator = database_url().find('?') == std::string::npos ? "?" : "&";
+    auto db = lockstep::connection::open(database_url() + separator + "isolation=serializable");
+    const auto one = lockstep::atomic(
+        db, [&] { return lockstep::as_integer(db.query("SELECT 1").at(0).at(0)); });
+    CHECK(one == 1);
+    CHECK(error_class_of([&] {
+              lockstep::connection::open(database_url() + separator + "isolation=sometimes");
+          }) == "configuration_error");
+}
