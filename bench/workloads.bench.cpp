@@ -372,10 +372,12 @@ class model_variant final : public variant {
 public:
     explicit model_variant(const std::string& url)
         : db_(lockstep::connection::open(url)),
-          receiver_(
-              lockstep::post_save.connect(tables().main, [](const lockstep::saved<parent_row>& e) {
-                  e.db.insert(tables().sig,
-                              child_row{.main_id = e.instance.id, .message = "child"});
+          receiver_(lockstep::post_save.connect(
+              tables().main, [this](const lockstep::saved<parent_row>& e) {
+                  // Several model variants may live at once (--compare): each serves its rows.
+                  if (&e.db == &db_)
+                      e.db.insert(tables().sig,
+                                  child_row{.main_id = e.instance.id, .message = "child"});
               })) {}
     std::string name() const override { return "model"; }
     long server_pid() override { return session_pid(db_); }
@@ -567,6 +569,51 @@ int rss_mode(long blocks) {
     return received == blocks && hooks == blocks ? 0 : 1;
 }
 
+/// --compare: Lockstep's model layer on each URL (for instance a native adapter and the SOCI
+/// adapter over the same database), with each URL's ratio to the first.
+int compare_urls(const std::vector<std::string>& urls, const std::vector<workload>& workloads,
+                 int rounds) {
+    std::vector<std::unique_ptr<lockstep::connection>> setups;
+    std::vector<std::unique_ptr<model_variant>> models;
+    for (const auto& url : urls) {
+        setups.push_back(std::make_unique<lockstep::connection>(lockstep::connection::open(url)));
+        models.push_back(std::make_unique<model_variant>(url));
+    }
+    for (const auto& w : workloads) {
+        std::vector<samples> results(urls.size());
+        for (int round = 0; round < rounds; ++round) {
+            for (std::size_t u = 0; u < urls.size(); ++u) {
+                setups[u]->drop_tables(tables().main, tables().sig);
+                setups[u]->create_tables(tables().main, tables().sig);
+                const auto start = clock_type::now();
+                models[u]->run(w);
+                const double wall =
+                    std::chrono::duration<double, std::micro>(clock_type::now() - start).count();
+                if (setups[u]->count(tables().sig) != w.expected_rows()) {
+                    std::cerr << "bench: the rows of " << w.name << " are wrong on "
+                              << lockstep::redact_url_text(urls[u]) << "\n";
+                    return 1;
+                }
+                results[u].wall.push_back(wall / w.ops());
+            }
+            for (std::size_t u = 0; u < urls.size(); ++u)
+                results[u].ratio.push_back(results[u].wall.back() / results[0].wall.back());
+        }
+        std::cout << "\nmodel layer, " << w.name << " (" << w.transactions << " x "
+                  << w.ops_per_transaction << " ops, " << rounds << " rounds)\n";
+        for (std::size_t u = 0; u < urls.size(); ++u) {
+            const auto& r = results[u];
+            const auto [lo, hi] = std::minmax_element(r.ratio.begin(), r.ratio.end());
+            std::cout << "  " << std::left << std::setw(60)
+                      << lockstep::parse_connection_url(urls[u]).redacted() << std::right
+                      << std::fixed << std::setprecision(2) << std::setw(9) << median(r.wall)
+                      << " us/op   ratio to first " << median(r.ratio) << " (" << *lo << "-" << *hi
+                      << ")\n";
+        }
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
@@ -575,7 +622,7 @@ int main(int argc, char* argv[]) {
     std::vector<std::string> chosen;
     int rounds = 5;
     double scale = 1.0;
-    bool pin = false;
+    bool pin = false, compare = false;
     std::string json_path;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -592,13 +639,16 @@ int main(int argc, char* argv[]) {
             scale = std::stod(argv[++i]);
         else if (a == "--pin")
             pin = true;
+        else if (a == "--compare")
+            compare = true;
         else if (a == "--json" && more)
             json_path = argv[++i];
         else if (a == "--rss" && more)
             return rss_mode(std::stol(argv[++i]));
         else {
             std::cerr << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
-                         "[--rounds N] [--scale F] [--pin] [--json FILE] | --rss BLOCKS\n";
+                         "[--rounds N] [--scale F] [--pin] [--json FILE] [--compare] | --rss "
+                         "BLOCKS\n";
             return 2;
         }
     }
@@ -621,6 +671,9 @@ int main(int argc, char* argv[]) {
     }
     if (pin)
         pin_to_cpu0(0);
+
+    if (compare)
+        return compare_urls(urls, workloads, rounds);
 
     nlohmann::json report = nlohmann::json::array();
     for (const auto& url : urls) {
