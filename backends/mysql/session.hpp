@@ -18,7 +18,7 @@ class SQLException;
 
 namespace lockstep::mysql {
 
-class session final : public spi::session {
+class session final : public spi::sql_savepoint_session {
 public:
     /// Connects to the server of `url`: strict SQL mode, utf8mb4 with a binary no-pad
     /// collation, auto-reconnect off. Throws `configuration_error` for unknown options and
@@ -36,9 +36,6 @@ public:
     void begin(isolation_level level) override;
     void commit() override;
     void rollback() override;
-    void create_savepoint(std::string_view name) override;
-    void release_savepoint(std::string_view name) override;
-    void rollback_to_savepoint(std::string_view name) override;
     bool in_transaction() override;
 
     std::int64_t execute(std::string_view sql, std::span<const param> params) override;
@@ -56,6 +53,7 @@ public:
     std::string create_table_suffix() const override;
 
 private:
+    void run_control(const std::string& sql) override { run_simple(sql); }
     struct string_hash {
         using is_transparent = void;
         std::size_t operator()(std::string_view s) const noexcept {

@@ -15,7 +15,7 @@ typedef struct pg_result PGresult;
 
 namespace lockstep::postgresql {
 
-class session final : public spi::session {
+class session final : public spi::sql_savepoint_session {
 public:
     /// Connects to the server of `url`. Throws `configuration_error` for unknown options and
     /// `connection_error` if the server cannot be reached or refuses the login.
@@ -32,9 +32,6 @@ public:
     void begin(isolation_level level) override;
     void commit() override;
     void rollback() override;
-    void create_savepoint(std::string_view name) override;
-    void release_savepoint(std::string_view name) override;
-    void rollback_to_savepoint(std::string_view name) override;
     bool in_transaction() override;
 
     std::int64_t execute(std::string_view sql, std::span<const param> params) override;
@@ -51,6 +48,7 @@ public:
     std::string auto_key_sql() const override;
 
 private:
+    void run_control(const std::string& sql) override { run_simple(sql); }
     struct result_deleter {
         void operator()(PGresult* r) const noexcept;
     };

@@ -343,16 +343,6 @@ void session::rollback() {
         run_simple("ROLLBACK");
 }
 
-void session::create_savepoint(std::string_view name) {
-    run_simple("SAVEPOINT " + std::string(name));
-}
-void session::release_savepoint(std::string_view name) {
-    run_simple("RELEASE SAVEPOINT " + std::string(name));
-}
-void session::rollback_to_savepoint(std::string_view name) {
-    run_simple("ROLLBACK TO SAVEPOINT " + std::string(name));
-}
-
 bool session::in_transaction() {
     if (lost_)
         return false;

@@ -17,7 +17,7 @@
 
 namespace lockstep::soci {
 
-class session final : public spi::session {
+class session final : public spi::sql_savepoint_session {
 public:
     /// Opens a SOCI session for `url` (`soci+<backend>://...`). Throws `configuration_error` for
     /// unknown options or a backend SOCI cannot load, `connection_error` if the database cannot
@@ -36,9 +36,6 @@ public:
     void begin(isolation_level level) override;
     void commit() override;
     void rollback() override;
-    void create_savepoint(std::string_view name) override;
-    void release_savepoint(std::string_view name) override;
-    void rollback_to_savepoint(std::string_view name) override;
     bool in_transaction() override;
 
     std::int64_t execute(std::string_view sql, std::span<const param> params) override;
@@ -56,6 +53,7 @@ public:
     std::string create_table_suffix() const override;
 
 private:
+    void run_control(const std::string& sql) override { run_simple(sql); }
     enum class family { sqlite, postgresql, mysql, other };
 
     // One bound value; SOCI binds by reference, so holders never move once bound.

@@ -201,7 +201,7 @@ void session::run(sqlite3_stmt* statement, std::string_view sql) {
     finish(statement, rc, sql);
 }
 
-void session::run_control(std::string_view sql) {
+void session::run_control(const std::string& sql) {
     run(prepare(sql, {}), sql);
 }
 
@@ -227,16 +227,6 @@ void session::rollback() {
     if (sqlite3_get_autocommit(db_))
         return;
     run_control("ROLLBACK");
-}
-
-void session::create_savepoint(std::string_view name) {
-    run_control("SAVEPOINT " + std::string(name));
-}
-void session::release_savepoint(std::string_view name) {
-    run_control("RELEASE SAVEPOINT " + std::string(name));
-}
-void session::rollback_to_savepoint(std::string_view name) {
-    run_control("ROLLBACK TO SAVEPOINT " + std::string(name));
 }
 
 bool session::in_transaction() {

@@ -19,7 +19,7 @@ namespace lockstep::sqlite {
 /// keeps readers out (rollback-journal mode).
 enum class begin_mode { deferred, immediate, exclusive };
 
-class session final : public spi::session {
+class session final : public spi::sql_savepoint_session {
 public:
     /// Opens the database of `url`. Throws `configuration_error` for unknown options and
     /// `connection_error` if the file cannot be opened.
@@ -38,9 +38,6 @@ public:
     void begin(isolation_level level) override;
     void commit() override;
     void rollback() override;
-    void create_savepoint(std::string_view name) override;
-    void release_savepoint(std::string_view name) override;
-    void rollback_to_savepoint(std::string_view name) override;
     bool in_transaction() override;
 
     std::int64_t execute(std::string_view sql, std::span<const param> params) override;
@@ -74,7 +71,7 @@ private:
     void run(sqlite3_stmt* statement, std::string_view sql);
     /// Resets `statement` after its last step returned `rc`, and raises if that was an error.
     void finish(sqlite3_stmt* statement, int rc, std::string_view sql);
-    void run_control(std::string_view sql);
+    void run_control(const std::string& sql) override;
     [[noreturn]] void fail(int code, std::string_view sql);
 
     sqlite3* db_ = nullptr;

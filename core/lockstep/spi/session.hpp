@@ -79,4 +79,24 @@ public:
     virtual std::string create_table_suffix() const { return {}; }
 };
 
+/// A session whose savepoints are plain SQL statements, spelt the same on every engine Lockstep
+/// knows (SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT). Backends implement
+/// `run_control`, which runs one statement without parameters.
+class sql_savepoint_session : public session {
+public:
+    void create_savepoint(std::string_view name) override {
+        run_control("SAVEPOINT " + std::string(name));
+    }
+    void release_savepoint(std::string_view name) override {
+        run_control("RELEASE SAVEPOINT " + std::string(name));
+    }
+    void rollback_to_savepoint(std::string_view name) override {
+        run_control("ROLLBACK TO SAVEPOINT " + std::string(name));
+    }
+
+protected:
+    /// Runs a statement that takes no parameters and returns no rows, translating failures.
+    virtual void run_control(const std::string& sql) = 0;
+};
+
 } // namespace lockstep::spi
