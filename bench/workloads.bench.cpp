@@ -623,7 +623,7 @@ int main(int argc, char* argv[]) {
     int rounds = 5;
     double scale = 1.0;
     bool pin = false, compare = false;
-    std::string json_path;
+    std::string json_path, only;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool more = i + 1 < argc;
@@ -641,6 +641,8 @@ int main(int argc, char* argv[]) {
             pin = true;
         else if (a == "--compare")
             compare = true;
+        else if (a == "--only" && more)
+            only = argv[++i]; // one variant besides raw, for profiling
         else if (a == "--json" && more)
             json_path = argv[++i];
         else if (a == "--rss" && more)
@@ -681,6 +683,10 @@ int main(int argc, char* argv[]) {
         setup.drop_tables(tables().main, tables().sig);
         setup.create_tables(tables().main, tables().sig); // the raw variants prepare against them
         auto t = make_target(url);
+        if (!only.empty())
+            std::erase_if(t.variants, [&](const std::unique_ptr<variant>& v) {
+                return v->name() != "raw" && v->name() != only;
+            });
         if (pin) {
             for (auto& v : t.variants)
                 if (const auto pid = v->server_pid())
