@@ -92,16 +92,8 @@ session::session(const connection_url& url) {
     std::from_chars(version_.data(), version_.data() + version_.size(), major);
     if (dot != std::string::npos)
         std::from_chars(version_.data() + dot + 1, version_.data() + version_.size(), minor);
-    features_.supports_savepoints = true;
-    features_.can_release_savepoints = true;
-    features_.can_rollback_ddl = false; // DDL commits the transaction implicitly
+    features_ = spi::mysql_features();
     features_.supports_returning = mariadb && (major > 10 || (major == 10 && minor >= 5));
-    features_.supports_select_for_update = true;
-    features_.supports_concurrent_writers = true;
-    features_.aborts_transaction_on_error = false;
-    features_.has_non_transactional_tables = true;
-    features_.can_terminate_sessions = true;
-    features_.enforces_text_length = true;
 }
 
 session::~session() {

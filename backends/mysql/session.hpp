@@ -3,6 +3,7 @@
 
 #include "lockstep/connection_url.hpp"
 #include "lockstep/spi/session.hpp"
+#include "lockstep/spi/string_map.hpp"
 #include "mysql/rules.hpp"
 
 #include <memory>
@@ -54,13 +55,6 @@ public:
 
 private:
     void run_control(const std::string& sql) override { run_simple(sql); }
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
-
     /// The cached prepared statement for `sql`, with `params` bound.
     sql::PreparedStatement& prepare(std::string_view sql, std::span<const param> params);
     /// Runs a statement without parameters (transaction control, session settings).
@@ -82,9 +76,7 @@ private:
     std::string collation_;
     bool in_transaction_ = false;
     bool lost_ = false;
-    std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>, string_hash,
-                       std::equal_to<>>
-        statements_;
+    spi::string_map<std::unique_ptr<sql::PreparedStatement>> statements_;
     rollback_guard rollback_guard_;
 };
 

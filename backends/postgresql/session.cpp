@@ -119,16 +119,7 @@ session::session(const connection_url& url) {
         run_simple("SET lock_timeout = " + std::to_string(ms));
     }
 
-    features_.supports_savepoints = true;
-    features_.can_release_savepoints = true;
-    features_.can_rollback_ddl = true;
-    features_.supports_returning = true;
-    features_.supports_select_for_update = true;
-    features_.supports_concurrent_writers = true;
-    features_.aborts_transaction_on_error = true;
-    features_.has_non_transactional_tables = false;
-    features_.can_terminate_sessions = true;
-    features_.enforces_text_length = true;
+    features_ = spi::postgresql_features();
 }
 
 session::~session() {

@@ -3,6 +3,7 @@
 
 #include "lockstep/connection_url.hpp"
 #include "lockstep/spi/session.hpp"
+#include "lockstep/spi/string_map.hpp"
 
 #include <array>
 #include <memory>
@@ -54,13 +55,6 @@ private:
     };
     using result_ptr = std::unique_ptr<PGresult, result_deleter>;
 
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
-
     /// Runs `sql` as a prepared statement with `params` bound; returns the successful result.
     /// With `returning`, the statement is `sql` followed by RETURNING that column; the text is
     /// built once, when the statement is prepared.
@@ -79,7 +73,7 @@ private:
 
     PGconn* conn_ = nullptr;
     lockstep::features features_;
-    std::unordered_map<std::string, prepared, string_hash, std::equal_to<>> statements_;
+    spi::string_map<prepared> statements_;
     std::uint64_t next_statement_ = 1;
     // Reused for every call, so binding allocates nothing once they have grown.
     std::string cache_key_;

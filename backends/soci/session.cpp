@@ -137,20 +137,14 @@ session::session(const connection_url& url) {
         run_simple("PRAGMA foreign_keys = ON");
         const auto rows = query("SELECT sqlite_version()", {});
         version_ = as_text(rows.at(0).at(0));
-        features_.supports_concurrent_writers = false;
-        features_.supports_select_for_update = false;
+        features_ = spi::sqlite_features();
         break;
     }
     case family::postgresql:
         if (lock_timeout)
             run_simple("SET lock_timeout = " + std::to_string(timeout_ms));
         version_ = as_text(query("SHOW server_version", {}).at(0).at(0));
-        features_.supports_returning = true;
-        features_.supports_select_for_update = true;
-        features_.supports_concurrent_writers = true;
-        features_.aborts_transaction_on_error = true;
-        features_.can_terminate_sessions = true;
-        features_.enforces_text_length = true;
+        features_ = spi::postgresql_features(); // keys come back through RETURNING here too
         break;
     case family::mysql:
         version_ = as_text(query("SELECT VERSION()", {}).at(0).at(0));
@@ -162,19 +156,12 @@ session::session(const connection_url& url) {
         if (lock_timeout)
             run_simple("SET SESSION innodb_lock_wait_timeout = " +
                        std::to_string(std::max(1, (timeout_ms + 999) / 1000)));
-        features_.can_rollback_ddl = false;
-        features_.supports_select_for_update = true;
-        features_.supports_concurrent_writers = true;
-        features_.has_non_transactional_tables = true;
-        features_.can_terminate_sessions = true;
-        features_.enforces_text_length = true;
+        features_ = spi::mysql_features(); // keys come from LAST_INSERT_ID(): no RETURNING
         break;
     case family::other:
         version_ = backend + " through SOCI";
         break;
     }
-    features_.supports_savepoints = true;
-    features_.can_release_savepoints = true;
     // SOCI 4.0 binds binary data only through its own soci::blob objects (PostgreSQL large
     // objects, not BYTEA), so this adapter refuses binary values before sending them.
     features_.binds_binary_values = false;

@@ -6,6 +6,7 @@
 #include "lockstep/connection_url.hpp"
 #include "lockstep/spi/dialects.hpp"
 #include "lockstep/spi/session.hpp"
+#include "lockstep/spi/string_map.hpp"
 #include "mysql/rules.hpp"
 
 #include <deque>
@@ -69,13 +70,6 @@ private:
         ::soci::row row;
         bool returns_rows = false;
     };
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
-
     prepared& prepare(std::string_view sql, std::span<const param> params, bool returns_rows);
     /// Runs `work`, translating SOCI's exceptions; a lost connection marks the session lost.
     template <class Work> auto guarded(std::string_view sql, Work&& work) -> decltype(work());
@@ -95,7 +89,7 @@ private:
     bool in_transaction_ = false;
     bool lost_ = false;
     std::string cache_key_;
-    std::unordered_map<std::string, std::unique_ptr<prepared>, string_hash, std::equal_to<>> cache_;
+    spi::string_map<std::unique_ptr<prepared>> cache_;
     mysql::rollback_guard rollback_guard_;
 };
 

@@ -87,15 +87,8 @@ session::session(const connection_url& url) {
         query("PRAGMA journal_mode = " + *journal, {});
     }
 
-    features_.supports_savepoints = true;
-    features_.can_release_savepoints = true;
-    features_.can_rollback_ddl = true;
+    features_ = spi::sqlite_features();
     features_.supports_returning = sqlite3_libversion_number() >= 3035000;
-    features_.supports_select_for_update = false;
-    features_.supports_concurrent_writers = false;
-    features_.aborts_transaction_on_error = false;
-    features_.has_non_transactional_tables = false;
-    features_.enforces_text_length = false;
 }
 
 session::~session() {

@@ -3,6 +3,7 @@
 
 #include "lockstep/connection_url.hpp"
 #include "lockstep/spi/session.hpp"
+#include "lockstep/spi/string_map.hpp"
 
 #include <array>
 #include <memory>
@@ -51,12 +52,6 @@ public:
     std::string auto_key_sql() const override;
 
 private:
-    struct string_hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
     struct statement_deleter {
         void operator()(sqlite3_stmt* statement) const noexcept;
     };
@@ -77,7 +72,7 @@ private:
     sqlite3* db_ = nullptr;
     lockstep::features features_;
     begin_mode begin_mode_ = begin_mode::deferred;
-    std::unordered_map<std::string, statement_ptr, string_hash, std::equal_to<>> cache_;
+    spi::string_map<statement_ptr> cache_;
     /// The last statements used, by the address of their text: the core passes the same
     /// strings for a table's statements every time, so a write usually finds its statement
     /// here without hashing its text (the text is still compared before it is trusted).

@@ -1,7 +1,9 @@
-// The DDL spellings of the SQL dialects Lockstep knows, shared by the native adapters and the
-// SOCI adapter so that each engine's tables look the same whichever adapter created them.
+// What the SQL dialects Lockstep knows spell differently (types, keys, quotes) and what each
+// engine answers to the capability questions, shared by the native adapters and the SOCI
+// adapter so that each engine behaves the same whichever adapter reaches it.
 #pragma once
 
+#include "lockstep/features.hpp"
 #include "lockstep/value.hpp"
 
 #include <cstddef>
@@ -14,8 +16,16 @@ namespace lockstep::spi {
 /// How one dialect spells identifiers, column types and generated keys.
 struct sql_dialect {
     char identifier_quote;
-    std::string (*column_type)(column_type type, std::optional<std::size_t> max_length);
+    const char* integer;
+    const char* boolean;
+    const char* real;
+    const char* unbounded_text; ///< text without a max_length (with one: VARCHAR(n))
+    const char* binary;
     const char* auto_key; ///< the whole definition of a generated BIGINT key, after its name
+
+    /// The column type for DDL (`VARCHAR(100)`, `BIGINT`, ...).
+    std::string column_type(lockstep::column_type type,
+                            std::optional<std::size_t> max_length) const;
 };
 
 /// SQLite: AUTOINCREMENT keys, lengths that Lockstep (not SQLite) enforces.
@@ -28,5 +38,11 @@ const sql_dialect& mysql_dialect() noexcept;
 /// What follows CREATE TABLE on MySQL: InnoDB so that rows roll back, utf8mb4 with the binary
 /// no-pad `collation` so that text compares byte for byte (SPEC 5.2, 5.5).
 std::string mysql_table_suffix(std::string_view collation);
+
+/// Each engine's answers to the capability questions. Answers that depend on the adapter or
+/// the server version (supports_returning, binds_binary_values) are the adapter's to adjust.
+lockstep::features sqlite_features() noexcept;
+lockstep::features postgresql_features() noexcept;
+lockstep::features mysql_features() noexcept;
 
 } // namespace lockstep::spi

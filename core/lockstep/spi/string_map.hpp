@@ -1,0 +1,24 @@
+// A map keyed by std::string that finds entries by std::string_view without building a string:
+// the statement caches of every backend use it.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace lockstep::spi {
+
+/// Hashes std::string and std::string_view alike, so lookups need no temporary string.
+struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
+};
+
+/// An unordered map from text to `Value` with lookups by std::string_view.
+template <class Value>
+using string_map = std::unordered_map<std::string, Value, string_hash, std::equal_to<>>;
+
+} // namespace lockstep::spi
