@@ -702,7 +702,10 @@ int main(int argc, char* argv[]) {
         for (const auto& w : workloads) {
             std::vector<samples> results(t.variants.size());
             for (int round = 0; round < rounds; ++round) {
-                for (std::size_t v = 0; v < t.variants.size(); ++v) {
+                // Odd rounds run the variants in reverse order, so no variant always runs
+                // right after the same neighbour (page cache, file size, heap state).
+                for (std::size_t step = 0; step < t.variants.size(); ++step) {
+                    const auto v = round % 2 ? t.variants.size() - 1 - step : step;
                     setup.drop_tables(tables().main, tables().sig);
                     setup.create_tables(tables().main, tables().sig);
                     const auto alloc_start = allocations.load();

@@ -143,6 +143,14 @@ sqlite3_stmt* session::find_or_prepare(std::string_view sql) {
     return it->second.get();
 }
 
+// bind() switches on the parameter's index: these keep the cases in step with `param`.
+static_assert(std::is_same_v<std::variant_alternative_t<0, param>, std::nullptr_t> &&
+              std::is_same_v<std::variant_alternative_t<1, param>, std::int64_t> &&
+              std::is_same_v<std::variant_alternative_t<2, param>, double> &&
+              std::is_same_v<std::variant_alternative_t<3, param>, bool> &&
+              std::is_same_v<std::variant_alternative_t<4, param>, std::string_view> &&
+              std::variant_size_v<param> == 6);
+
 sqlite3_stmt* session::bind(sqlite3_stmt* statement, std::string_view sql,
                             std::span<const param> params) {
     const int expected = sqlite3_bind_parameter_count(statement);
@@ -153,19 +161,30 @@ sqlite3_stmt* session::bind(sqlite3_stmt* statement, std::string_view sql,
         const auto& p = params[static_cast<std::size_t>(i)];
         int rc = SQLITE_OK;
         // SQLITE_STATIC: the borrowed text lives until the statement is reset, within this call.
-        if (std::holds_alternative<std::nullptr_t>(p))
+        switch (p.index()) {
+        case 0: // null
             rc = sqlite3_bind_null(statement, i + 1);
-        else if (const auto* n = std::get_if<std::int64_t>(&p))
-            rc = sqlite3_bind_int64(statement, i + 1, *n);
-        else if (const auto* d = std::get_if<double>(&p))
-            rc = sqlite3_bind_double(statement, i + 1, *d);
-        else if (const auto* b = std::get_if<bool>(&p))
-            rc = sqlite3_bind_int(statement, i + 1, *b ? 1 : 0);
-        else if (const auto* s = std::get_if<std::string_view>(&p))
+            break;
+        case 1:
+            rc = sqlite3_bind_int64(statement, i + 1, *std::get_if<std::int64_t>(&p));
+            break;
+        case 2:
+            rc = sqlite3_bind_double(statement, i + 1, *std::get_if<double>(&p));
+            break;
+        case 3:
+            rc = sqlite3_bind_int(statement, i + 1, *std::get_if<bool>(&p) ? 1 : 0);
+            break;
+        case 4: {
+            const auto* s = std::get_if<std::string_view>(&p);
             rc = sqlite3_bind_text64(statement, i + 1, s->data(), s->size(), SQLITE_STATIC,
                                      SQLITE_UTF8);
-        else if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p))
+            break;
+        }
+        default: {
+            const auto* bytes = std::get_if<std::span<const std::byte>>(&p);
             rc = sqlite3_bind_blob64(statement, i + 1, bytes->data(), bytes->size(), SQLITE_STATIC);
+        }
+        }
         if (rc != SQLITE_OK)
             fail(rc, sql);
     }

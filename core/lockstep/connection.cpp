@@ -112,6 +112,16 @@ std::vector<row> connection::query_params(std::string_view sql, std::span<const 
 }
 
 const detail::table_sql& connection::sql_for(const table_base& t) {
+    auto& state = *state_;
+    for (const auto& r : state.recent_sql)
+        if (r.serial == t.serial())
+            return *r.sql;
+    const auto& sql = sql_for_uncached(t);
+    state.recent_sql[state.next_recent_sql++ % state.recent_sql.size()] = {t.serial(), &sql};
+    return sql;
+}
+
+const detail::table_sql& connection::sql_for_uncached(const table_base& t) {
     auto& cache = state_->sql_cache;
     if (const auto it = cache.find(t.serial()); it != cache.end())
         return it->second;

@@ -14,10 +14,12 @@
 
 #include <array>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -51,22 +53,26 @@ struct table_sql {
     std::vector<std::string> quoted_columns;
 };
 
-/// A few parameters on the stack, more on the heap: the hot path allocates nothing.
+/// A few parameters on the stack, more on the heap: the hot path allocates nothing, and the
+/// stack slots are not initialised (every slot is written before `view` exposes it).
 class param_buffer {
 public:
-    explicit param_buffer(std::size_t size) : size_(size) {
-        if (size > inline_.size())
-            heap_.resize(size);
-    }
-    param& operator[](std::size_t i) { return data()[i]; }
-    std::span<const param> view(std::size_t count) const { return {data(), count}; }
+    static_assert(std::is_trivially_copyable_v<param> && std::is_trivially_destructible_v<param>);
+    explicit param_buffer(std::size_t size)
+        : data_(size > inline_count ? new param[size] : reinterpret_cast<param*>(inline_)),
+          heap_(size > inline_count ? data_ : nullptr) {}
+    ~param_buffer() { delete[] heap_; }
+    param_buffer(const param_buffer&) = delete;
+    param_buffer& operator=(const param_buffer&) = delete;
+    /// Writes slot `i` (a placement copy: the slot may hold no object yet).
+    void set(std::size_t i, const param& p) noexcept { new (data_ + i) param(p); }
+    std::span<const param> view(std::size_t count) const { return {data_, count}; }
 
 private:
-    param* data() { return heap_.empty() ? inline_.data() : heap_.data(); }
-    const param* data() const { return heap_.empty() ? inline_.data() : heap_.data(); }
-    std::array<param, 16> inline_{};
-    std::vector<param> heap_;
-    std::size_t size_;
+    static constexpr std::size_t inline_count = 16;
+    alignas(param) std::byte inline_[inline_count * sizeof(param)];
+    param* data_;
+    param* heap_;
 };
 
 struct connection_state {
@@ -74,7 +80,15 @@ struct connection_state {
         : session(std::move(s)), transactions(*session, level) {}
     std::unique_ptr<spi::session> session;
     transaction_manager transactions;
-    std::unordered_map<std::uint64_t, table_sql> sql_cache;
+    std::unordered_map<std::uint64_t, table_sql> sql_cache; // never shrinks: entries are stable
+    /// The last few tables written, checked before the map: a write and its receivers' writes
+    /// touch a handful of tables over and over.
+    struct recent_table {
+        std::uint64_t serial = 0;
+        const table_sql* sql = nullptr;
+    };
+    std::array<recent_table, 4> recent_sql{};
+    std::size_t next_recent_sql = 0;
 };
 
 } // namespace detail
@@ -197,6 +211,14 @@ private:
     template <class F> auto run(F&& statement) -> decltype(statement());
     template <class Model> void check_row(const table<Model>& t, const Model& instance) const;
     template <class Model> void insert_row(const table<Model>& t, Model& instance);
+    /// Puts the values an insert binds into `params` (every column, or every column but the key
+    /// when the engine gives it), checking text values when `check`; returns how many.
+    template <class Model>
+    std::size_t insert_params(const table<Model>& t, const Model& instance,
+                              detail::param_buffer& params, bool given_key, bool check) const;
+    template <class Model>
+    void insert_gathered(const table<Model>& t, Model& instance, std::span<const param> params,
+                         bool given_key);
     template <class Model> std::int64_t update_row(const table<Model>& t, const Model& instance);
     template <class Model> Model to_model(const table<Model>& t, const row& r) const;
     template <class Model, class T>
@@ -204,6 +226,7 @@ private:
                        std::vector<param>& params);
 
     const detail::table_sql& sql_for(const table_base& t);
+    const detail::table_sql& sql_for_uncached(const table_base& t);
     std::int64_t insert_statement(const table_base& t, std::span<const param> params,
                                   bool given_key);
     std::int64_t update_statement(const table_base& t, std::span<const param> params);
@@ -240,19 +263,39 @@ void connection::check_row(const table<Model>& t, const Model& instance) const {
             continue;
         const auto p = t.get(instance, i);
         if (const auto* text = std::get_if<std::string_view>(&p))
-            check_text(*text, columns[i].max_length, columns[i].name, t.name());
+            check_text_fast(*text, columns[i].max_length, columns[i].name, t.name());
     }
 }
 
-template <class Model> void connection::insert_row(const table<Model>& t, Model& instance) {
-    const auto n = t.columns().size();
-    const bool given_key = t.key_of(instance) != 0;
-    detail::param_buffer params(n);
+template <class Model>
+std::size_t connection::insert_params(const table<Model>& t, const Model& instance,
+                                      detail::param_buffer& params, bool given_key,
+                                      bool check) const {
+    const auto& columns = t.columns();
     std::size_t used = 0;
-    for (std::size_t i = 0; i < n; ++i)
-        if (given_key || i != t.key_index())
-            params[used++] = t.get(instance, i);
-    const auto key = insert_statement(t, params.view(used), given_key);
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        if (!given_key && i == t.key_index())
+            continue;
+        const auto p = t.get(instance, i);
+        if (check && columns[i].type == column_type::text)
+            if (const auto* text = std::get_if<std::string_view>(&p))
+                check_text_fast(*text, columns[i].max_length, columns[i].name, t.name());
+        params.set(used++, p);
+    }
+    return used;
+}
+
+template <class Model> void connection::insert_row(const table<Model>& t, Model& instance) {
+    const bool given_key = t.key_of(instance) != 0;
+    detail::param_buffer params(t.columns().size());
+    const auto used = insert_params(t, instance, params, given_key, false);
+    insert_gathered(t, instance, params.view(used), given_key);
+}
+
+template <class Model>
+void connection::insert_gathered(const table<Model>& t, Model& instance,
+                                 std::span<const param> params, bool given_key) {
+    const auto key = insert_statement(t, params, given_key);
     if (!given_key)
         t.set(instance, t.key_index(), value(key));
 }
@@ -264,28 +307,39 @@ std::int64_t connection::update_row(const table<Model>& t, const Model& instance
     std::size_t used = 0;
     for (std::size_t i = 0; i < n; ++i)
         if (i != t.key_index())
-            params[used++] = t.get(instance, i);
-    params[used++] = t.get(instance, t.key_index());
+            params.set(used++, t.get(instance, i));
+    params.set(used++, t.get(instance, t.key_index()));
     return update_statement(t, params.view(used));
 }
 
 template <class Model> Model connection::insert(const table<Model>& t, Model instance) {
-    check_row(t, instance); // bad data fails before anything reaches the engine (SPEC 2.1)
-    const bool pre = pre_save.has_receivers(&t);
-    if (!pre && !post_save.has_receivers(&t)) {
-        insert_row(t, instance); // one statement is atomic by itself
+    if (!pre_save.has_receivers(&t)) {
+        // Nobody can change the row before it is written: gather and check its values once,
+        // before anything reaches the engine (SPEC 2.1).
+        const bool given_key = t.key_of(instance) != 0;
+        detail::param_buffer params(t.columns().size());
+        const auto values = params.view(insert_params(t, instance, params, given_key, true));
+        if (!post_save.has_receivers(&t)) {
+            insert_gathered(t, instance, values, given_key); // one statement is atomic by itself
+            return instance;
+        }
+        auto unit = [&] {
+            insert_gathered(t, instance, values, given_key);
+            post_save.send(saved<Model>{{*this, t, true}, instance}, &t);
+        };
+        // Outside a block this opens the unit's own transaction; inside one it joins the
+        // caller's without a savepoint, so a receiver's exception marks the caller's block
+        // (SPEC 3.2).
+        detail::run_block(state_->transactions, {.savepoint = false}, unit);
         return instance;
     }
+    check_row(t, instance); // bad data fails before anything reaches the engine (SPEC 2.1)
     auto unit = [&] {
-        if (pre) {
-            pre_save.send(saving<Model>{{*this, t, true}, instance}, &t);
-            check_row(t, instance);
-        }
+        pre_save.send(saving<Model>{{*this, t, true}, instance}, &t);
+        check_row(t, instance); // a receiver may have changed it
         insert_row(t, instance);
         post_save.send(saved<Model>{{*this, t, true}, instance}, &t);
     };
-    // Outside a block this opens the unit's own transaction; inside one it joins the caller's
-    // without a savepoint, so a receiver's exception marks the caller's block (SPEC 3.2).
     detail::run_block(state_->transactions, {.savepoint = false}, unit);
     return instance;
 }

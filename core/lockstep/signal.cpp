@@ -19,19 +19,19 @@ snapshot_owners& owners() {
 
 } // namespace
 
-void refresh_snapshot(snapshot_slot& slot, std::shared_ptr<const void> fresh,
-                      std::uint64_t registry_id, std::uint64_t version) {
+void refresh_snapshot(snapshot_slot& slot, std::shared_ptr<const void> fresh, std::uint64_t stamp,
+                      const void* first, const void* last) {
     auto& o = owners();
     auto& owner = o.owners[static_cast<std::size_t>(&slot - dispatch_slots)];
-    slot.list = fresh.get();
-    slot.registry_id = registry_id;
-    slot.version = version;
-    if (auto old = std::exchange(owner, std::move(fresh))) {
-        // Called only inside a dispatch: the old list may be the one an outer dispatch on this
-        // thread is iterating. The vector keeps its capacity, so this allocates only while it
-        // grows.
+    slot.stamp = stamp;
+    slot.first = first;
+    slot.last = last;
+    if (auto old = std::exchange(owner, std::move(fresh)); old && dispatch_state != 0) {
+        // Inside a dispatch the old list may be the one an outer dispatch on this thread is
+        // iterating: keep it until the outermost dispatch ends. (Outside any dispatch it dies
+        // here.) The vector keeps its capacity, so this allocates only while it grows.
         o.retired.push_back(std::move(old));
-        dispatch_has_retired = true;
+        dispatch_state |= dispatch_retired_flag;
     }
 }
 
@@ -41,13 +41,13 @@ void release_retired_snapshots() {
     auto& o = owners();
     std::vector<std::shared_ptr<const void>> dying;
     dying.swap(o.retired);
-    dispatch_has_retired = false;
+    dispatch_state &= ~dispatch_retired_flag;
     dying.clear();
     if (o.retired.empty())
         o.retired.swap(dying);
 }
 
-std::uint64_t next_signal_registry_id() noexcept {
+std::uint64_t next_signal_stamp() noexcept {
     static std::atomic<std::uint64_t> counter{0};
     return ++counter;
 }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,36 +26,40 @@ public:
 };
 
 /// Each thread keeps the receiver list it last dispatched for each signal, with the signal's
-/// version at that time: while nobody connects or disconnects, a dispatch takes no lock and
-/// touches no reference count. The slots are trivial, so reaching them costs no TLS guard;
-/// the references that keep their lists alive sit beside them, touched only on a refresh.
+/// stamp at that time: while nobody connects or disconnects, a dispatch takes no lock and
+/// touches no reference count. A stamp is process-unique (every change to any signal takes a
+/// new one), so one comparison tells both "same signal" and "same version". The slots are
+/// trivial, so reaching them costs no TLS guard; the references that keep their lists alive
+/// sit beside them, touched only on a refresh.
 struct snapshot_slot {
-    std::uint64_t registry_id;
-    std::uint64_t version;
-    const void* list;
+    std::uint64_t stamp;
+    const void* first; // the list's receivers, [first, last): one load less per dispatch
+    const void* last;
 };
 
 inline constexpr std::size_t dispatch_slot_count = 32;
 inline thread_local snapshot_slot dispatch_slots[dispatch_slot_count]{};
-inline thread_local int dispatch_depth = 0;
-inline thread_local bool dispatch_has_retired = false;
+/// This thread's dispatch nesting depth, plus `dispatch_retired_flag` while lists retired during
+/// the dispatch wait to be freed: one word, so leaving a dispatch is one decrement and one test.
+inline thread_local unsigned dispatch_state = 0;
+inline constexpr unsigned dispatch_retired_flag = 1u << 31;
 
-/// Points `slot` at `fresh` for `registry_id` at `version`, keeping `fresh` alive; the list it
-/// replaces stays alive until this thread's outermost dispatch ends (an outer dispatch of a
-/// signal sharing the slot may still be iterating it).
-void refresh_snapshot(snapshot_slot& slot, std::shared_ptr<const void> fresh,
-                      std::uint64_t registry_id, std::uint64_t version);
+/// Points `slot` at `fresh` as of `stamp`, keeping `fresh` alive; the list it replaces stays
+/// alive until this thread's outermost dispatch ends (an outer dispatch of a signal sharing the
+/// slot may still be iterating it).
+void refresh_snapshot(snapshot_slot& slot, std::shared_ptr<const void> fresh, std::uint64_t stamp,
+                      const void* first, const void* last);
 /// Frees the lists retired during the dispatch that just ended on this thread.
 void release_retired_snapshots();
-/// A process-unique id for a new signal registry (never reused, unlike addresses).
-std::uint64_t next_signal_registry_id() noexcept;
+/// A process-unique stamp for a signal's new receiver list (never reused, unlike addresses).
+std::uint64_t next_signal_stamp() noexcept;
 
 /// Marks a dispatch on this thread; the outermost one frees the lists retired meanwhile.
 class dispatch_scope {
 public:
-    dispatch_scope() noexcept { ++dispatch_depth; }
+    dispatch_scope() noexcept { ++dispatch_state; }
     ~dispatch_scope() {
-        if (--dispatch_depth == 0 && dispatch_has_retired)
+        if (--dispatch_state == dispatch_retired_flag) // outermost, with lists to free
             release_retired_snapshots();
     }
     dispatch_scope(const dispatch_scope&) = delete;
@@ -161,7 +166,7 @@ public:
         if (registry_->count.load(std::memory_order_relaxed) == 0)
             return;
         const detail::dispatch_scope scope;
-        for (const auto& e : registry_->current().hot)
+        for (const auto& e : registry_->current())
             if (e.sender == nullptr || e.sender == sender)
                 e.fn(event);
     }
@@ -174,7 +179,7 @@ public:
             return failures;
         const detail::dispatch_scope scope;
         std::size_t index = 0;
-        for (const auto& e : registry_->current().hot) {
+        for (const auto& e : registry_->current()) {
             if (e.sender != nullptr && e.sender != sender)
                 continue;
             try {
@@ -191,8 +196,9 @@ public:
     bool has_receivers(const void* sender = nullptr) const {
         if (registry_->count.load(std::memory_order_relaxed) == 0)
             return false;
-        const detail::dispatch_scope scope;
-        for (const auto& e : registry_->current().hot)
+        // No dispatch_scope: nothing is called, and a list this replaces outside any dispatch
+        // is freed at once (refresh_snapshot), inside one when that dispatch ends.
+        for (const auto& e : registry_->current())
             if (e.sender == nullptr || e.sender == sender)
                 return true;
         return false;
@@ -222,26 +228,29 @@ private:
         std::mutex mutex;
         std::shared_ptr<const list> entries = std::make_shared<const list>();
         std::atomic<std::size_t> count{0};
-        std::atomic<std::uint64_t> version{1}; // bumped, under the mutex, by every change
+        // A new one, under the mutex, with every change; the first also picks the slot.
+        std::atomic<std::uint64_t> stamp{detail::next_signal_stamp()};
         std::uint64_t next_id = 1;
-        const std::uint64_t registry_id = detail::next_signal_registry_id();
+        const std::size_t slot_index = stamp.load() % detail::dispatch_slot_count;
 
         /// The receivers as of now, through this thread's cached snapshot. Only valid inside a
         /// dispatch_scope, which keeps a replaced snapshot alive.
-        const list& current() {
-            auto& slot = detail::dispatch_slots[registry_id % detail::dispatch_slot_count];
-            if (slot.registry_id != registry_id ||
-                slot.version != version.load(std::memory_order_acquire)) {
+        std::span<const hot_entry> current() {
+            auto& slot = detail::dispatch_slots[slot_index];
+            if (slot.stamp != stamp.load(std::memory_order_acquire)) {
                 std::shared_ptr<const list> fresh;
-                std::uint64_t fresh_version;
+                std::uint64_t fresh_stamp;
                 {
                     const std::lock_guard lock(mutex);
                     fresh = entries;
-                    fresh_version = version.load(std::memory_order_relaxed);
+                    fresh_stamp = stamp.load(std::memory_order_relaxed);
                 }
-                detail::refresh_snapshot(slot, std::move(fresh), registry_id, fresh_version);
+                const auto& hot = fresh->hot;
+                detail::refresh_snapshot(slot, std::move(fresh), fresh_stamp, hot.data(),
+                                         hot.data() + hot.size());
             }
-            return *static_cast<const list*>(slot.list);
+            return {static_cast<const hot_entry*>(slot.first),
+                    static_cast<const hot_entry*>(slot.last)};
         }
 
         subscription add(receiver fn, connect_options options,
@@ -257,7 +266,7 @@ private:
             updated->cold.push_back({id, std::move(options.dedup_key)});
             entries = std::move(updated);
             count.store(entries->hot.size(), std::memory_order_relaxed);
-            version.fetch_add(1, std::memory_order_release);
+            stamp.store(detail::next_signal_stamp(), std::memory_order_release);
             return subscription{std::weak_ptr<detail::signal_registry_base>(self), id};
         }
 
@@ -275,7 +284,7 @@ private:
                     }
                 old = std::exchange(entries, std::move(updated));
                 count.store(entries->hot.size(), std::memory_order_relaxed);
-                version.fetch_add(1, std::memory_order_release);
+                stamp.store(detail::next_signal_stamp(), std::memory_order_release);
             } catch (...) {
                 // Out of memory while copying the list: leave the receiver connected rather
                 // than crash in a destructor.

@@ -33,3 +33,31 @@ TEST_CASE("Text with a NUL, invalid UTF-8 or too many characters raises data_err
                       Catch::Contains("column \"x\" of table \"t\"") &&
                           Catch::Contains("4 characters long") && Catch::Contains("limit of 3"));
 }
+
+TEST_CASE("The inline ASCII fast path accepts exactly what check_text accepts for plain text",
+          "[text]") {
+    // Every length around the 8-byte word boundary, with a NUL, a high byte, or nothing bad
+    // at every position: the fast path may only say yes when check_text would pass.
+    for (std::size_t length = 0; length <= 20; ++length)
+        for (std::size_t bad = 0; bad <= length; ++bad)
+            for (const char c : {'\0', '\x80', '\xC3', '\x7F', 'a'}) {
+                std::string text(length, 'x');
+                if (bad < length)
+                    text[bad] = c;
+                for (const std::optional<std::size_t> limit :
+                     {std::optional<std::size_t>{}, std::optional<std::size_t>{length},
+                      std::optional<std::size_t>{length ? length - 1 : 0}}) {
+                    bool passes = true;
+                    try {
+                        check_text(text, limit);
+                    } catch (const data_error&) {
+                        passes = false;
+                    }
+                    const bool fast = detail::is_short_plain_ascii(text, limit);
+                    INFO("length " << length << ", byte " << bad << " = " << int(c));
+                    CHECK((!fast || passes)); // never accepts what check_text refuses
+                    const bool plain = bad == length || (c != '\0' && c > 0);
+                    CHECK(fast == (plain && (!limit || length <= *limit)));
+                }
+            }
+}

@@ -34,22 +34,19 @@ std::string transaction_manager::savepoint_name(std::size_t index) {
     return "lockstep_sp_" + std::to_string(index);
 }
 
-void transaction_manager::check_statement_allowed() const {
+void transaction_manager::refuse_statement() const {
     if (broken_)
         throw connection_error("The connection to the database was lost; discard this connection "
                                "and open a new one.");
-    if (!in_block())
-        return;
     if (doomed_)
         throw usage_error("The transaction was ended by an earlier error (" + doomed_reason_ +
                           "); no further statements can run until the outermost atomic block "
                           "exits. Retry the whole outermost block.");
-    if (needs_rollback_)
-        throw usage_error(rollback_requested_
-                              ? "This atomic block is marked for rollback (set_rollback(true) or a "
-                                "failed inner block without a savepoint); no further statements "
-                                "can run until the block exits."
-                              : statement_failed_message);
+    throw usage_error(rollback_requested_
+                          ? "This atomic block is marked for rollback (set_rollback(true) or a "
+                            "failed inner block without a savepoint); no further statements "
+                            "can run until the block exits."
+                          : statement_failed_message);
 }
 
 void transaction_manager::enter(const atomic_options& options) {
@@ -104,7 +101,7 @@ void transaction_manager::close_frames_above(std::size_t index) noexcept {
     }
 }
 
-void transaction_manager::exit_returned(std::size_t index) {
+void transaction_manager::exit_returned_slow(std::size_t index) {
     assert(index < frames_.size());
     close_frames_above(index);
     const frame f = frames_.back();

@@ -44,12 +44,26 @@ public:
     /// Opens a block: BEGIN for the outermost, a savepoint for a nested one. Returns the block's
     /// index, which its exit passes back.
     std::size_t open_block(const atomic_options& options) {
-        enter(options);
+        // The common nested case, a model write joining its caller's block, inline.
+        if (in_block() && !options.savepoint && !options.durable &&
+            options.isolation == isolation_level::engine_default) {
+            check_statement_allowed();
+            frames_.push_back(
+                {frame_kind::merged, 0, commit_hooks_.size(), rollback_hooks_.size()});
+        } else {
+            enter(options);
+        }
         return frames_.size() - 1;
     }
     /// Closes block `index` whose body returned: commit, release, or the rollback it was marked
     /// for. Throws when COMMIT fails or a hook throws.
-    void exit_returned(std::size_t index);
+    void exit_returned(std::size_t index) {
+        if (index + 1 == frames_.size() && frames_.back().kind == frame_kind::merged) {
+            frames_.pop_back(); // its hooks and flags now belong to the enclosing block
+            return;
+        }
+        exit_returned_slow(index);
+    }
     /// Closes block `index` whose body threw. Never throws: failures while rolling back are
     /// logged, so the body's exception propagates as it was.
     void exit_threw(std::size_t index) noexcept;
@@ -64,7 +78,10 @@ public:
     bool get_rollback() const;
 
     /// Throws `usage_error` (or `connection_error` when broken) if no statement may run now.
-    void check_statement_allowed() const;
+    void check_statement_allowed() const {
+        if (broken_ || ((doomed_ || needs_rollback_) && in_block())) [[unlikely]]
+            refuse_statement();
+    }
     /// Records that a statement failed with `e` (SPEC 2.1, 2.2). Errors that carry no engine name
     /// were raised before anything reached the engine and leave the block as it was.
     void statement_failed(const error& e) noexcept;
@@ -96,6 +113,8 @@ private:
     };
 
     void enter(const atomic_options& options);
+    void exit_returned_slow(std::size_t index);
+    [[noreturn]] void refuse_statement() const;
     /// The SQL name of the savepoint of the frame at `index` in the stack: lockstep_sp_<index>.
     /// Names are unique among the savepoints open on the connection, and reused by later
     /// siblings, so engines that cache statements prepare each name once.
