@@ -106,13 +106,11 @@ void session::fail(int code, std::string_view sql) {
 
 sqlite3_stmt* session::prepare(std::string_view sql, std::span<const param> params) {
     sqlite3_stmt* statement = nullptr;
-    for (const auto& r : recent_)
-        if (r.text == sql.data() && r.size == sql.size() && r.statement != nullptr &&
-            std::memcmp(sqlite3_sql(r.statement), sql.data(), sql.size()) == 0) {
-            statement = r.statement;
-            break;
-        }
-    if (statement == nullptr)
+    if (const auto& r = recent_[recent_index(sql.data())];
+        r.text == sql.data() && r.size == sql.size() && r.statement != nullptr &&
+        std::memcmp(sqlite3_sql(r.statement), sql.data(), sql.size()) == 0)
+        statement = r.statement;
+    else
         statement = find_or_prepare(sql);
     return bind(statement, sql, params);
 }
@@ -139,7 +137,7 @@ sqlite3_stmt* session::find_or_prepare(std::string_view sql) {
                                   std::string(sql) + "\" into separate calls.");
         it = cache_.emplace(std::string(sql), std::move(statement)).first;
     }
-    recent_[next_recent_++ % recent_.size()] = {sql.data(), sql.size(), it->second.get()};
+    recent_[recent_index(sql.data())] = {sql.data(), sql.size(), it->second.get()};
     return it->second.get();
 }
 

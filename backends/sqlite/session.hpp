@@ -73,16 +73,21 @@ private:
     lockstep::features features_;
     begin_mode begin_mode_ = begin_mode::deferred;
     spi::string_map<statement_ptr> cache_;
-    /// The last statements used, by the address of their text: the core passes the same
-    /// strings for a table's statements every time, so a write usually finds its statement
-    /// here without hashing its text (the text is still compared before it is trusted).
+    /// Recently used statements, by the address of their text (direct-mapped: one probe, no
+    /// search loop): the core passes the same strings for a table's statements every time, so
+    /// a write usually finds its statement here without hashing its text (the text is still
+    /// compared before it is trusted).
     struct recent_statement {
         const char* text = nullptr;
         std::size_t size = 0;
         sqlite3_stmt* statement = nullptr;
     };
-    std::array<recent_statement, 4> recent_{};
-    std::size_t next_recent_ = 0;
+    static constexpr std::size_t recent_count = 16;
+    static std::size_t recent_index(const char* text) noexcept {
+        // SQL text lives in heap buffers, which malloc aligns to 16 bytes: skip those bits.
+        return (reinterpret_cast<std::uintptr_t>(text) >> 4) % recent_count;
+    }
+    std::array<recent_statement, recent_count> recent_{};
 };
 
 } // namespace lockstep::sqlite

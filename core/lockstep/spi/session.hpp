@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -84,19 +85,33 @@ public:
 /// `run_control`, which runs one statement without parameters.
 class sql_savepoint_session : public session {
 public:
-    void create_savepoint(std::string_view name) override {
-        run_control("SAVEPOINT " + std::string(name));
-    }
-    void release_savepoint(std::string_view name) override {
-        run_control("RELEASE SAVEPOINT " + std::string(name));
-    }
+    void create_savepoint(std::string_view name) override { run_control(texts(name).create); }
+    void release_savepoint(std::string_view name) override { run_control(texts(name).release); }
     void rollback_to_savepoint(std::string_view name) override {
-        run_control("ROLLBACK TO SAVEPOINT " + std::string(name));
+        run_control(texts(name).rollback_to);
     }
 
 protected:
     /// Runs a statement that takes no parameters and returns no rows, translating failures.
     virtual void run_control(const std::string& sql) = 0;
+
+private:
+    /// The three statements of one savepoint name, built once: savepoint workloads then
+    /// allocate nothing, and backends see the same text at the same address every time.
+    struct savepoint_texts {
+        std::string name, create, release, rollback_to;
+    };
+    const savepoint_texts& texts(std::string_view name) {
+        // Names come from the core, one per nesting depth, so this list stays short.
+        for (const auto& t : texts_)
+            if (t->name == name)
+                return *t;
+        const std::string n(name);
+        texts_.push_back(std::make_unique<savepoint_texts>(savepoint_texts{
+            n, "SAVEPOINT " + n, "RELEASE SAVEPOINT " + n, "ROLLBACK TO SAVEPOINT " + n}));
+        return *texts_.back();
+    }
+    std::vector<std::unique_ptr<savepoint_texts>> texts_;
 };
 
 } // namespace lockstep::spi
