@@ -138,7 +138,7 @@ sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const p
             statements_.clear();
         std::unique_ptr<sql::PreparedStatement> statement;
         try {
-            statement.reset(conn_->prepareStatement(sql::SQLString(std::string(sql))));
+            statement.reset(conn_->prepareStatement(sql::SQLString(sql.data(), sql.size())));
         } catch (const sql::SQLException& e) {
             fail(e, sql);
         }
@@ -158,12 +158,12 @@ sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const p
             else if (const auto* b = std::get_if<bool>(&p))
                 statement.setBoolean(index, *b);
             else if (const auto* s = std::get_if<std::string_view>(&p))
-                statement.setString(index, sql::SQLString(std::string(*s)));
+                statement.setString(index, sql::SQLString(s->data(), s->size()));
             else if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p))
                 // Sent as a string of bytes: a BLOB column keeps them as they are.
-                statement.setString(
-                    index, sql::SQLString(std::string(reinterpret_cast<const char*>(bytes->data()),
-                                                      bytes->size())));
+                statement.setString(index,
+                                    sql::SQLString(reinterpret_cast<const char*>(bytes->data()),
+                                                   bytes->size()));
         }
     } catch (const sql::SQLException& e) {
         // A wrong number of values surfaces here as "Invalid parameter index".
@@ -255,12 +255,26 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
                              std::string_view key_column) {
     check_rollback_safe(sql);
     if (features_.supports_returning) {
-        // MariaDB 10.5+: the key comes back in the same round trip.
-        const auto rows =
-            query(std::string(sql) + " RETURNING " + quote_identifier(key_column), params);
-        if (rows.size() != 1)
-            throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
-        return as_integer(rows[0][0]);
+        // MariaDB 10.5+: the key comes back in the same round trip. The RETURNING text is
+        // built once per statement, and the key is read straight from the result set.
+        auto it = returning_sql_.find(sql);
+        if (it == returning_sql_.end() || it->second.key_column != key_column) {
+            if (returning_sql_.size() >= max_cached_statements)
+                returning_sql_.clear();
+            returning_sql text{std::string(key_column),
+                               std::string(sql) + " RETURNING " + quote_identifier(key_column)};
+            it = returning_sql_.insert_or_assign(std::string(sql), std::move(text)).first;
+        }
+        const std::string& text = it->second.sql;
+        auto& statement = prepare(text, params);
+        try {
+            const std::unique_ptr<sql::ResultSet> result(statement.executeQuery());
+            if (!result->next())
+                throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
+            return result->getInt64(1);
+        } catch (const sql::SQLException& e) {
+            fail(e, text);
+        }
     }
     auto& statement = prepare(sql, params);
     try {

@@ -77,6 +77,12 @@ private:
     bool in_transaction_ = false;
     bool lost_ = false;
     spi::string_map<std::unique_ptr<sql::PreparedStatement>> statements_;
+    /// Each INSERT's text with `RETURNING key` appended, by the INSERT's text.
+    struct returning_sql {
+        std::string key_column;
+        std::string sql;
+    };
+    spi::string_map<returning_sql> returning_sql_;
     rollback_guard rollback_guard_;
 };
 
