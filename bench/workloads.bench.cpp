@@ -10,6 +10,7 @@
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -544,15 +545,19 @@ target make_target(const std::string& url_text) {
     const auto url = lockstep::parse_connection_url(url_text);
     target t{url.engine(), url_text, {}, 0};
     auto probe = lockstep::connection::open(url_text);
+    // A soci+ URL measures Lockstep's SOCI adapter: the same raw driver and plain SOCI
+    // variants as the native engine, with Lockstep's variants going through SOCI.
+    const auto adapter = url.is_soci() ? std::string(" via soci") : std::string();
     if (url.engine() == "sqlite") {
         const auto journal = url.option("journal_mode").value_or("delete");
-        t.label = "sqlite (" + journal + ")";
+        t.label = "sqlite (" + journal + ")" + adapter;
         t.variants.push_back(std::make_unique<raw_sqlite>(url.database));
         t.variants.push_back(std::make_unique<model_variant>(url_text));
         t.variants.push_back(std::make_unique<plain_variant>(url_text));
         t.variants.push_back(
             std::make_unique<soci_variant>("sqlite3", "db=" + url.database, "sqlite"));
     } else if (url.engine() == "postgresql") {
+        t.label += adapter;
         t.variants.push_back(std::make_unique<raw_postgresql>(url));
         t.variants.push_back(std::make_unique<model_variant>(url_text));
         t.variants.push_back(std::make_unique<plain_variant>(url_text));
@@ -562,9 +567,14 @@ target make_target(const std::string& url_text) {
                 " dbname=" + url.database + " user=" + url.user + " password=" + url.password,
             "postgresql"));
     } else if (url.engine() == "mysql") {
-        t.label = "mariadb";
-        t.variants.push_back(
-            std::make_unique<raw_connector>(url, probe.features().supports_returning));
+        t.label = "mariadb" + adapter;
+        // RETURNING needs MariaDB 10.5+; ask the server (a soci+ probe never offers it).
+        const auto version = lockstep::as_text(probe.query("SELECT VERSION()").at(0).at(0));
+        int major = 0, minor = 0;
+        std::sscanf(version.c_str(), "%d.%d", &major, &minor);
+        const bool returning = version.find("MariaDB") != std::string::npos &&
+                               (major > 10 || (major == 10 && minor >= 5));
+        t.variants.push_back(std::make_unique<raw_connector>(url, returning));
         t.variants.push_back(std::make_unique<raw_mariadb>(url));
         t.variants.push_back(std::make_unique<model_variant>(url_text));
         t.variants.push_back(std::make_unique<plain_variant>(url_text));
@@ -842,19 +852,18 @@ int main(int argc, char* argv[]) {
                           << std::right << std::setw(9) << median(r.cpu) << std::setw(12)
                           << std::setprecision(1) << median(r.allocs);
                 if (limit)
-                    std::cout << std::setw(11) << std::setprecision(2)
-                              << median(r.ratio_to_limit);
+                    std::cout << std::setw(11) << std::setprecision(2) << median(r.ratio_to_limit);
                 std::cout << "\n";
                 nlohmann::json entry{{"target", t.label},
-                                  {"workload", w.name},
-                                  {"variant", t.variants[v]->name()},
-                                  {"pinned", pin},
-                                  {"us_per_op", median(r.wall)},
-                                  {"ratio_to_raw", median(r.ratio)},
-                                  {"ratio_min", *lo},
-                                  {"ratio_max", *hi},
-                                  {"cpu_us_per_op", median(r.cpu)},
-                                  {"allocations_per_op", median(r.allocs)}};
+                                     {"workload", w.name},
+                                     {"variant", t.variants[v]->name()},
+                                     {"pinned", pin},
+                                     {"us_per_op", median(r.wall)},
+                                     {"ratio_to_raw", median(r.ratio)},
+                                     {"ratio_min", *lo},
+                                     {"ratio_max", *hi},
+                                     {"cpu_us_per_op", median(r.cpu)},
+                                     {"allocations_per_op", median(r.allocs)}};
                 if (limit)
                     entry["ratio_to_capi"] = median(r.ratio_to_limit);
                 report.push_back(std::move(entry));

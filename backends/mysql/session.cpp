@@ -7,6 +7,7 @@
 #include "lockstep/errors.hpp"
 #include "lockstep/spi/dialects.hpp"
 #include "lockstep/spi/quote.hpp"
+#include "lockstep/spi/returning_sql.hpp"
 #include "mysql/errors.hpp"
 #include "mysql/rules.hpp"
 
@@ -161,9 +162,9 @@ sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const p
                 statement.setString(index, sql::SQLString(s->data(), s->size()));
             else if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p))
                 // Sent as a string of bytes: a BLOB column keeps them as they are.
-                statement.setString(index,
-                                    sql::SQLString(reinterpret_cast<const char*>(bytes->data()),
-                                                   bytes->size()));
+                statement.setString(
+                    index,
+                    sql::SQLString(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
         }
     } catch (const sql::SQLException& e) {
         // A wrong number of values surfaces here as "Invalid parameter index".
@@ -257,15 +258,8 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
     if (features_.supports_returning) {
         // MariaDB 10.5+: the key comes back in the same round trip. The RETURNING text is
         // built once per statement, and the key is read straight from the result set.
-        auto it = returning_sql_.find(sql);
-        if (it == returning_sql_.end() || it->second.key_column != key_column) {
-            if (returning_sql_.size() >= max_cached_statements)
-                returning_sql_.clear();
-            returning_sql text{std::string(key_column),
-                               std::string(sql) + " RETURNING " + quote_identifier(key_column)};
-            it = returning_sql_.insert_or_assign(std::string(sql), std::move(text)).first;
-        }
-        const std::string& text = it->second.sql;
+        const std::string& text = returning_sql_.text(
+            sql, key_column, [&](std::string_view c) { return quote_identifier(c); });
         auto& statement = prepare(text, params);
         try {
             const std::unique_ptr<sql::ResultSet> result(statement.executeQuery());

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lockstep/connection_url.hpp"
+#include "lockstep/spi/returning_sql.hpp"
 #include "lockstep/spi/session.hpp"
 #include "lockstep/spi/string_map.hpp"
 #include "mysql/rules.hpp"
@@ -77,12 +78,7 @@ private:
     bool in_transaction_ = false;
     bool lost_ = false;
     spi::string_map<std::unique_ptr<sql::PreparedStatement>> statements_;
-    /// Each INSERT's text with `RETURNING key` appended, by the INSERT's text.
-    struct returning_sql {
-        std::string key_column;
-        std::string sql;
-    };
-    spi::string_map<returning_sql> returning_sql_;
+    spi::returning_sql_cache returning_sql_;
     rollback_guard rollback_guard_;
 };
 

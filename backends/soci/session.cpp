@@ -7,11 +7,15 @@
 #include "lockstep/detail/sql_scan.hpp"
 #include "lockstep/errors.hpp"
 #include "lockstep/spi/quote.hpp"
+#include "lockstep/spi/returning_sql.hpp"
 #include "mysql/rules.hpp"
 #include "soci/errors.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <soci/mysql/soci-mysql.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -49,6 +53,10 @@ int parse_milliseconds(const std::string& text) {
 
 [[gnu::no_sanitize("vptr")]] ::sqlite_api::sqlite3* native_sqlite(::soci::session& s) {
     return static_cast<::soci::sqlite3_session_backend*>(s.get_backend())->conn_;
+}
+
+[[gnu::no_sanitize("vptr")]] MYSQL* native_mysql(::soci::session& s) {
+    return static_cast<::soci::mysql_session_backend*>(s.get_backend())->conn_;
 }
 
 } // namespace
@@ -217,6 +225,16 @@ std::int64_t session::query_integer(const std::string& sql) {
 
 session::prepared& session::prepare(std::string_view sql, std::span<const param> params,
                                     bool returns_rows) {
+    // The statement's shape in one word (rows or not, each parameter's type), so a recent
+    // statement is found by the address of its text without building and hashing a key.
+    std::uint64_t shape = returns_rows ? 1 : 0;
+    const bool shape_fits = params.size() <= 20;
+    for (std::size_t i = 0; shape_fits && i < params.size(); ++i)
+        shape |= static_cast<std::uint64_t>(params[i].index() + 1) << (1 + 3 * i);
+    auto& recent = recent_[recent_index(sql.data())];
+    if (shape_fits && recent.text == sql.data() && recent.size == sql.size() &&
+        recent.shape == shape && std::memcmp(recent.key->data(), sql.data(), sql.size()) == 0)
+        return bind_values(*recent.entry, params);
     cache_key_.assign(sql);
     cache_key_ += returns_rows ? "\x1fR" : "\x1fN";
     for (const auto& p : params)
@@ -232,8 +250,10 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
         if (count != static_cast<int>(params.size()))
             throw usage_error("The statement has " + std::to_string(count) + " placeholders but " +
                               std::to_string(params.size()) + " values were given.");
-        if (cache_.size() >= max_cached_statements)
+        if (cache_.size() >= max_cached_statements) {
+            recent_ = {};
             cache_.clear();
+        }
         auto entry = std::make_unique<prepared>();
         entry->returns_rows = returns_rows;
         guarded(sql, [&] {
@@ -255,7 +275,12 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
         });
         it = cache_.emplace(cache_key_, std::move(entry)).first;
     }
-    auto& entry = *it->second;
+    if (shape_fits)
+        recent = {sql.data(), sql.size(), shape, &it->first, it->second.get()};
+    return bind_values(*it->second, params);
+}
+
+session::prepared& session::bind_values(prepared& entry, std::span<const param> params) {
     for (std::size_t i = 0; i < params.size(); ++i) {
         auto& h = entry.holders[i];
         const auto& p = params[i];
@@ -379,18 +404,37 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
     return changed;
 }
 
+void session::run_insert(std::string_view sql, std::span<const param> params) {
+    check_rollback_safe(sql); // an INSERT is a write: no need to classify its text
+    auto& entry = prepare(sql, params, false);
+    guarded(sql, [&] { entry.statement->execute(true); });
+}
+
 std::int64_t session::insert(std::string_view sql, std::span<const param> params,
                              std::string_view key_column) {
-    if (family_ == family::postgresql) {
-        const auto rows =
-            query(std::string(sql) + " RETURNING " + quote_identifier(key_column), params);
+    switch (family_) {
+    case family::postgresql: {
+        // The RETURNING text is built once per statement.
+        const std::string& text = returning_sql_.text(
+            sql, key_column, [&](std::string_view c) { return quote_identifier(c); });
+        const auto rows = query(text, params);
         if (rows.size() != 1)
             throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
         return as_integer(rows[0][0]);
     }
+    case family::sqlite:
+        // The key is read from the native handle: no second statement.
+        run_insert(sql, params);
+        return ::sqlite_api::sqlite3_last_insert_rowid(native_sqlite(*sql_));
+    case family::mysql:
+        // The key came back in the server's OK packet; the native handle holds it.
+        run_insert(sql, params);
+        return static_cast<std::int64_t>(mysql_insert_id(native_mysql(*sql_)));
+    case family::other:
+        break;
+    }
     execute(sql, params);
-    return query_integer(family_ == family::sqlite ? "SELECT last_insert_rowid()"
-                                                   : "SELECT LAST_INSERT_ID()");
+    return query_integer("SELECT LAST_INSERT_ID()");
 }
 
 std::vector<row> session::query(std::string_view sql, std::span<const param> params) {

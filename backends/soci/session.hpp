@@ -5,10 +5,13 @@
 
 #include "lockstep/connection_url.hpp"
 #include "lockstep/spi/dialects.hpp"
+#include "lockstep/spi/returning_sql.hpp"
 #include "lockstep/spi/session.hpp"
 #include "lockstep/spi/string_map.hpp"
 #include "mysql/rules.hpp"
 
+#include <array>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -71,6 +74,9 @@ private:
         bool returns_rows = false;
     };
     prepared& prepare(std::string_view sql, std::span<const param> params, bool returns_rows);
+    prepared& bind_values(prepared& entry, std::span<const param> params);
+    /// Runs an INSERT whose key the caller reads from the native handle.
+    void run_insert(std::string_view sql, std::span<const param> params);
     /// Runs `work`, translating SOCI's exceptions; a lost connection marks the session lost.
     template <class Work> auto guarded(std::string_view sql, Work&& work) -> decltype(work());
     void run_simple(const std::string& sql);
@@ -90,6 +96,21 @@ private:
     bool lost_ = false;
     std::string cache_key_;
     spi::string_map<std::unique_ptr<prepared>> cache_;
+    /// Recently used statements by the address of their text (direct-mapped), as the SQLite
+    /// adapter keeps them: the core passes the same strings for a table's statements.
+    struct recent_statement {
+        const char* text = nullptr;
+        std::size_t size = 0;
+        std::uint64_t shape = 0;
+        const std::string* key = nullptr; // the cache key, which starts with the text
+        prepared* entry = nullptr;
+    };
+    static constexpr std::size_t recent_count = 16;
+    static std::size_t recent_index(const char* text) noexcept {
+        return (reinterpret_cast<std::uintptr_t>(text) >> 4) % recent_count;
+    }
+    std::array<recent_statement, recent_count> recent_{};
+    spi::returning_sql_cache returning_sql_;
     mysql::rollback_guard rollback_guard_;
 };
 
