@@ -404,6 +404,15 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
     return changed;
 }
 
+void session::run_control(const std::string& sql) {
+    if (family_ != family::sqlite)
+        return run_simple(sql);
+    // SQLite prepares savepoint statements like any other: keep them prepared, as the native
+    // adapter does, instead of letting SOCI parse them afresh each time.
+    auto& entry = prepare(sql, {}, false);
+    guarded(sql, [&] { entry.statement->execute(true); });
+}
+
 void session::run_insert(std::string_view sql, std::span<const param> params) {
     check_rollback_safe(sql); // an INSERT is a write: no need to classify its text
     auto& entry = prepare(sql, params, false);

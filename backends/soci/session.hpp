@@ -57,7 +57,7 @@ public:
     std::string create_table_suffix() const override;
 
 private:
-    void run_control(const std::string& sql) override { run_simple(sql); }
+    void run_control(const std::string& sql) override;
     enum class family { sqlite, postgresql, mysql, other };
 
     // One bound value; SOCI binds by reference, so holders never move once bound.
