@@ -26,12 +26,12 @@ void refresh_snapshot(snapshot_slot& slot, std::shared_ptr<const void> fresh, st
     slot.stamp = stamp;
     slot.first = first;
     slot.last = last;
-    if (auto old = std::exchange(owner, std::move(fresh)); old && dispatch_state != 0) {
+    if (auto old = std::exchange(owner, std::move(fresh)); old && dispatch_begun != dispatch_ended) {
         // Inside a dispatch the old list may be the one an outer dispatch on this thread is
         // iterating: keep it until the outermost dispatch ends. (Outside any dispatch it dies
         // here.) The vector keeps its capacity, so this allocates only while it grows.
         o.retired.push_back(std::move(old));
-        dispatch_state |= dispatch_retired_flag;
+        dispatch_has_retired = true;
     }
 }
 
@@ -41,7 +41,7 @@ void release_retired_snapshots() {
     auto& o = owners();
     std::vector<std::shared_ptr<const void>> dying;
     dying.swap(o.retired);
-    dispatch_state &= ~dispatch_retired_flag;
+    dispatch_has_retired = false;
     dying.clear();
     if (o.retired.empty())
         o.retired.swap(dying);

@@ -39,10 +39,14 @@ struct snapshot_slot {
 
 inline constexpr std::size_t dispatch_slot_count = 32;
 inline thread_local snapshot_slot dispatch_slots[dispatch_slot_count]{};
-/// This thread's dispatch nesting depth, plus `dispatch_retired_flag` while lists retired during
-/// the dispatch wait to be freed: one word, so leaving a dispatch is one decrement and one test.
-inline thread_local unsigned dispatch_state = 0;
-inline constexpr unsigned dispatch_retired_flag = 1u << 31;
+/// This thread's dispatches so far, begun and ended: their difference is the nesting depth.
+/// Two counters rather than one depth, so that a dispatch's increment at its start and its
+/// increment at its end do not wait on each other through memory (each counter's chain is one
+/// update per dispatch). `dispatch_has_retired` is set while lists retired during a dispatch
+/// wait for the outermost one to end.
+inline thread_local unsigned dispatch_begun = 0;
+inline thread_local unsigned dispatch_ended = 0;
+inline thread_local bool dispatch_has_retired = false;
 
 /// Points `slot` at `fresh` as of `stamp`, keeping `fresh` alive; the list it replaces stays
 /// alive until this thread's outermost dispatch ends (an outer dispatch of a signal sharing the
@@ -57,9 +61,9 @@ std::uint64_t next_signal_stamp() noexcept;
 /// Marks a dispatch on this thread; the outermost one frees the lists retired meanwhile.
 class dispatch_scope {
 public:
-    dispatch_scope() noexcept { ++dispatch_state; }
+    dispatch_scope() noexcept { ++dispatch_begun; }
     ~dispatch_scope() {
-        if (--dispatch_state == dispatch_retired_flag) // outermost, with lists to free
+        if (++dispatch_ended == dispatch_begun && dispatch_has_retired) // outermost ended
             release_retired_snapshots();
     }
     dispatch_scope(const dispatch_scope&) = delete;

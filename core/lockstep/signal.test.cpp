@@ -3,7 +3,10 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <memory>
+#include <string>
 #include <thread>
+#include <vector>
 
 using namespace lockstep;
 
@@ -89,6 +92,30 @@ TEST_CASE("Receivers connected or disconnected during a dispatch do not change t
     second = s.connect([&](const event&) { calls.push_back("second"); });
     s.send(event{1});
     CHECK(calls == std::vector<std::string>{"first", "second"});
+}
+
+TEST_CASE("A nested dispatch that replaces the list an outer dispatch iterates keeps it alive "
+          "until the outer dispatch ends",
+          "[signals]") {
+    signal<event> s;
+    std::vector<std::string> calls;
+    auto token = std::make_shared<int>(0);
+    std::weak_ptr<int> watch = token;
+    subscription second;
+    auto first = s.connect([&](const event& e) {
+        calls.push_back("first " + std::to_string(e.value));
+        if (e.value != 1)
+            return;
+        second.disconnect();  // the outer dispatch's list is now stale...
+        s.send(event{2});     // ...and this nested dispatch replaces it in this thread's slot
+        CHECK_FALSE(watch.expired()); // still owned: the outer dispatch will call it next
+    });
+    second = s.connect([&, token = std::move(token)](const event& e) {
+        calls.push_back("second " + std::to_string(e.value) + " " + std::to_string(*token));
+    });
+    s.send(event{1});
+    CHECK(calls == std::vector<std::string>{"first 1", "first 2", "second 1 0"});
+    CHECK(watch.expired()); // freed once the outermost dispatch ended
 }
 
 TEST_CASE("Connecting and disconnecting on other threads while sending is safe", "[signals]") {
