@@ -231,10 +231,10 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
     const bool shape_fits = params.size() <= 20;
     for (std::size_t i = 0; shape_fits && i < params.size(); ++i)
         shape |= static_cast<std::uint64_t>(params[i].index() + 1) << (1 + 3 * i);
-    auto& recent = recent_[recent_index(sql.data())];
-    if (shape_fits && recent.text == sql.data() && recent.size == sql.size() &&
-        recent.shape == shape && std::memcmp(recent.key->data(), sql.data(), sql.size()) == 0)
-        return bind_values(*recent.entry, params);
+    if (const auto* r = shape_fits ? recent_.find(sql.data(), sql.size()) : nullptr;
+        r != nullptr && r->shape == shape &&
+        (r->stable || std::memcmp(r->key->data(), sql.data(), sql.size()) == 0))
+        return bind_values(*r->entry, params);
     cache_key_.assign(sql);
     cache_key_ += returns_rows ? "\x1fR" : "\x1fN";
     for (const auto& p : params)
@@ -251,7 +251,7 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
             throw usage_error("The statement has " + std::to_string(count) + " placeholders but " +
                               std::to_string(params.size()) + " values were given.");
         if (cache_.size() >= max_cached_statements) {
-            recent_ = {};
+            recent_.clear();
             cache_.clear();
         }
         auto entry = std::make_unique<prepared>();
@@ -276,7 +276,11 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
         it = cache_.emplace(cache_key_, std::move(entry)).first;
     }
     if (shape_fits)
-        recent = {sql.data(), sql.size(), shape, &it->first, it->second.get()};
+        if (const auto stable = stable_sql_.find(sql.data());
+            stable != stable_sql_.end() && stable->second == sql.size())
+            recent_.put({sql.data(), sql.size(), shape, &it->first, true, it->second.get()});
+        else
+            recent_.put({sql.data(), sql.size(), shape, &it->first, false, it->second.get()});
     return bind_values(*it->second, params);
 }
 
@@ -402,6 +406,10 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
         mysql::raise_implicit_commit(engine_, sql);
     }
     return changed;
+}
+
+void session::note_stable_sql(std::string_view sql) {
+    stable_sql_[sql.data()] = sql.size();
 }
 
 void session::run_control(const std::string& sql) {

@@ -5,6 +5,7 @@
 
 #include "lockstep/connection_url.hpp"
 #include "lockstep/spi/dialects.hpp"
+#include "lockstep/spi/recent_statements.hpp"
 #include "lockstep/spi/returning_sql.hpp"
 #include "lockstep/spi/session.hpp"
 #include "lockstep/spi/string_map.hpp"
@@ -46,6 +47,7 @@ public:
     std::int64_t insert(std::string_view sql, std::span<const param> params,
                         std::string_view key_column) override;
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
+    void note_stable_sql(std::string_view sql) override;
 
     std::string server_session_id() override;
     void terminate_server_session(std::string_view id) override;
@@ -96,20 +98,17 @@ private:
     bool lost_ = false;
     std::string cache_key_;
     spi::string_map<std::unique_ptr<prepared>> cache_;
-    /// Recently used statements by the address of their text (direct-mapped), as the SQLite
-    /// adapter keeps them: the core passes the same strings for a table's statements.
+    /// Recently used statements by the address of their text (see recent_statements.hpp).
     struct recent_statement {
         const char* text = nullptr;
         std::size_t size = 0;
         std::uint64_t shape = 0;
         const std::string* key = nullptr; // the cache key, which starts with the text
+        bool stable = false;              // note_stable_sql: the address alone identifies it
         prepared* entry = nullptr;
     };
-    static constexpr std::size_t recent_count = 16;
-    static std::size_t recent_index(const char* text) noexcept {
-        return (reinterpret_cast<std::uintptr_t>(text) >> 4) % recent_count;
-    }
-    std::array<recent_statement, recent_count> recent_{};
+    spi::recent_statements<recent_statement> recent_;
+    std::unordered_map<const char*, std::size_t> stable_sql_; // address -> length
     spi::returning_sql_cache returning_sql_;
     mysql::rollback_guard rollback_guard_;
 };

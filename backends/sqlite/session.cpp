@@ -105,21 +105,35 @@ void session::fail(int code, std::string_view sql) {
 }
 
 sqlite3_stmt* session::prepare(std::string_view sql, std::span<const param> params) {
-    sqlite3_stmt* statement = nullptr;
-    if (const auto& r = recent_[recent_index(sql.data())];
-        r.text == sql.data() && r.size == sql.size() && r.statement != nullptr &&
-        std::memcmp(sqlite3_sql(r.statement), sql.data(), sql.size()) == 0)
-        statement = r.statement;
-    else
-        statement = find_or_prepare(sql);
+    // The text is compared with the cache's own copy of it: the same address may hold other
+    // text by now (a caller's string freed and its memory reused).
+    if (const auto* r = recent_.find(sql.data(), sql.size());
+        r != nullptr && (r->stable || std::memcmp(r->key->data(), sql.data(), sql.size()) == 0)) {
+        if (r->parameters != params.size())
+            throw_placeholder_mismatch(r->parameters, params.size());
+        return bind(r->statement, sql, params);
+    }
+    auto* statement = find_or_prepare(sql);
+    const int expected = sqlite3_bind_parameter_count(statement);
+    if (expected != static_cast<int>(params.size()))
+        throw_placeholder_mismatch(static_cast<std::size_t>(expected), params.size());
     return bind(statement, sql, params);
+}
+
+void session::note_stable_sql(std::string_view sql) {
+    stable_sql_[sql.data()] = sql.size();
+}
+
+void session::throw_placeholder_mismatch(std::size_t expected, std::size_t given) {
+    throw usage_error("The statement has " + std::to_string(expected) + " placeholders but " +
+                      std::to_string(given) + " values were given.");
 }
 
 sqlite3_stmt* session::find_or_prepare(std::string_view sql) {
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
         if (cache_.size() >= max_cached_statements) {
-            recent_ = {};
+            recent_.clear();
             cache_.clear();
         }
         sqlite3_stmt* raw = nullptr;
@@ -137,7 +151,10 @@ sqlite3_stmt* session::find_or_prepare(std::string_view sql) {
                                   std::string(sql) + "\" into separate calls.");
         it = cache_.emplace(std::string(sql), std::move(statement)).first;
     }
-    recent_[recent_index(sql.data())] = {sql.data(), sql.size(), it->second.get()};
+    const auto stable = stable_sql_.find(sql.data());
+    recent_.put({sql.data(), sql.size(), &it->first,
+                 stable != stable_sql_.end() && stable->second == sql.size(), it->second.get(),
+                 static_cast<std::size_t>(sqlite3_bind_parameter_count(it->second.get()))});
     return it->second.get();
 }
 
@@ -151,11 +168,9 @@ static_assert(std::is_same_v<std::variant_alternative_t<0, param>, std::nullptr_
 
 sqlite3_stmt* session::bind(sqlite3_stmt* statement, std::string_view sql,
                             std::span<const param> params) {
-    const int expected = sqlite3_bind_parameter_count(statement);
-    if (expected != static_cast<int>(params.size()))
-        throw usage_error("The statement has " + std::to_string(expected) + " placeholders but " +
-                          std::to_string(params.size()) + " values were given.");
-    for (int i = 0; i < expected; ++i) {
+    // The caller has checked that there is one value per placeholder.
+    const int count = static_cast<int>(params.size());
+    for (int i = 0; i < count; ++i) {
         const auto& p = params[static_cast<std::size_t>(i)];
         int rc = SQLITE_OK;
         // SQLITE_STATIC: the borrowed text lives until the statement is reset, within this call.
@@ -250,7 +265,16 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
 
 std::int64_t session::insert(std::string_view sql, std::span<const param> params,
                              std::string_view) {
-    run(prepare(sql, params), sql);
+    auto* statement = prepare(sql, params);
+    const int rc = sqlite3_step(statement);
+    if (rc != SQLITE_DONE) [[unlikely]] {
+        if (rc == SQLITE_ROW) // an INSERT with its own RETURNING: read past the rows
+            run(statement, sql);
+        else
+            finish(statement, rc, sql); // raises
+    } else {
+        sqlite3_reset(statement);
+    }
     return sqlite3_last_insert_rowid(db_);
 }
 

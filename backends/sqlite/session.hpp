@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lockstep/connection_url.hpp"
+#include "lockstep/spi/recent_statements.hpp"
 #include "lockstep/spi/session.hpp"
 #include "lockstep/spi/string_map.hpp"
 
@@ -45,6 +46,7 @@ public:
     std::int64_t insert(std::string_view sql, std::span<const param> params,
                         std::string_view key_column) override;
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
+    void note_stable_sql(std::string_view sql) override;
 
     std::string quote_identifier(std::string_view name) const override;
     std::string column_type_sql(column_type type,
@@ -68,26 +70,23 @@ private:
     void finish(sqlite3_stmt* statement, int rc, std::string_view sql);
     void run_control(const std::string& sql) override;
     [[noreturn]] void fail(int code, std::string_view sql);
+    [[noreturn]] static void throw_placeholder_mismatch(std::size_t expected, std::size_t given);
 
     sqlite3* db_ = nullptr;
     lockstep::features features_;
     begin_mode begin_mode_ = begin_mode::deferred;
     spi::string_map<statement_ptr> cache_;
-    /// Recently used statements, by the address of their text (direct-mapped: one probe, no
-    /// search loop): the core passes the same strings for a table's statements every time, so
-    /// a write usually finds its statement here without hashing its text (the text is still
-    /// compared before it is trusted).
+    /// Recently used statements, by the address of their text (see recent_statements.hpp).
     struct recent_statement {
         const char* text = nullptr;
         std::size_t size = 0;
+        const std::string* key = nullptr; // the cache's copy of the text
+        bool stable = false;              // note_stable_sql: the address alone identifies it
         sqlite3_stmt* statement = nullptr;
+        std::size_t parameters = 0; // its placeholder count
     };
-    static constexpr std::size_t recent_count = 16;
-    static std::size_t recent_index(const char* text) noexcept {
-        // SQL text lives in heap buffers, which malloc aligns to 16 bytes: skip those bits.
-        return (reinterpret_cast<std::uintptr_t>(text) >> 4) % recent_count;
-    }
-    std::array<recent_statement, recent_count> recent_{};
+    spi::recent_statements<recent_statement> recent_;
+    std::unordered_map<const char*, std::size_t> stable_sql_; // address -> length
 };
 
 } // namespace lockstep::sqlite

@@ -125,7 +125,7 @@ const detail::table_sql& connection::sql_for_uncached(const table_base& t) {
     auto& cache = state_->sql_cache;
     if (const auto it = cache.find(t.serial()); it != cache.end())
         return it->second;
-    const auto& session = *state_->session;
+    auto& session = *state_->session;
     detail::table_sql sql;
     const auto table_name = session.quote_identifier(t.name());
     std::string all_columns, all_marks, data_columns, data_marks, assignments;
@@ -155,7 +155,14 @@ const detail::table_sql& connection::sql_for_uncached(const table_base& t) {
                                                   " WHERE " + sql.key_column + " = ?";
     sql.delete_by_key = "DELETE FROM " + table_name + " WHERE " + sql.key_column + " = ?";
     sql.select_columns = "SELECT " + all_columns + " FROM " + table_name;
-    return cache.emplace(t.serial(), std::move(sql)).first->second;
+    const auto& kept = cache.emplace(t.serial(), std::move(sql)).first->second;
+    // The cache never shrinks or changes an entry, and the session dies after it: these texts
+    // stay put for the session's life.
+    for (const auto* text : {&kept.insert_generated_key, &kept.insert_given_key,
+                             &kept.update_by_key, &kept.delete_by_key})
+        if (!text->empty())
+            session.note_stable_sql(*text);
+    return kept;
 }
 
 std::int64_t connection::insert_statement(const table_base& t, std::span<const param> params,

@@ -66,6 +66,8 @@ public:
     param_buffer& operator=(const param_buffer&) = delete;
     /// Writes slot `i` (a placement copy: the slot may hold no object yet).
     void set(std::size_t i, const param& p) noexcept { new (data_ + i) param(p); }
+    /// Room for the `size` parameters, for writers that construct them in place.
+    param* data() noexcept { return data_; }
     std::span<const param> view(std::size_t count) const { return {data_, count}; }
 
 private:
@@ -271,18 +273,7 @@ template <class Model>
 std::size_t connection::insert_params(const table<Model>& t, const Model& instance,
                                       detail::param_buffer& params, bool given_key,
                                       bool check) const {
-    const auto& columns = t.columns();
-    std::size_t used = 0;
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (!given_key && i == t.key_index())
-            continue;
-        const auto p = t.get(instance, i);
-        if (check && columns[i].type == column_type::text)
-            if (const auto* text = std::get_if<std::string_view>(&p))
-                check_text_fast(*text, columns[i].max_length, columns[i].name, t.name());
-        params.set(used++, p);
-    }
-    return used;
+    return t.insert_values(instance, params.data(), given_key, check);
 }
 
 template <class Model> void connection::insert_row(const table<Model>& t, Model& instance) {
@@ -297,7 +288,7 @@ void connection::insert_gathered(const table<Model>& t, Model& instance,
                                  std::span<const param> params, bool given_key) {
     const auto key = insert_statement(t, params, given_key);
     if (!given_key)
-        t.set(instance, t.key_index(), value(key));
+        t.set_key(instance, key);
 }
 
 template <class Model>

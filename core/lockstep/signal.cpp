@@ -26,7 +26,8 @@ void refresh_snapshot(snapshot_slot& slot, std::shared_ptr<const void> fresh, st
     slot.stamp = stamp;
     slot.first = first;
     slot.last = last;
-    if (auto old = std::exchange(owner, std::move(fresh)); old && dispatch_begun != dispatch_ended) {
+    if (auto old = std::exchange(owner, std::move(fresh));
+        old && dispatch_begun != dispatch_ended) {
         // Inside a dispatch the old list may be the one an outer dispatch on this thread is
         // iterating: keep it until the outermost dispatch ends. (Outside any dispatch it dies
         // here.) The vector keeps its capacity, so this allocates only while it grows.

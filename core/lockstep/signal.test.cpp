@@ -106,8 +106,8 @@ TEST_CASE("A nested dispatch that replaces the list an outer dispatch iterates k
         calls.push_back("first " + std::to_string(e.value));
         if (e.value != 1)
             return;
-        second.disconnect();  // the outer dispatch's list is now stale...
-        s.send(event{2});     // ...and this nested dispatch replaces it in this thread's slot
+        second.disconnect(); // the outer dispatch's list is now stale...
+        s.send(event{2});    // ...and this nested dispatch replaces it in this thread's slot
         CHECK_FALSE(watch.expired()); // still owned: the outer dispatch will call it next
     });
     second = s.connect([&, token = std::move(token)](const event& e) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "lockstep/errors.hpp"
+#include "lockstep/text_check.hpp"
 #include "lockstep/value.hpp"
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -116,6 +118,7 @@ public:
     param get(const Model& m) const override { return member_traits<T>::get(m.*member_); }
     void set(Model& m, const value& v) const override { member_traits<T>::set(m.*member_, v); }
     bool is(T Model::*member) const noexcept { return member == member_; }
+    T Model::*member() const noexcept { return member_; }
 
 private:
     T Model::*member_;
@@ -232,6 +235,15 @@ public:
         : table_base(std::move(name), infos(columns)) {
         for (auto& c : columns)
             accessors_.push_back(std::move(c.access));
+        // primary_key() takes an std::int64_t member, so this cast cannot fail.
+        key_member_ = dynamic_cast<const detail::member_accessor<Model, std::int64_t>&>(
+                          *accessors_[key_index()])
+                          .member();
+        for (std::size_t i = 0; i < accessors_.size(); ++i) {
+            const auto& info = this->columns()[i];
+            plan_.push_back({accessors_[i].get(), info.max_length.value_or(no_limit),
+                             info.type == column_type::text, i == key_index()});
+        }
     }
 
     /// The value of column `index` in `m`, borrowed from `m`.
@@ -239,9 +251,30 @@ public:
     /// Stores `v` into column `index` of `m`.
     void set(Model& m, std::size_t index, const value& v) const { accessors_[index]->set(m, v); }
     /// The primary key of `m` (0 when the engine has not given it one yet).
-    std::int64_t key_of(const Model& m) const {
-        const auto p = get(m, key_index());
-        return std::get<std::int64_t>(p);
+    std::int64_t key_of(const Model& m) const noexcept { return m.*key_member_; }
+    /// Stores the key the engine gave `m`.
+    void set_key(Model& m, std::int64_t key) const noexcept { m.*key_member_ = key; }
+
+    /// Writes the values an INSERT binds, in column order, into `out` (room for every column):
+    /// every column, or every column but the key when `with_key` is false. With `check`, text
+    /// values are checked first (SPEC 6.2), naming the column when one is bad. Returns how
+    /// many were written. The values borrow from `m`.
+    std::size_t insert_values(const Model& m, param* out, bool with_key, bool check) const {
+        std::size_t used = 0;
+        for (std::size_t i = 0; i < plan_.size(); ++i) {
+            const auto& c = plan_[i];
+            if (c.key && !with_key)
+                continue;
+            param* p = new (out + used++) param(c.access->get(m));
+            if (check && c.text)
+                if (const auto* text = std::get_if<std::string_view>(p);
+                    text && !detail::is_short_plain_ascii(*text, c.max_length))
+                    check_text(*text,
+                               c.max_length == no_limit ? std::nullopt
+                                                        : std::optional<std::size_t>(c.max_length),
+                               columns()[i].name, name());
+        }
+        return used;
     }
     /// The index of the column that stores `member`. Throws `usage_error` if none does.
     template <class T> std::size_t index_of(T Model::*member) const {
@@ -262,6 +295,16 @@ private:
     }
 
     std::vector<std::shared_ptr<const detail::accessor<Model>>> accessors_;
+    // What a write reads per column, packed together: the columns' descriptions stay cold.
+    static constexpr std::size_t no_limit = static_cast<std::size_t>(-1);
+    struct column_plan {
+        const detail::accessor<Model>* access;
+        std::size_t max_length; // no_limit when the column has none
+        bool text;
+        bool key;
+    };
+    std::vector<column_plan> plan_;
+    std::int64_t Model::*key_member_ = nullptr;
 };
 
 } // namespace lockstep

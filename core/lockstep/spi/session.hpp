@@ -62,6 +62,10 @@ public:
                                 std::string_view key_column) = 0;
     /// Runs a query and returns its rows.
     virtual std::vector<row> query(std::string_view sql, std::span<const param> params) = 0;
+    /// The core promises that `sql` stays at this address, unchanged, for as long as this
+    /// session lives (the model layer's statements for each table). A backend that finds
+    /// statements by the address of their text may then skip comparing the text itself.
+    virtual void note_stable_sql(std::string_view sql) { (void)sql; }
 
     /// The server's id for this session (PostgreSQL's backend pid, MySQL's connection id).
     /// Throws `not_supported` where the engine has none (`features().can_terminate_sessions`).
