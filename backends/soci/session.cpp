@@ -275,12 +275,11 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
         });
         it = cache_.emplace(cache_key_, std::move(entry)).first;
     }
-    if (shape_fits)
-        if (const auto stable = stable_sql_.find(sql.data());
-            stable != stable_sql_.end() && stable->second == sql.size())
-            recent_.put({sql.data(), sql.size(), shape, &it->first, true, it->second.get()});
-        else
-            recent_.put({sql.data(), sql.size(), shape, &it->first, false, it->second.get()});
+    if (shape_fits) {
+        const auto stable = stable_sql_.find(sql.data());
+        const bool is_stable = stable != stable_sql_.end() && stable->second == sql.size();
+        recent_.put({sql.data(), sql.size(), shape, &it->first, is_stable, it->second.get()});
+    }
     return bind_values(*it->second, params);
 }
 
