@@ -104,7 +104,59 @@ void session::fail(int code, std::string_view sql) {
     raise_error(code, sqlite3_errmsg(db_), sql);
 }
 
-sqlite3_stmt* session::prepare(std::string_view sql, std::span<const param> params) {
+// bind() switches on the parameter's index: these keep the cases in step with `param`.
+static_assert(std::is_same_v<std::variant_alternative_t<0, param>, std::nullptr_t> &&
+              std::is_same_v<std::variant_alternative_t<1, param>, std::int64_t> &&
+              std::is_same_v<std::variant_alternative_t<2, param>, double> &&
+              std::is_same_v<std::variant_alternative_t<3, param>, bool> &&
+              std::is_same_v<std::variant_alternative_t<4, param>, std::string_view> &&
+              std::variant_size_v<param> == 6);
+
+namespace {
+
+// The rarer parameter types, out of the hot loop.
+int bind_other(sqlite3_stmt* statement, int position, const param& p) {
+    switch (p.index()) {
+    case 0:
+        return sqlite3_bind_null(statement, position);
+    case 2:
+        return sqlite3_bind_double(statement, position, *std::get_if<double>(&p));
+    case 3:
+        return sqlite3_bind_int(statement, position, *std::get_if<bool>(&p) ? 1 : 0);
+    default: {
+        const auto* bytes = std::get_if<std::span<const std::byte>>(&p);
+        return sqlite3_bind_blob64(statement, position, bytes->data(), bytes->size(),
+                                   SQLITE_STATIC);
+    }
+    }
+}
+
+} // namespace
+
+// Inlined into its three callers: it runs for every statement.
+[[gnu::always_inline]] inline sqlite3_stmt*
+session::bind(sqlite3_stmt* statement, std::string_view sql, std::span<const param> params) {
+    // The caller has checked that there is one value per placeholder. SQLITE_STATIC: the
+    // borrowed text lives until the statement is reset, within this call.
+    const int count = static_cast<int>(params.size());
+    for (int i = 0; i < count; ++i) {
+        const auto& p = params[static_cast<std::size_t>(i)];
+        int rc;
+        if (const auto* s = std::get_if<std::string_view>(&p))
+            rc = sqlite3_bind_text64(statement, i + 1, s->data(), s->size(), SQLITE_STATIC,
+                                     SQLITE_UTF8);
+        else if (const auto* n = std::get_if<std::int64_t>(&p))
+            rc = sqlite3_bind_int64(statement, i + 1, *n);
+        else
+            rc = bind_other(statement, i + 1, p);
+        if (rc != SQLITE_OK) [[unlikely]]
+            fail(rc, sql);
+    }
+    return statement;
+}
+
+[[gnu::always_inline]] inline sqlite3_stmt* session::prepare(std::string_view sql,
+                                                             std::span<const param> params) {
     // The text is compared with the cache's own copy of it: the same address may hold other
     // text by now (a caller's string freed and its memory reused).
     if (const auto* r = recent_.find(sql.data(), sql.size());
@@ -113,11 +165,15 @@ sqlite3_stmt* session::prepare(std::string_view sql, std::span<const param> para
             throw_placeholder_mismatch(r->parameters, params.size());
         return bind(r->statement, sql, params);
     }
+    return bind(prepare_uncached(sql, params.size()), sql, params);
+}
+
+sqlite3_stmt* session::prepare_uncached(std::string_view sql, std::size_t values) {
     auto* statement = find_or_prepare(sql);
     const int expected = sqlite3_bind_parameter_count(statement);
-    if (expected != static_cast<int>(params.size()))
-        throw_placeholder_mismatch(static_cast<std::size_t>(expected), params.size());
-    return bind(statement, sql, params);
+    if (expected != static_cast<int>(values))
+        throw_placeholder_mismatch(static_cast<std::size_t>(expected), values);
+    return statement;
 }
 
 void session::note_stable_sql(std::string_view sql) {
@@ -156,52 +212,6 @@ sqlite3_stmt* session::find_or_prepare(std::string_view sql) {
                  stable != stable_sql_.end() && stable->second == sql.size(), it->second.get(),
                  static_cast<std::size_t>(sqlite3_bind_parameter_count(it->second.get()))});
     return it->second.get();
-}
-
-// bind() switches on the parameter's index: these keep the cases in step with `param`.
-static_assert(std::is_same_v<std::variant_alternative_t<0, param>, std::nullptr_t> &&
-              std::is_same_v<std::variant_alternative_t<1, param>, std::int64_t> &&
-              std::is_same_v<std::variant_alternative_t<2, param>, double> &&
-              std::is_same_v<std::variant_alternative_t<3, param>, bool> &&
-              std::is_same_v<std::variant_alternative_t<4, param>, std::string_view> &&
-              std::variant_size_v<param> == 6);
-
-sqlite3_stmt* session::bind(sqlite3_stmt* statement, std::string_view sql,
-                            std::span<const param> params) {
-    // The caller has checked that there is one value per placeholder.
-    const int count = static_cast<int>(params.size());
-    for (int i = 0; i < count; ++i) {
-        const auto& p = params[static_cast<std::size_t>(i)];
-        int rc = SQLITE_OK;
-        // SQLITE_STATIC: the borrowed text lives until the statement is reset, within this call.
-        switch (p.index()) {
-        case 0: // null
-            rc = sqlite3_bind_null(statement, i + 1);
-            break;
-        case 1:
-            rc = sqlite3_bind_int64(statement, i + 1, *std::get_if<std::int64_t>(&p));
-            break;
-        case 2:
-            rc = sqlite3_bind_double(statement, i + 1, *std::get_if<double>(&p));
-            break;
-        case 3:
-            rc = sqlite3_bind_int(statement, i + 1, *std::get_if<bool>(&p) ? 1 : 0);
-            break;
-        case 4: {
-            const auto* s = std::get_if<std::string_view>(&p);
-            rc = sqlite3_bind_text64(statement, i + 1, s->data(), s->size(), SQLITE_STATIC,
-                                     SQLITE_UTF8);
-            break;
-        }
-        default: {
-            const auto* bytes = std::get_if<std::span<const std::byte>>(&p);
-            rc = sqlite3_bind_blob64(statement, i + 1, bytes->data(), bytes->size(), SQLITE_STATIC);
-        }
-        }
-        if (rc != SQLITE_OK)
-            fail(rc, sql);
-    }
-    return statement;
 }
 
 void session::finish(sqlite3_stmt* statement, int rc, std::string_view sql) {

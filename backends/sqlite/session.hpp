@@ -61,6 +61,7 @@ private:
 
     /// The prepared statement for `sql`, from the cache or newly prepared, with `params` bound.
     sqlite3_stmt* prepare(std::string_view sql, std::span<const param> params);
+    sqlite3_stmt* prepare_uncached(std::string_view sql, std::size_t values);
     sqlite3_stmt* find_or_prepare(std::string_view sql);
     sqlite3_stmt* bind(sqlite3_stmt* statement, std::string_view sql,
                        std::span<const param> params);
