@@ -67,11 +67,16 @@ void rollback_guard::check(std::string_view sql, const query_function& query) {
                                                                      : as_text(rows[0][0]))
                  .first;
     }
-    if (!iequals(it->second, "InnoDB"))
-        throw usage_error("Table \"" + table + "\" uses the " + it->second +
-                          " storage engine, which ignores rollback, so a write to it inside an "
-                          "atomic block could not be undone (SPEC 5.2). Convert it with ALTER "
-                          "TABLE ... ENGINE=InnoDB, or write to it outside atomic blocks.");
+    if (iequals(it->second, "InnoDB")) {
+        if (const auto stable = stable_.find(sql.data());
+            stable != stable_.end() && stable->second == sql.size())
+            safe_stable_[sql.data()] = sql.size();
+        return;
+    }
+    throw usage_error("Table \"" + table + "\" uses the " + it->second +
+                      " storage engine, which ignores rollback, so a write to it inside an "
+                      "atomic block could not be undone (SPEC 5.2). Convert it with ALTER "
+                      "TABLE ... ENGINE=InnoDB, or write to it outside atomic blocks.");
 }
 
 void raise_implicit_commit(std::string_view engine, std::string_view sql) {

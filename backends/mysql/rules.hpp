@@ -35,11 +35,24 @@ class rollback_guard {
 public:
     /// Throws `usage_error` (raised before anything is sent) if `sql` writes to such a table.
     void check(std::string_view sql, const query_function& query);
+    /// Has `sql`, a stable text, been checked already since the last `forget`? Then it needs no
+    /// check: a model write finds its verdict by the address of its text alone.
+    bool known_safe(std::string_view sql) const noexcept {
+        const auto it = safe_stable_.find(sql.data());
+        return it != safe_stable_.end() && it->second == sql.size();
+    }
+    /// `sql` stays at its address, unchanged (spi::session::note_stable_sql).
+    void note_stable(std::string_view sql) { stable_[sql.data()] = sql.size(); }
     /// Forgets what it learned (after DDL, which may change a table's engine).
-    void forget() noexcept { engines_.clear(); }
+    void forget() noexcept {
+        engines_.clear();
+        safe_stable_.clear();
+    }
 
 private:
     std::unordered_map<std::string, std::string> engines_;
+    std::unordered_map<const char*, std::size_t> stable_;      // address -> length
+    std::unordered_map<const char*, std::size_t> safe_stable_; // stable texts checked safe
 };
 
 /// Throws the error for a statement that ended the transaction implicitly: it reached the

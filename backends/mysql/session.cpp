@@ -175,8 +175,12 @@ sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const p
 }
 
 void session::check_rollback_safe(std::string_view sql) {
-    if (in_transaction_)
+    if (in_transaction_ && !rollback_guard_.known_safe(sql))
         rollback_guard_.check(sql, query_function());
+}
+
+void session::note_stable_sql(std::string_view sql) {
+    rollback_guard_.note_stable(sql);
 }
 
 void session::check_still_in_transaction(std::string_view sql) {

@@ -44,6 +44,7 @@ public:
     std::int64_t insert(std::string_view sql, std::span<const param> params,
                         std::string_view key_column) override;
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
+    void note_stable_sql(std::string_view sql) override;
 
     std::string server_session_id() override;
     void terminate_server_session(std::string_view id) override;

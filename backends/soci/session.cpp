@@ -303,7 +303,7 @@ session::prepared& session::bind_values(prepared& entry, std::span<const param> 
 }
 
 void session::check_rollback_safe(std::string_view sql) {
-    if (family_ == family::mysql && in_transaction_)
+    if (family_ == family::mysql && in_transaction_ && !rollback_guard_.known_safe(sql))
         rollback_guard_.check(sql, [this](std::string_view text, std::span<const param> params) {
             return query(text, params);
         });
@@ -409,6 +409,7 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
 
 void session::note_stable_sql(std::string_view sql) {
     stable_sql_[sql.data()] = sql.size();
+    rollback_guard_.note_stable(sql);
 }
 
 void session::run_control(const std::string& sql) {
