@@ -771,8 +771,8 @@ int main(int argc, char* argv[]) {
             return rss_mode(std::stol(argv[++i]));
         else {
             std::cerr << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
-                         "[--rounds N] [--scale F] [--pin] [--json FILE] [--compare] | --rss "
-                         "BLOCKS\n";
+                         "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT] "
+                         "[--compare] | --rss BLOCKS\n";
             return 2;
         }
     }
