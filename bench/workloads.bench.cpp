@@ -124,6 +124,23 @@ protected:
     virtual void op() = 0;
 };
 
+/// Raw variants whose transaction primitives are plain SQL text, run by `exec`.
+class sql_text_variant : public primitive_variant {
+protected:
+    explicit sql_text_variant(const char* begin_sql) : begin_sql_(begin_sql) {}
+    /// Runs one statement without parameters.
+    virtual void exec(const char* sql) = 0;
+
+private:
+    void begin() override { exec(begin_sql_); }
+    void commit() override { exec("COMMIT"); }
+    void rollback() override { exec("ROLLBACK"); }
+    void savepoint() override { exec("SAVEPOINT s"); }
+    void release() override { exec("RELEASE SAVEPOINT s"); }
+    void rollback_to() override { exec("ROLLBACK TO SAVEPOINT s"); }
+    const char* begin_sql_; // BEGIN, or START TRANSACTION on MySQL
+};
+
 // ---- raw SQLite C API ----
 class raw_sqlite final : public primitive_variant {
 public:
@@ -185,9 +202,9 @@ private:
 };
 
 // ---- raw libpq ----
-class raw_postgresql final : public primitive_variant {
+class raw_postgresql final : public sql_text_variant {
 public:
-    explicit raw_postgresql(const lockstep::connection_url& url) {
+    explicit raw_postgresql(const lockstep::connection_url& url) : sql_text_variant("BEGIN") {
         std::string conninfo =
             "host=" + url.host + " port=" + std::to_string(url.port.value_or(5432)) +
             " dbname=" + url.database + " user=" + url.user + " password=" + url.password;
@@ -215,13 +232,7 @@ private:
         if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
             throw std::runtime_error(std::string("raw libpq: ") + PQerrorMessage(conn_));
     }
-    void exec(const char* sql) { check(PQexec(conn_, sql)); }
-    void begin() override { exec("BEGIN"); }
-    void commit() override { exec("COMMIT"); }
-    void rollback() override { exec("ROLLBACK"); }
-    void savepoint() override { exec("SAVEPOINT s"); }
-    void release() override { exec("RELEASE SAVEPOINT s"); }
-    void rollback_to() override { exec("ROLLBACK TO SAVEPOINT s"); }
+    void exec(const char* sql) override { check(PQexec(conn_, sql)); }
     void op() override {
         const char* parent_values[] = {"parent"};
         PGresult* r = PQexecPrepared(conn_, "parent", 1, parent_values, nullptr, nullptr, 0);
@@ -237,9 +248,10 @@ private:
 };
 
 // ---- raw MySQL Connector/C++ ----
-class raw_connector final : public primitive_variant {
+class raw_connector final : public sql_text_variant {
 public:
-    raw_connector(const lockstep::connection_url& url, bool returning) : returning_(returning) {
+    raw_connector(const lockstep::connection_url& url, bool returning)
+        : sql_text_variant("START TRANSACTION"), returning_(returning) {
         sql::ConnectOptionsMap options;
         options["hostName"] =
             sql::SQLString("tcp://" + url.host + ":" + std::to_string(url.port.value_or(3306)));
@@ -259,12 +271,7 @@ public:
     std::string name() const override { return "raw"; }
 
 private:
-    void begin() override { control_->execute("START TRANSACTION"); }
-    void commit() override { control_->execute("COMMIT"); }
-    void rollback() override { control_->execute("ROLLBACK"); }
-    void savepoint() override { control_->execute("SAVEPOINT s"); }
-    void release() override { control_->execute("RELEASE SAVEPOINT s"); }
-    void rollback_to() override { control_->execute("ROLLBACK TO SAVEPOINT s"); }
+    void exec(const char* sql) override { control_->execute(sql); }
     void op() override {
         parent_->setString(1, "parent");
         std::int64_t key = 0;
@@ -289,9 +296,10 @@ private:
 };
 
 // ---- raw MariaDB C API (libmariadb): the physical limit for MariaDB ----
-class raw_mariadb final : public primitive_variant {
+class raw_mariadb final : public sql_text_variant {
 public:
-    explicit raw_mariadb(const lockstep::connection_url& url) {
+    explicit raw_mariadb(const lockstep::connection_url& url)
+        : sql_text_variant("START TRANSACTION") {
         conn_ = mysql_init(nullptr);
         if (!mysql_real_connect(conn_, url.host.c_str(), url.user.c_str(), url.password.c_str(),
                                 url.database.c_str(), url.port.value_or(3306), nullptr, 0))
@@ -334,16 +342,10 @@ private:
             fail("prepare");
         return st;
     }
-    void exec(const char* sql) {
+    void exec(const char* sql) override {
         if (mysql_real_query(conn_, sql, std::strlen(sql)))
             fail(sql);
     }
-    void begin() override { exec("START TRANSACTION"); }
-    void commit() override { exec("COMMIT"); }
-    void rollback() override { exec("ROLLBACK"); }
-    void savepoint() override { exec("SAVEPOINT s"); }
-    void release() override { exec("RELEASE SAVEPOINT s"); }
-    void rollback_to() override { exec("ROLLBACK TO SAVEPOINT s"); }
     void op() override {
         // The generated key comes back in the OK packet: no RETURNING, no second query.
         if (mysql_stmt_execute(parent_))
