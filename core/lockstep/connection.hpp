@@ -213,11 +213,6 @@ private:
     template <class F> auto run(F&& statement) -> decltype(statement());
     template <class Model> void check_row(const table<Model>& t, const Model& instance) const;
     template <class Model> void insert_row(const table<Model>& t, Model& instance);
-    /// Puts the values an insert binds into `params` (every column, or every column but the key
-    /// when the engine gives it), checking text values when `check`; returns how many.
-    template <class Model>
-    std::size_t insert_params(const table<Model>& t, const Model& instance,
-                              detail::param_buffer& params, bool given_key, bool check) const;
     template <class Model>
     void insert_gathered(const table<Model>& t, Model& instance, std::span<const param> params,
                          bool given_key);
@@ -269,17 +264,10 @@ void connection::check_row(const table<Model>& t, const Model& instance) const {
     }
 }
 
-template <class Model>
-std::size_t connection::insert_params(const table<Model>& t, const Model& instance,
-                                      detail::param_buffer& params, bool given_key,
-                                      bool check) const {
-    return t.insert_values(instance, params.data(), given_key, check);
-}
-
 template <class Model> void connection::insert_row(const table<Model>& t, Model& instance) {
     const bool given_key = t.key_of(instance) != 0;
     detail::param_buffer params(t.columns().size());
-    const auto used = insert_params(t, instance, params, given_key, false);
+    const auto used = t.insert_values(instance, params.data(), given_key, false);
     insert_gathered(t, instance, params.view(used), given_key);
 }
 
@@ -309,7 +297,7 @@ template <class Model> Model connection::insert(const table<Model>& t, Model ins
         // before anything reaches the engine (SPEC 2.1).
         const bool given_key = t.key_of(instance) != 0;
         detail::param_buffer params(t.columns().size());
-        const auto values = params.view(insert_params(t, instance, params, given_key, true));
+        const auto values = params.view(t.insert_values(instance, params.data(), given_key, true));
         if (!post_save.has_receivers(&t)) {
             insert_gathered(t, instance, values, given_key); // one statement is atomic by itself
             return instance;
