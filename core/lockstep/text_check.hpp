@@ -32,18 +32,32 @@ namespace detail {
 inline bool is_short_plain_ascii(std::string_view text, std::optional<std::size_t> max_length) {
     if (max_length && text.size() > *max_length)
         return false;
-    constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     const auto* p = text.data();
-    std::size_t n = text.size();
-    for (; n >= 8; p += 8, n -= 8) {
+    const std::size_t n = text.size();
+    // A word has a byte with its high bit set, or a zero byte (the classic "has zero byte"
+    // test, exact when no high bit is set, which the first half rules out).
+    const auto bad64 = [](const char* at) {
         std::uint64_t w;
-        std::memcpy(&w, p, 8);
-        // A byte with its high bit set, or a zero byte (the classic "has zero byte" test).
-        if ((w | ((w - ones) & ~w)) & highs)
-            return false;
+        std::memcpy(&w, at, 8);
+        return ((w | ((w - 0x0101010101010101u) & ~w)) & 0x8080808080808080u) != 0;
+    };
+    const auto bad32 = [](const char* at) {
+        std::uint32_t w;
+        std::memcpy(&w, at, 4);
+        return ((w | ((w - 0x01010101u) & ~w)) & 0x80808080u) != 0;
+    };
+    if (n >= 8) {
+        std::size_t i = 0;
+        for (; i + 8 <= n; i += 8)
+            if (bad64(p + i))
+                return false;
+        // The last 8 bytes, overlapping what was checked: no byte loop for the tail.
+        return i == n || !bad64(p + n - 8);
     }
-    for (; n > 0; ++p, --n)
-        if (static_cast<unsigned char>(*p) - 1u >= 0x7Fu) // 0 or >= 0x80
+    if (n >= 4) // two words that overlap cover 4 to 7 bytes
+        return !bad32(p) && !bad32(p + n - 4);
+    for (std::size_t i = 0; i < n; ++i)
+        if (static_cast<unsigned char>(p[i]) - 1u >= 0x7Fu) // 0 or >= 0x80
             return false;
     return true;
 }
