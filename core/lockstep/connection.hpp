@@ -211,7 +211,6 @@ public:
 
 private:
     template <class F> auto run(F&& statement) -> decltype(statement());
-    template <class Model> void check_row(const table<Model>& t, const Model& instance) const;
     template <class Model> void insert_row(const table<Model>& t, Model& instance);
     template <class Model>
     void insert_gathered(const table<Model>& t, Model& instance, std::span<const param> params,
@@ -249,18 +248,6 @@ template <class F> auto connection::run(F&& statement) -> decltype(statement()) 
     } catch (const error& e) {
         tm.statement_failed(e);
         throw;
-    }
-}
-
-template <class Model>
-void connection::check_row(const table<Model>& t, const Model& instance) const {
-    const auto& columns = t.columns();
-    for (std::size_t i = 0; i < columns.size(); ++i) {
-        if (columns[i].type != column_type::text)
-            continue;
-        const auto p = t.get(instance, i);
-        if (const auto* text = std::get_if<std::string_view>(&p))
-            check_text_fast(*text, columns[i].max_length, columns[i].name, t.name());
     }
 }
 
@@ -312,10 +299,10 @@ template <class Model> Model connection::insert(const table<Model>& t, Model ins
         detail::run_block(state_->transactions, {.savepoint = false}, unit);
         return instance;
     }
-    check_row(t, instance); // bad data fails before anything reaches the engine (SPEC 2.1)
+    t.check_text_values(instance); // bad data fails before anything reaches the engine (SPEC 2.1)
     auto unit = [&] {
         pre_save.send(saving<Model>{{*this, t, true}, instance}, &t);
-        check_row(t, instance); // a receiver may have changed it
+        t.check_text_values(instance); // a receiver may have changed it
         insert_row(t, instance);
         post_save.send(saved<Model>{{*this, t, true}, instance}, &t);
     };
@@ -324,11 +311,11 @@ template <class Model> Model connection::insert(const table<Model>& t, Model ins
 }
 
 template <class Model> bool connection::save(const table<Model>& t, Model& instance) {
-    check_row(t, instance);
+    t.check_text_values(instance);
     bool created = t.key_of(instance) == 0;
     auto unit = [&] {
         pre_save.send(saving<Model>{{*this, t, created}, instance}, &t);
-        check_row(t, instance);
+        t.check_text_values(instance);
         if (created || update_row(t, instance) == 0) {
             created = true;
             insert_row(t, instance);
@@ -343,12 +330,12 @@ template <class Model> bool connection::update(const table<Model>& t, const Mode
     if (t.key_of(instance) == 0)
         throw usage_error("update() needs a row with a key; this " + t.name() +
                           " row has key 0. Use insert() or save() for new rows.");
-    check_row(t, instance);
+    t.check_text_values(instance);
     Model copy = instance; // pre_save receivers may change what is written
     bool updated = false;
     auto unit = [&] {
         pre_save.send(saving<Model>{{*this, t, false}, copy}, &t);
-        check_row(t, copy);
+        t.check_text_values(copy);
         updated = update_row(t, copy) > 0;
         if (updated)
             post_save.send(saved<Model>{{*this, t, false}, copy}, &t);
@@ -380,7 +367,7 @@ template <class Model> bool connection::remove(const table<Model>& t, const Mode
 template <class Model>
 void connection::bulk_insert(const table<Model>& t, std::span<const Model> instances) {
     for (const auto& instance : instances)
-        check_row(t, instance);
+        t.check_text_values(instance);
     auto unit = [&] {
         for (auto instance : instances)
             insert_row(t, instance);

@@ -241,8 +241,8 @@ public:
                           .member();
         for (std::size_t i = 0; i < accessors_.size(); ++i) {
             const auto& info = this->columns()[i];
-            plan_.push_back({accessors_[i].get(), info.max_length.value_or(no_limit),
-                             info.type == column_type::text, i == key_index()});
+            plan_.push_back({accessors_[i].get(), info.max_length, info.type == column_type::text,
+                             i == key_index()});
         }
     }
 
@@ -262,19 +262,21 @@ public:
     std::size_t insert_values(const Model& m, param* out, bool with_key, bool check) const {
         std::size_t used = 0;
         for (std::size_t i = 0; i < plan_.size(); ++i) {
-            const auto& c = plan_[i];
-            if (c.key && !with_key)
+            if (plan_[i].key && !with_key)
                 continue;
-            param* p = new (out + used++) param(c.access->get(m));
-            if (check && c.text)
-                if (const auto* text = std::get_if<std::string_view>(p);
-                    text && !detail::is_short_plain_ascii(*text, c.max_length))
-                    check_text(*text,
-                               c.max_length == no_limit ? std::nullopt
-                                                        : std::optional<std::size_t>(c.max_length),
-                               columns()[i].name, name());
+            const param* p = new (out + used++) param(plan_[i].access->get(m));
+            if (check)
+                check_value(i, *p);
         }
         return used;
+    }
+
+    /// Checks every text value of `m` (SPEC 6.2): throws `data_error` naming the column of the
+    /// first bad one.
+    void check_text_values(const Model& m) const {
+        for (std::size_t i = 0; i < plan_.size(); ++i)
+            if (plan_[i].text)
+                check_value(i, plan_[i].access->get(m));
     }
     /// The index of the column that stores `member`. Throws `usage_error` if none does.
     template <class T> std::size_t index_of(T Model::*member) const {
@@ -287,6 +289,14 @@ public:
     }
 
 private:
+    void check_value(std::size_t i, const param& p) const {
+        const auto& c = plan_[i];
+        if (!c.text)
+            return;
+        if (const auto* text = std::get_if<std::string_view>(&p))
+            check_text(*text, c.max_length, columns()[i].name, name());
+    }
+
     static std::vector<column_info> infos(const std::vector<column_def<Model>>& columns) {
         std::vector<column_info> out;
         for (const auto& c : columns)
@@ -296,10 +306,9 @@ private:
 
     std::vector<std::shared_ptr<const detail::accessor<Model>>> accessors_;
     // What a write reads per column, packed together: the columns' descriptions stay cold.
-    static constexpr std::size_t no_limit = static_cast<std::size_t>(-1);
     struct column_plan {
         const detail::accessor<Model>* access;
-        std::size_t max_length; // no_limit when the column has none
+        std::optional<std::size_t> max_length;
         bool text;
         bool key;
     };

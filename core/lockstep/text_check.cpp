@@ -50,8 +50,8 @@ std::optional<std::size_t> utf8_length(std::string_view text) noexcept {
     return count;
 }
 
-void check_text(std::string_view text, std::optional<std::size_t> max_length,
-                std::string_view column, std::string_view table) {
+void detail::check_text_fully(std::string_view text, std::optional<std::size_t> max_length,
+                              std::string_view column, std::string_view table) {
     const auto what = [&] {
         if (column.empty())
             return std::string("a bound parameter");

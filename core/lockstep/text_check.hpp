@@ -14,16 +14,6 @@ namespace lockstep {
 /// UTF-8 (overlong forms, surrogates and code points above U+10FFFF are invalid).
 std::optional<std::size_t> utf8_length(std::string_view text) noexcept;
 
-/// Throws `data_error` if `text` is not valid UTF-8, contains a NUL character, or is longer than
-/// `max_length` characters. `column` and `table` name the value in the message; leave them
-/// empty for a bound parameter of raw SQL. Nothing is allocated unless the text is bad.
-///
-/// Example:
-///
-///     check_text(name, 100, "name", "author");
-void check_text(std::string_view text, std::optional<std::size_t> max_length,
-                std::string_view column = {}, std::string_view table = {});
-
 namespace detail {
 
 /// Is `text` plain ASCII without NUL and at most `max_length` bytes long? Then it passes every
@@ -64,11 +54,24 @@ inline bool is_short_plain_ascii(std::string_view text, std::optional<std::size_
 
 } // namespace detail
 
-/// `check_text`, with the common case (short plain ASCII) decided without a call.
-inline void check_text_fast(std::string_view text, std::optional<std::size_t> max_length,
-                            std::string_view column = {}, std::string_view table = {}) {
+namespace detail {
+/// The whole check of `check_text`, out of line, for text the fast path did not clear.
+void check_text_fully(std::string_view text, std::optional<std::size_t> max_length,
+                      std::string_view column, std::string_view table);
+} // namespace detail
+
+/// Throws `data_error` if `text` is not valid UTF-8, contains a NUL character, or is longer than
+/// `max_length` characters. `column` and `table` name the value in the message; leave them
+/// empty for a bound parameter of raw SQL. Nothing is allocated unless the text is bad, and
+/// short plain ASCII (most text) is cleared inline without a call.
+///
+/// Example:
+///
+///     check_text(name, 100, "name", "author");
+inline void check_text(std::string_view text, std::optional<std::size_t> max_length,
+                       std::string_view column = {}, std::string_view table = {}) {
     if (!detail::is_short_plain_ascii(text, max_length))
-        check_text(text, max_length, column, table);
+        detail::check_text_fully(text, max_length, column, table);
 }
 
 } // namespace lockstep
