@@ -68,9 +68,8 @@ void rollback_guard::check(std::string_view sql, const query_function& query) {
                  .first;
     }
     if (iequals(it->second, "InnoDB")) {
-        if (const auto stable = stable_.find(sql.data());
-            stable != stable_.end() && stable->second == sql.size())
-            safe_stable_[sql.data()] = sql.size();
+        if (stable_.contains(sql))
+            safe_stable_.note(sql);
         return;
     }
     throw usage_error("Table \"" + table + "\" uses the " + it->second +

@@ -3,6 +3,7 @@
 // refusal of writes that could not roll back, and implicit commits noticed.
 #pragma once
 
+#include "lockstep/spi/recent_statements.hpp"
 #include "lockstep/value.hpp"
 
 #include <functional>
@@ -37,12 +38,9 @@ public:
     void check(std::string_view sql, const query_function& query);
     /// Has `sql`, a stable text, been checked already since the last `forget`? Then it needs no
     /// check: a model write finds its verdict by the address of its text alone.
-    bool known_safe(std::string_view sql) const noexcept {
-        const auto it = safe_stable_.find(sql.data());
-        return it != safe_stable_.end() && it->second == sql.size();
-    }
+    bool known_safe(std::string_view sql) const noexcept { return safe_stable_.contains(sql); }
     /// `sql` stays at its address, unchanged (spi::session::note_stable_sql).
-    void note_stable(std::string_view sql) { stable_[sql.data()] = sql.size(); }
+    void note_stable(std::string_view sql) { stable_.note(sql); }
     /// Forgets what it learned (after DDL, which may change a table's engine).
     void forget() noexcept {
         engines_.clear();
@@ -51,8 +49,8 @@ public:
 
 private:
     std::unordered_map<std::string, std::string> engines_;
-    std::unordered_map<const char*, std::size_t> stable_;      // address -> length
-    std::unordered_map<const char*, std::size_t> safe_stable_; // stable texts checked safe
+    spi::stable_texts stable_;
+    spi::stable_texts safe_stable_; // the stable texts checked safe since the last forget
 };
 
 /// Throws the error for a statement that ended the transaction implicitly: it reached the

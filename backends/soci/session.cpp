@@ -231,9 +231,7 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
     const bool shape_fits = params.size() <= 20;
     for (std::size_t i = 0; shape_fits && i < params.size(); ++i)
         shape |= static_cast<std::uint64_t>(params[i].index() + 1) << (1 + 3 * i);
-    if (const auto* r = shape_fits ? recent_.find(sql.data(), sql.size()) : nullptr;
-        r != nullptr && r->shape == shape &&
-        (r->stable || std::memcmp(r->key->data(), sql.data(), sql.size()) == 0))
+    if (const auto* r = shape_fits ? recent_.find(sql) : nullptr; r != nullptr && r->shape == shape)
         return bind_values(*r->entry, params);
     cache_key_.assign(sql);
     cache_key_ += returns_rows ? "\x1fR" : "\x1fN";
@@ -275,11 +273,8 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
         });
         it = cache_.emplace(cache_key_, std::move(entry)).first;
     }
-    if (shape_fits) {
-        const auto stable = stable_sql_.find(sql.data());
-        const bool is_stable = stable != stable_sql_.end() && stable->second == sql.size();
-        recent_.put({sql.data(), sql.size(), shape, &it->first, is_stable, it->second.get()});
-    }
+    if (shape_fits)
+        recent_.put(sql, {&it->first, shape, it->second.get()});
     return bind_values(*it->second, params);
 }
 
@@ -408,7 +403,7 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
 }
 
 void session::note_stable_sql(std::string_view sql) {
-    stable_sql_[sql.data()] = sql.size();
+    recent_.note_stable(sql);
     rollback_guard_.note_stable(sql);
 }
 

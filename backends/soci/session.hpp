@@ -100,15 +100,11 @@ private:
     spi::string_map<std::unique_ptr<prepared>> cache_;
     /// Recently used statements by the address of their text (see recent_statements.hpp).
     struct recent_statement {
-        const char* text = nullptr;
-        std::size_t size = 0;
-        std::uint64_t shape = 0;
         const std::string* key = nullptr; // the cache key, which starts with the text
-        bool stable = false;              // note_stable_sql: the address alone identifies it
+        std::uint64_t shape = 0;          // rows or not, and each parameter's type
         prepared* entry = nullptr;
     };
     spi::recent_statements<recent_statement> recent_;
-    std::unordered_map<const char*, std::size_t> stable_sql_; // address -> length
     spi::returning_sql_cache returning_sql_;
     mysql::rollback_guard rollback_guard_;
 };

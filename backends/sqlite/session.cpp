@@ -157,27 +157,15 @@ session::bind(sqlite3_stmt* statement, std::string_view sql, std::span<const par
 
 [[gnu::always_inline]] inline sqlite3_stmt* session::prepare(std::string_view sql,
                                                              std::span<const param> params) {
-    // The text is compared with the cache's own copy of it: the same address may hold other
-    // text by now (a caller's string freed and its memory reused).
-    if (const auto* r = recent_.find(sql.data(), sql.size());
-        r != nullptr && (r->stable || std::memcmp(r->key->data(), sql.data(), sql.size()) == 0)) {
-        if (r->parameters != params.size())
-            throw_placeholder_mismatch(r->parameters, params.size());
-        return bind(r->statement, sql, params);
-    }
-    return bind(prepare_uncached(sql, params.size()), sql, params);
-}
-
-sqlite3_stmt* session::prepare_uncached(std::string_view sql, std::size_t values) {
-    auto* statement = find_or_prepare(sql);
-    const int expected = sqlite3_bind_parameter_count(statement);
-    if (expected != static_cast<int>(values))
-        throw_placeholder_mismatch(static_cast<std::size_t>(expected), values);
-    return statement;
+    const auto* recent = recent_.find(sql);
+    const auto entry = recent != nullptr ? recent : find_or_prepare(sql);
+    if (entry->parameters != params.size())
+        throw_placeholder_mismatch(entry->parameters, params.size());
+    return bind(entry->statement, sql, params);
 }
 
 void session::note_stable_sql(std::string_view sql) {
-    stable_sql_[sql.data()] = sql.size();
+    recent_.note_stable(sql);
 }
 
 void session::throw_placeholder_mismatch(std::size_t expected, std::size_t given) {
@@ -185,7 +173,7 @@ void session::throw_placeholder_mismatch(std::size_t expected, std::size_t given
                       std::to_string(given) + " values were given.");
 }
 
-sqlite3_stmt* session::find_or_prepare(std::string_view sql) {
+const session::recent_statement* session::find_or_prepare(std::string_view sql) {
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
         if (cache_.size() >= max_cached_statements) {
@@ -207,11 +195,9 @@ sqlite3_stmt* session::find_or_prepare(std::string_view sql) {
                                   std::string(sql) + "\" into separate calls.");
         it = cache_.emplace(std::string(sql), std::move(statement)).first;
     }
-    const auto stable = stable_sql_.find(sql.data());
-    recent_.put({sql.data(), sql.size(), &it->first,
-                 stable != stable_sql_.end() && stable->second == sql.size(), it->second.get(),
-                 static_cast<std::size_t>(sqlite3_bind_parameter_count(it->second.get()))});
-    return it->second.get();
+    recent_.put(sql, {&it->first, it->second.get(),
+                      static_cast<std::size_t>(sqlite3_bind_parameter_count(it->second.get()))});
+    return recent_.find(sql);
 }
 
 void session::finish(sqlite3_stmt* statement, int rc, std::string_view sql) {

@@ -9,7 +9,6 @@
 #include <array>
 #include <memory>
 #include <string>
-#include <unordered_map>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -61,8 +60,14 @@ private:
 
     /// The prepared statement for `sql`, from the cache or newly prepared, with `params` bound.
     sqlite3_stmt* prepare(std::string_view sql, std::span<const param> params);
-    sqlite3_stmt* prepare_uncached(std::string_view sql, std::size_t values);
-    sqlite3_stmt* find_or_prepare(std::string_view sql);
+    /// A prepared statement, as the recent-statement cache keeps it (see recent_statements.hpp).
+    struct recent_statement {
+        const std::string* key = nullptr; // the cache's copy of the text
+        sqlite3_stmt* statement = nullptr;
+        std::size_t parameters = 0; // its placeholder count
+    };
+    /// The cached statement for `sql`, prepared now if it is not cached yet; now also recent.
+    const recent_statement* find_or_prepare(std::string_view sql);
     sqlite3_stmt* bind(sqlite3_stmt* statement, std::string_view sql,
                        std::span<const param> params);
     /// Steps `statement` to completion, discarding rows; resets it even when it fails.
@@ -77,17 +82,7 @@ private:
     lockstep::features features_;
     begin_mode begin_mode_ = begin_mode::deferred;
     spi::string_map<statement_ptr> cache_;
-    /// Recently used statements, by the address of their text (see recent_statements.hpp).
-    struct recent_statement {
-        const char* text = nullptr;
-        std::size_t size = 0;
-        const std::string* key = nullptr; // the cache's copy of the text
-        bool stable = false;              // note_stable_sql: the address alone identifies it
-        sqlite3_stmt* statement = nullptr;
-        std::size_t parameters = 0; // its placeholder count
-    };
     spi::recent_statements<recent_statement> recent_;
-    std::unordered_map<const char*, std::size_t> stable_sql_; // address -> length
 };
 
 } // namespace lockstep::sqlite

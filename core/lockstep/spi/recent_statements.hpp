@@ -7,36 +7,62 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 
 namespace lockstep::spi {
 
-/// `Entry` has `const char* text` and `std::size_t size`, plus whatever the backend keeps. A
-/// hit only means the same address and length: the caller must still compare the text, since
-/// the memory may hold other text by now.
+/// Texts the core promised stay at their address, unchanged (session::note_stable_sql): their
+/// address and length alone identify them.
+class stable_texts {
+public:
+    void note(std::string_view text) { lengths_[text.data()] = text.size(); }
+    void clear() noexcept { lengths_.clear(); }
+    bool contains(std::string_view text) const noexcept {
+        const auto it = lengths_.find(text.data());
+        return it != lengths_.end() && it->second == text.size();
+    }
+
+private:
+    std::unordered_map<const char*, std::size_t> lengths_;
+};
+
+/// `Entry` is what the backend keeps per statement; its `key` points at the cache's own copy of
+/// the text (a string that starts with it). An entry is found by the text's address and length;
+/// unless the text was noted stable, it is then compared with `*key`, since the memory may hold
+/// other text by now (a caller's string freed and its memory reused).
 ///
 /// Example:
 ///
-///     if (auto* e = recent_.find(sql.data(), sql.size()); e && same_text(*e, sql)) ...
+///     if (auto* e = recent_.find(sql)) return e->statement;
+///     ... prepare, then recent_.put(sql, {&cached_text, statement});
 template <class Entry> class recent_statements {
 public:
-    Entry* find(const char* text, std::size_t size) noexcept {
-        for (auto& e : sets_[index(text)].ways)
-            if (e.text == text && e.size == size)
-                return &e;
+    Entry* find(std::string_view text) noexcept {
+        for (auto& w : sets_[index(text.data())].ways)
+            if (w.text == text.data() && w.size == text.size() &&
+                (w.stable || std::memcmp(w.entry.key->data(), text.data(), text.size()) == 0))
+                return &w.entry;
         return nullptr;
     }
-    /// Remembers `entry`, replacing an entry for the same address (whose text changed), else
-    /// the older of the two in its set.
-    void put(const Entry& entry) noexcept {
-        auto& s = sets_[index(entry.text)];
+    /// Remembers `entry` for `text`, replacing an entry for the same address (whose text
+    /// changed), else the older of the two in its set.
+    void put(std::string_view text, const Entry& entry) {
+        auto& s = sets_[index(text.data())];
+        const way w{text.data(), text.size(), stable_.contains(text), entry};
         for (auto& e : s.ways)
-            if (e.text == entry.text && e.size == entry.size) {
-                e = entry;
+            if (e.text == w.text && e.size == w.size) {
+                e = w;
                 return;
             }
-        s.ways[s.next] = entry;
+        s.ways[s.next] = w;
         s.next ^= 1u;
     }
+    /// See stable_texts: entries for `text` are then trusted by address.
+    void note_stable(std::string_view text) { stable_.note(text); }
+    /// Forgets the entries (their statements are gone), not which texts are stable.
     void clear() noexcept { sets_ = {}; }
 
 private:
@@ -47,11 +73,18 @@ private:
         const auto a = reinterpret_cast<std::uintptr_t>(text);
         return static_cast<std::size_t>((a >> 4) ^ (a >> 9) ^ (a >> 14)) % set_count;
     }
+    struct way {
+        const char* text = nullptr;
+        std::size_t size = 0;
+        bool stable = false;
+        Entry entry{};
+    };
     struct set {
-        std::array<Entry, 2> ways{};
+        std::array<way, 2> ways{};
         unsigned next = 0;
     };
     std::array<set, set_count> sets_{};
+    stable_texts stable_;
 };
 
 } // namespace lockstep::spi

@@ -11,24 +11,43 @@ using namespace lockstep;
 
 namespace {
 struct entry {
-    const char* text = nullptr;
-    std::size_t size = 0;
+    const std::string* key = nullptr; // the "cache's copy" of the text
     int id = 0;
 };
 } // namespace
 
-TEST_CASE("A recent statement is found by its text's address and length, not its content",
+TEST_CASE("A recent statement is found by its text's address and length, not by equal text "
+          "elsewhere",
           "[spi][caches]") {
     spi::recent_statements<entry> recent;
     const std::string a = "INSERT INTO a VALUES (?)";
     const std::string copy = a; // same text, another address
-    recent.put({a.data(), a.size(), 1});
-    REQUIRE(recent.find(a.data(), a.size()) != nullptr);
-    CHECK(recent.find(a.data(), a.size())->id == 1);
-    CHECK(recent.find(copy.data(), copy.size()) == nullptr);
-    CHECK(recent.find(a.data(), a.size() - 1) == nullptr);
+    recent.put(a, {&copy, 1});
+    REQUIRE(recent.find(a) != nullptr);
+    CHECK(recent.find(a)->id == 1);
+    CHECK(recent.find(copy) == nullptr);
+    CHECK(recent.find(std::string_view(a).substr(0, a.size() - 1)) == nullptr);
     recent.clear();
-    CHECK(recent.find(a.data(), a.size()) == nullptr);
+    CHECK(recent.find(a) == nullptr);
+}
+
+TEST_CASE("Text that changed at the same address is not trusted unless it was noted stable",
+          "[spi][caches]") {
+    const std::string cached = "INSERT INTO a VALUES (?)";
+    std::string caller = cached; // a caller's buffer, reused for other text of the same length
+    spi::recent_statements<entry> recent;
+    recent.put(caller, {&cached, 1});
+    CHECK(recent.find(caller) != nullptr);
+    caller[12] = 'b';
+    CHECK(recent.find(caller) == nullptr); // compared with the cache's copy
+
+    spi::recent_statements<entry> trusting;
+    trusting.note_stable(caller);
+    trusting.put(caller, {&cached, 2});
+    trusting.clear(); // forgets entries, not the promise
+    trusting.put(caller, {&cached, 3});
+    REQUIRE(trusting.find(caller) != nullptr); // the address alone identifies a stable text
+    CHECK(trusting.find(caller)->id == 3);
 }
 
 TEST_CASE("Two statements used in turn stay cached together, and an address that is put again "
@@ -42,15 +61,15 @@ TEST_CASE("Two statements used in turn stay cached together, and an address that
         spi::recent_statements<entry> recent;
         const auto& x = texts[i];
         const auto& y = texts[i + 1];
-        recent.put({x.data(), x.size(), 1});
-        recent.put({y.data(), y.size(), 2});
+        recent.put(x, {&x, 1});
+        recent.put(y, {&y, 2});
         for (int round = 0; round < 3; ++round) {
-            REQUIRE(recent.find(x.data(), x.size()) != nullptr);
-            REQUIRE(recent.find(y.data(), y.size()) != nullptr);
+            REQUIRE(recent.find(x) != nullptr);
+            REQUIRE(recent.find(y) != nullptr);
         }
-        recent.put({x.data(), x.size(), 3}); // same address again: replaces, evicts nothing
-        CHECK(recent.find(x.data(), x.size())->id == 3);
-        CHECK(recent.find(y.data(), y.size())->id == 2);
+        recent.put(x, {&x, 3}); // same address again: replaces, evicts nothing
+        CHECK(recent.find(x)->id == 3);
+        CHECK(recent.find(y)->id == 2);
     }
 }
 
