@@ -44,6 +44,24 @@ TEST_CASE("A write inside a block to a table that ignores rollback is refused be
     fx.db.drop_tables(nontx);
 }
 
+TEST_CASE("A table converted to an engine that ignores rollback is refused inside blocks from "
+          "then on, even after earlier writes to it were allowed",
+          "[schema][atomic]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().has_non_transactional_tables,
+                             "every table of this engine rolls back");
+    atomic(fx.db, [&] { fx.db.insert(fx.s.audit, audit_log{.action = "while transactional"}); });
+    // DDL outside any block (MySQL syntax: only engines with such tables get here). Lockstep
+    // must not trust what it learned about the table before.
+    fx.db.execute("ALTER TABLE " + fx.db.session().quote_identifier(fx.s.audit.name()) +
+                  " ENGINE=MyISAM");
+    CHECK(error_class_of([&] {
+              atomic(fx.db, [&] { fx.db.insert(fx.s.audit, audit_log{.action = "refused"}); });
+          }) == "usage_error");
+    fx.db.insert(fx.s.audit, audit_log{.action = "outside a block"});
+    CHECK(fx.actions() == strings{"outside a block", "while transactional"});
+}
+
 TEST_CASE("A deadlock between two connections ends one transaction with transaction_conflict and "
           "lets the other commit",
           "[errors][connection]") {

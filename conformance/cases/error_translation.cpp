@@ -212,6 +212,19 @@ TEST_CASE("Invalid UTF-8 and NUL characters raise data_error before reaching the
     CHECK(fx.names().empty());
 }
 
+TEST_CASE("Text a pre_save receiver puts into the row is checked before the row is written",
+          "[errors][signals]") {
+    // The check runs again after pre_save receivers, which may change the row (SPEC 3.2, 6.2).
+    fixture fx;
+    auto sub = lockstep::pre_save.connect(fx.s.main, [&](const lockstep::saving<main_model>& e) {
+        e.instance.name += std::string(100, 'x'); // now longer than the column's 100
+    });
+    CHECK(error_class_of([&] { create_main(fx, "outside"); }) == "data_error");
+    CHECK(error_class_of([&] { atomic(fx.db, [&] { create_main(fx, "inside"); }); }) ==
+          "data_error");
+    CHECK(fx.names().empty());
+}
+
 TEST_CASE("A validation error inside a block leaves the block usable", "[errors][atomic]") {
     fixture fx;
     atomic(fx.db, [&] {
