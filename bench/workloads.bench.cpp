@@ -5,6 +5,7 @@
 #include "lockstep/lockstep.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cppconn/prepared_statement.h>
@@ -20,7 +21,6 @@
 #include <iomanip>
 #include <iostream>
 #include <libpq-fe.h>
-#include <map>
 #include <mariadb/mysql.h>
 #include <memory>
 #include <mysql_connection.h>
@@ -144,7 +144,7 @@ private:
 // ---- raw SQLite C API ----
 class raw_sqlite final : public primitive_variant {
 public:
-    explicit raw_sqlite(const std::string& path, std::string label = "raw") : label_(label) {
+    explicit raw_sqlite(const std::string& path) {
         if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                             nullptr) != SQLITE_OK)
             throw std::runtime_error("raw sqlite: cannot open " + path);
@@ -153,21 +153,20 @@ public:
         parent_ = prepare("INSERT INTO \"" + main_table + "\" (\"name\") VALUES (?)");
         child_ =
             prepare("INSERT INTO \"" + child_table + "\" (\"main_id\", \"message\") VALUES (?, ?)");
-        for (const char* sql : {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT s", "RELEASE SAVEPOINT s",
-                                "ROLLBACK TO SAVEPOINT s"})
-            control_[sql] = prepare(sql);
+        // Prepared once and held directly: no lookup per transaction or savepoint.
+        for (std::size_t i = 0; i < control_text.size(); ++i)
+            control_[i] = prepare(control_text[i]);
     }
     ~raw_sqlite() override {
-        for (auto& [sql, st] : control_)
+        for (auto* st : control_)
             sqlite3_finalize(st);
         sqlite3_finalize(parent_);
         sqlite3_finalize(child_);
         sqlite3_close_v2(db_);
     }
-    std::string name() const override { return label_; }
+    std::string name() const override { return "raw"; }
 
 private:
-    std::string label_;
     sqlite3_stmt* prepare(const std::string& sql) {
         sqlite3_stmt* st = nullptr;
         if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &st, nullptr) !=
@@ -181,12 +180,12 @@ private:
         sqlite3_reset(st);
     }
     void exec(const char* sql) { sqlite3_exec(db_, sql, nullptr, nullptr, nullptr); }
-    void begin() override { step(control_["BEGIN"]); }
-    void commit() override { step(control_["COMMIT"]); }
-    void rollback() override { step(control_["ROLLBACK"]); }
-    void savepoint() override { step(control_["SAVEPOINT s"]); }
-    void release() override { step(control_["RELEASE SAVEPOINT s"]); }
-    void rollback_to() override { step(control_["ROLLBACK TO SAVEPOINT s"]); }
+    void begin() override { step(control_[0]); }
+    void commit() override { step(control_[1]); }
+    void rollback() override { step(control_[2]); }
+    void savepoint() override { step(control_[3]); }
+    void release() override { step(control_[4]); }
+    void rollback_to() override { step(control_[5]); }
     void op() override {
         sqlite3_bind_text(parent_, 1, "parent", 6, SQLITE_STATIC);
         step(parent_);
@@ -198,7 +197,13 @@ private:
     sqlite3* db_ = nullptr;
     sqlite3_stmt* parent_ = nullptr;
     sqlite3_stmt* child_ = nullptr;
-    std::map<std::string, sqlite3_stmt*> control_;
+    static constexpr std::array<const char*, 6> control_text{"BEGIN",
+                                                             "COMMIT",
+                                                             "ROLLBACK",
+                                                             "SAVEPOINT s",
+                                                             "RELEASE SAVEPOINT s",
+                                                             "ROLLBACK TO SAVEPOINT s"};
+    std::array<sqlite3_stmt*, 6> control_{};
 };
 
 // ---- raw libpq ----
