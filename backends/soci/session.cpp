@@ -427,12 +427,33 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
     switch (family_) {
     case family::postgresql: {
         // The RETURNING text is built once per statement.
+        // The RETURNING text is built once per statement; the key is read straight from the
+        // statement's row (no std::vector<row> per insert).
         const std::string& text = returning_sql_.text(
             sql, key_column, [&](std::string_view c) { return quote_identifier(c); });
-        const auto rows = query(text, params);
-        if (rows.size() != 1)
+        auto& entry = prepare(text, params, true);
+        const auto key = guarded(text, [&]() -> std::optional<std::int64_t> {
+            if (!entry.statement->execute(true) || entry.row.get_indicator(0) == ::soci::i_null)
+                return std::nullopt;
+            const auto& r = entry.row;
+            std::int64_t value = 0;
+            switch (r.get_properties(0).get_data_type()) {
+            case ::soci::dt_integer:
+                value = r.get<int>(0);
+                break;
+            case ::soci::dt_unsigned_long_long:
+                value = static_cast<std::int64_t>(r.get<unsigned long long>(0));
+                break;
+            default:
+                value = r.get<long long>(0);
+            }
+            while (entry.statement->fetch()) { // one row; read to the end all the same
+            }
+            return value;
+        });
+        if (!key)
             throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
-        return as_integer(rows[0][0]);
+        return *key;
     }
     case family::sqlite:
         // The key is read from the native handle: no second statement.
