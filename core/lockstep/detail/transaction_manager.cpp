@@ -29,9 +29,12 @@ std::string describe(std::exception_ptr e) {
 transaction_manager::transaction_manager(spi::session& session, isolation_level url_isolation)
     : session_(session), url_isolation_(url_isolation) {}
 
-std::string transaction_manager::savepoint_name(std::size_t index) {
+const std::string& transaction_manager::savepoint_name(std::size_t index) {
     // Generated, never taken from input, and a plain identifier on every engine (SPEC 1.6).
-    return "lockstep_sp_" + std::to_string(index);
+    // Built once per depth: savepoint workloads format no number per savepoint.
+    while (savepoint_names_.size() <= index)
+        savepoint_names_.push_back("lockstep_sp_" + std::to_string(savepoint_names_.size()));
+    return savepoint_names_[index];
 }
 
 void transaction_manager::refuse_statement() const {
@@ -203,7 +206,7 @@ void transaction_manager::exit_threw(std::size_t index) noexcept {
 
 void transaction_manager::roll_back_frame(const frame& f, bool rethrow_hook_errors) {
     try {
-        const auto name = savepoint_name(frames_.size()); // the frame's index before its pop
+        const auto& name = savepoint_name(frames_.size()); // the frame's index before its pop
         session_.rollback_to_savepoint(name);
         session_.release_savepoint(name);
         needs_rollback_ = false;

@@ -118,7 +118,7 @@ private:
     /// The SQL name of the savepoint of the frame at `index` in the stack: lockstep_sp_<index>.
     /// Names are unique among the savepoints open on the connection, and reused by later
     /// siblings, so engines that cache statements prepare each name once.
-    static std::string savepoint_name(std::size_t index);
+    const std::string& savepoint_name(std::size_t index);
     std::size_t find_manual(std::uint64_t id) const;
     void push_savepoint_frame(frame_kind kind);
     void close_frames_above(std::size_t index) noexcept;
@@ -134,6 +134,7 @@ private:
     spi::session& session_;
     isolation_level url_isolation_;
     std::vector<frame> frames_;
+    std::vector<std::string> savepoint_names_; // by depth, see savepoint_name
     std::vector<commit_hook> commit_hooks_;
     std::vector<std::function<void()>> rollback_hooks_;
     std::uint64_t next_savepoint_id_ = 1;

@@ -113,7 +113,11 @@ private:
         const std::string n(name);
         texts_.push_back(std::make_unique<savepoint_texts>(savepoint_texts{
             n, "SAVEPOINT " + n, "RELEASE SAVEPOINT " + n, "ROLLBACK TO SAVEPOINT " + n}));
-        return *texts_.back();
+        // Held by pointer for the session's life: the texts stay put.
+        const auto& t = *texts_.back();
+        for (const auto* text : {&t.create, &t.release, &t.rollback_to})
+            note_stable_sql(*text);
+        return t;
     }
     std::vector<std::unique_ptr<savepoint_texts>> texts_;
 };
