@@ -27,9 +27,9 @@ std::string describe(std::exception_ptr e) {
 } // namespace
 
 transaction_manager::transaction_manager(spi::session& session, isolation_level url_isolation)
-    : session_(session), url_isolation_(url_isolation) {}
+    : session_(session), features_(session.features()), url_isolation_(url_isolation) {}
 
-const std::string& transaction_manager::savepoint_name(std::size_t index) {
+const std::string& transaction_manager::add_savepoint_names(std::size_t index) {
     // Generated, never taken from input, and a plain identifier on every engine (SPEC 1.6).
     // Built once per depth: savepoint workloads format no number per savepoint.
     while (savepoint_names_.size() <= index)
@@ -77,7 +77,7 @@ void transaction_manager::enter(const atomic_options& options) {
         throw usage_error("Only the outermost atomic block can choose an isolation level; the "
                           "transaction has already started.");
     check_statement_allowed();
-    if (!options.savepoint || !session_.features().supports_savepoints) {
+    if (!options.savepoint || !features_.supports_savepoints) {
         frames_.push_back({frame_kind::merged, 0, commit_hooks_.size(), rollback_hooks_.size()});
         return;
     }
@@ -375,7 +375,7 @@ void transaction_manager::on_rollback(std::function<void()> hook) {
 std::uint64_t transaction_manager::create_manual_savepoint() {
     if (!in_block())
         throw usage_error("Savepoints live only inside a transaction; open an atomic block first.");
-    if (!session_.features().supports_savepoints)
+    if (!features_.supports_savepoints)
         throw not_supported(
             "This engine has no savepoints; check db.features().supports_savepoints.");
     check_statement_allowed();

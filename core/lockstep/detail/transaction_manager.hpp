@@ -118,7 +118,12 @@ private:
     /// The SQL name of the savepoint of the frame at `index` in the stack: lockstep_sp_<index>.
     /// Names are unique among the savepoints open on the connection, and reused by later
     /// siblings, so engines that cache statements prepare each name once.
-    const std::string& savepoint_name(std::size_t index);
+    const std::string& savepoint_name(std::size_t index) {
+        if (index < savepoint_names_.size()) [[likely]]
+            return savepoint_names_[index];
+        return add_savepoint_names(index);
+    }
+    const std::string& add_savepoint_names(std::size_t index);
     std::size_t find_manual(std::uint64_t id) const;
     void push_savepoint_frame(frame_kind kind);
     void close_frames_above(std::size_t index) noexcept;
@@ -132,6 +137,8 @@ private:
     void reset_flags() noexcept;
 
     spi::session& session_;
+    // Valid for the session's life (spi::session::features): no virtual call per savepoint.
+    const lockstep::features& features_;
     isolation_level url_isolation_;
     std::vector<frame> frames_;
     std::vector<std::string> savepoint_names_; // by depth, see savepoint_name

@@ -1,7 +1,8 @@
 // A small cache of recently used statements keyed by the address of their SQL text: the core
 // passes the same strings for a table's statements every time, so backends find a statement
-// here without hashing its text. Two-way set associative, so two statements used in turn (a
-// write and its receiver's write) never evict each other.
+// here without hashing its text. Four-way set associative, so the few statements a hot loop
+// uses in turn (a write, its receiver's write, a savepoint's three statements) do not evict
+// each other, wherever the allocator happened to put their texts.
 #pragma once
 
 #include <array>
@@ -41,38 +42,45 @@ private:
 template <class Entry> class recent_statements {
 public:
     Entry* find(std::string_view text) noexcept {
-        for (auto& w : sets_[index(text.data())].ways)
+        for (auto& w : sets_[set_of(text)].ways)
             if (w.text == text.data() && w.size == text.size() &&
                 (w.stable || std::memcmp(w.entry.key->data(), text.data(), text.size()) == 0))
                 return &w.entry;
         return nullptr;
     }
     /// Remembers `entry` for `text`, replacing an entry for the same address (whose text
-    /// changed), else the older of the two in its set.
+    /// changed), else the one put longest ago in its set.
     void put(std::string_view text, const Entry& entry) {
-        auto& s = sets_[index(text.data())];
+        auto& ways = sets_[set_of(text)].ways;
         const way w{text.data(), text.size(), stable_.contains(text), entry};
-        for (auto& e : s.ways)
+        for (auto& e : ways)
             if (e.text == w.text && e.size == w.size) {
                 e = w;
                 return;
             }
-        s.ways[s.next] = w;
-        s.next ^= 1u;
+        // Newest first: a hit then usually ends the search at the first way. Hits do not
+        // reorder (no writes on the hot path); a cycle of up to four texts in one set never
+        // misses, where an LRU of two ways would miss on every call of a cycle of three.
+        for (std::size_t i = ways.size() - 1; i > 0; --i)
+            ways[i] = ways[i - 1];
+        ways[0] = w;
     }
     /// See stable_texts: entries for `text` are then trusted by address.
     void note_stable(std::string_view text) { stable_.note(text); }
     /// Forgets the entries (their statements are gone), not which texts are stable.
     void clear() noexcept { sets_ = {}; }
 
-private:
     static constexpr std::size_t set_count = 8;
-    static std::size_t index(const char* text) noexcept {
+    static constexpr std::size_t ways_per_set = 4;
+    /// The set `text` lands in, from its address (exposed for tests).
+    static std::size_t set_of(std::string_view text) noexcept {
         // Heap text is 16-byte aligned: drop those bits, and fold in higher ones so strings
         // allocated at a fixed stride do not all land in one set.
-        const auto a = reinterpret_cast<std::uintptr_t>(text);
+        const auto a = reinterpret_cast<std::uintptr_t>(text.data());
         return static_cast<std::size_t>((a >> 4) ^ (a >> 9) ^ (a >> 14)) % set_count;
     }
+
+private:
     struct way {
         const char* text = nullptr;
         std::size_t size = 0;
@@ -80,8 +88,7 @@ private:
         Entry entry{};
     };
     struct set {
-        std::array<way, 2> ways{};
-        unsigned next = 0;
+        std::array<way, ways_per_set> ways{};
     };
     std::array<set, set_count> sets_{};
     stable_texts stable_;

@@ -31,7 +31,8 @@ public:
     virtual std::string_view engine() const noexcept = 0;
     /// The name `conform` prints for this target: the URL scheme ("sqlite", "soci+postgresql").
     virtual std::string_view target() const noexcept { return engine(); }
-    /// This engine's answers to the questions in features.hpp.
+    /// This engine's answers to the questions in features.hpp. The reference stays valid for
+    /// the session's life: the core keeps it instead of asking again per block.
     // Qualified: an unqualified `features` here would change meaning inside the class.
     virtual const lockstep::features& features() const noexcept = 0;
     /// The server or library version, as the engine reports it.

@@ -50,26 +50,41 @@ TEST_CASE("Text that changed at the same address is not trusted unless it was no
     CHECK(trusting.find(caller)->id == 3);
 }
 
-TEST_CASE("Two statements used in turn stay cached together, and an address that is put again "
-          "replaces its own entry",
+TEST_CASE("Four statements used in turn stay cached together even when they share a set, and "
+          "an address that is put again replaces its own entry",
           "[spi][caches]") {
-    // Many texts, so that some share a set: within a set the two most recent stay.
+    using cache = spi::recent_statements<entry>;
+    // Enough texts that every set holds at least five of them (checked below).
     std::vector<std::string> texts;
-    for (int i = 0; i < 64; ++i)
+    for (int i = 0; i < 400; ++i)
         texts.push_back("SELECT " + std::to_string(i) + " FROM a_table_with_a_long_name");
-    for (std::size_t i = 0; i + 1 < texts.size(); ++i) {
-        spi::recent_statements<entry> recent;
-        const auto& x = texts[i];
-        const auto& y = texts[i + 1];
-        recent.put(x, {&x, 1});
-        recent.put(y, {&y, 2});
-        for (int round = 0; round < 3; ++round) {
-            REQUIRE(recent.find(x) != nullptr);
-            REQUIRE(recent.find(y) != nullptr);
-        }
-        recent.put(x, {&x, 3}); // same address again: replaces, evicts nothing
-        CHECK(recent.find(x)->id == 3);
-        CHECK(recent.find(y)->id == 2);
+    std::vector<std::vector<const std::string*>> by_set(cache::set_count);
+    for (const auto& t : texts)
+        by_set[cache::set_of(t)].push_back(&t);
+    for (const auto& same_set : by_set) {
+        REQUIRE(same_set.size() >= cache::ways_per_set + 1);
+        cache recent;
+        const std::vector<const std::string*> cycle(same_set.begin(),
+                                                    same_set.begin() + cache::ways_per_set);
+        for (std::size_t i = 0; i < cycle.size(); ++i)
+            recent.put(*cycle[i], {cycle[i], static_cast<int>(i)});
+        for (int round = 0; round < 3; ++round)
+            for (std::size_t i = 0; i < cycle.size(); ++i) {
+                const auto* found = recent.find(*cycle[i]);
+                REQUIRE(found != nullptr);
+                CHECK(found->id == static_cast<int>(i));
+            }
+        recent.put(*cycle[0], {cycle[0], 10}); // same address again: replaces, evicts nothing
+        CHECK(recent.find(*cycle[0])->id == 10);
+        for (std::size_t i = 1; i < cycle.size(); ++i)
+            CHECK(recent.find(*cycle[i]) != nullptr);
+        // A fifth text in the set evicts the one first put (a replacement keeps its place).
+        const auto& fifth = *same_set[cache::ways_per_set];
+        recent.put(fifth, {&fifth, 5});
+        CHECK(recent.find(fifth) != nullptr);
+        CHECK(recent.find(*cycle[0]) == nullptr);
+        for (std::size_t i = 1; i < cycle.size(); ++i)
+            CHECK(recent.find(*cycle[i]) != nullptr);
     }
 }
 
