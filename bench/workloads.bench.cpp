@@ -31,6 +31,8 @@
 #include <soci/soci.h>
 #include <sqlite3.h>
 #include <sstream>
+#include <stdexcept>
+#include <string>
 
 // Counting allocator: how many heap allocations each variant makes per operation. (GCC cannot
 // see that this operator new and operator delete pair malloc with free, hence the pragma.)
@@ -372,7 +374,10 @@ private:
 class soci_variant final : public primitive_variant {
 public:
     soci_variant(const std::string& backend, const std::string& connect, const std::string& family)
-        : sql_(backend, connect), family_(family), parent_(sql_), child_(sql_), last_id_(sql_) {
+        : sql_(backend, connect), family_(family), parent_(sql_), child_(sql_),
+          savepoint_(sql_.prepare << "SAVEPOINT s"),
+          release_(sql_.prepare << "RELEASE SAVEPOINT s"),
+          rollback_to_(sql_.prepare << "ROLLBACK TO SAVEPOINT s") {
         const auto q = family == "mysql" ? std::string("`") : std::string("\"");
         if (family == "sqlite")
             sql_ << "PRAGMA foreign_keys = ON";
@@ -389,11 +394,6 @@ public:
             parent_.prepare("INSERT INTO " + q + main_table + q + " (" + q + "name" + q +
                             ") VALUES (:n)");
             parent_.define_and_bind();
-            last_id_.exchange(soci::into(key_));
-            last_id_.alloc();
-            last_id_.prepare(family == "sqlite" ? "SELECT last_insert_rowid()"
-                                                : "SELECT LAST_INSERT_ID()");
-            last_id_.define_and_bind();
         }
         child_.exchange(soci::use(key_));
         child_.exchange(soci::use(message_));
@@ -408,20 +408,23 @@ private:
     void begin() override { sql_.begin(); }
     void commit() override { sql_.commit(); }
     void rollback() override { sql_.rollback(); }
-    void savepoint() override { sql_ << "SAVEPOINT s"; }
-    void release() override { sql_ << "RELEASE SAVEPOINT s"; }
-    void rollback_to() override { sql_ << "ROLLBACK TO SAVEPOINT s"; }
+    // Prepared once, like the inserts (SOCI would otherwise parse them afresh every time).
+    void savepoint() override { savepoint_.execute(true); }
+    void release() override { release_.execute(true); }
+    void rollback_to() override { rollback_to_.execute(true); }
     void op() override {
         parent_.execute(true);
-        if (family_ != "postgresql")
-            last_id_.execute(true);
+        // SOCI's own way to the key where it has one: SQLite's and MySQL's backends read it
+        // from the native handle (sqlite3_last_insert_rowid, mysql_insert_id), no statement.
+        if (family_ != "postgresql" && !sql_.get_last_insert_id(main_table, key_))
+            throw std::runtime_error("SOCI's " + family_ + " backend gave no last insert id");
         child_.execute(true);
     }
     soci::session sql_;
     std::string family_;
     std::string name_ = "parent", message_ = "child";
     long long key_ = 0;
-    soci::statement parent_, child_, last_id_;
+    soci::statement parent_, child_, savepoint_, release_, rollback_to_;
 };
 
 // ---- Lockstep ----
