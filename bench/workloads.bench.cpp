@@ -403,6 +403,13 @@ public:
         child_.define_and_bind();
     }
     std::string name() const override { return "soci"; }
+    /// PostgreSQL's backend serving this session, so that --pin pins it like the others'.
+    long server_pid() override {
+        long pid = 0;
+        if (family_ == "postgresql")
+            sql_ << "SELECT pg_backend_pid()", soci::into(pid);
+        return pid;
+    }
 
 private:
     void begin() override { sql_.begin(); }
