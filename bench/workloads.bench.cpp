@@ -476,8 +476,10 @@ public:
               })) {}
     std::string name() const override { return "model"; }
     long server_pid() override { return session_pid(db_); }
+    /// The pid of the PostgreSQL backend serving `db`. MySQL's session id is a connection id,
+    /// not a pid (every MariaDB thread is pinned instead): 0 there, as for SQLite.
     static long session_pid(lockstep::connection& db) {
-        return db.features().can_terminate_sessions ? std::stol(db.server_session_id()) : 0;
+        return db.session().engine() == "postgresql" ? std::stol(db.server_session_id()) : 0;
     }
     void run(const workload& w) override {
         for (int t = 0; t < w.transactions; ++t)
