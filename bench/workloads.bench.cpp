@@ -374,40 +374,39 @@ private:
 class soci_variant final : public primitive_variant {
 public:
     soci_variant(const std::string& backend, const std::string& connect, const std::string& family)
-        : sql_(backend, connect), family_(family), parent_(sql_), child_(sql_),
-          savepoint_(sql_.prepare << "SAVEPOINT s"),
-          release_(sql_.prepare << "RELEASE SAVEPOINT s"),
-          rollback_to_(sql_.prepare << "ROLLBACK TO SAVEPOINT s") {
+        : sql_(backend, connect), family_(family), parent_(sql_), child_(sql_), savepoint_(sql_),
+          release_(sql_), rollback_to_(sql_) {
         const auto q = family == "mysql" ? std::string("`") : std::string("\"");
         if (family == "sqlite")
             sql_ << "PRAGMA foreign_keys = ON";
+        parent_.exchange(soci::use(name_));
         if (family == "postgresql") {
-            parent_.exchange(soci::use(name_));
             parent_.exchange(soci::into(key_));
-            parent_.alloc();
-            parent_.prepare("INSERT INTO " + q + main_table + q + " (" + q + "name" + q +
-                            ") VALUES (:n) RETURNING " + q + "id" + q);
-            parent_.define_and_bind();
+            prepare(parent_, "INSERT INTO " + q + main_table + q + " (" + q + "name" + q +
+                                 ") VALUES (:n) RETURNING " + q + "id" + q);
         } else {
-            parent_.exchange(soci::use(name_));
-            parent_.alloc();
-            parent_.prepare("INSERT INTO " + q + main_table + q + " (" + q + "name" + q +
-                            ") VALUES (:n)");
-            parent_.define_and_bind();
+            prepare(parent_,
+                    "INSERT INTO " + q + main_table + q + " (" + q + "name" + q + ") VALUES (:n)");
         }
         child_.exchange(soci::use(key_));
         child_.exchange(soci::use(message_));
-        child_.alloc();
-        child_.prepare("INSERT INTO " + q + child_table + q + " (" + q + "main_id" + q + ", " + q +
-                       "message" + q + ") VALUES (:k, :m)");
-        child_.define_and_bind();
+        prepare(child_, "INSERT INTO " + q + child_table + q + " (" + q + "main_id" + q + ", " + q +
+                            "message" + q + ") VALUES (:k, :m)");
+        // Prepared once, like the inserts (SOCI would otherwise parse them afresh every time).
+        prepare(savepoint_, "SAVEPOINT s");
+        prepare(release_, "RELEASE SAVEPOINT s");
+        prepare(rollback_to_, "ROLLBACK TO SAVEPOINT s");
     }
     std::string name() const override { return "soci"; }
     /// PostgreSQL's backend serving this session, so that --pin pins it like the others'.
     long server_pid() override {
-        long pid = 0;
-        if (family_ == "postgresql")
-            sql_ << "SELECT pg_backend_pid()", soci::into(pid);
+        if (family_ != "postgresql")
+            return 0;
+        int pid = 0;
+        soci::statement query(sql_);
+        query.exchange(soci::into(pid));
+        prepare(query, "SELECT pg_backend_pid()");
+        query.execute(true);
         return pid;
     }
 
@@ -415,7 +414,6 @@ private:
     void begin() override { sql_.begin(); }
     void commit() override { sql_.commit(); }
     void rollback() override { sql_.rollback(); }
-    // Prepared once, like the inserts (SOCI would otherwise parse them afresh every time).
     void savepoint() override { savepoint_.execute(true); }
     void release() override { release_.execute(true); }
     void rollback_to() override { rollback_to_.execute(true); }
@@ -431,6 +429,14 @@ private:
     std::string family_;
     std::string name_ = "parent", message_ = "child";
     long long key_ = 0;
+    // Statements are built step by step: `sql.prepare << ...` and `sql << ..., into(...)` go
+    // through SOCI classes whose type information libsoci_core does not export, and UBSan's
+    // checks (the asan preset) need it at link time.
+    static void prepare(soci::statement& statement, const std::string& sql) {
+        statement.alloc();
+        statement.prepare(sql);
+        statement.define_and_bind();
+    }
     soci::statement parent_, child_, savepoint_, release_, rollback_to_;
 };
 
