@@ -1,0 +1,79 @@
+// Tests of the SQLite session on an in-memory database: savepoints through the statements it
+// keeps prepared per name.
+#include "sqlite/session.hpp"
+
+#include "lockstep/connection_url.hpp"
+#include "lockstep/errors.hpp"
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace lockstep;
+
+namespace {
+
+std::unique_ptr<sqlite::session> open_with_table() {
+    auto s = std::make_unique<sqlite::session>(parse_connection_url("sqlite::memory:"));
+    s->execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)", {});
+    return s;
+}
+
+void add(sqlite::session& s, std::int64_t v) {
+    const std::vector<param> params{v};
+    s.execute("INSERT INTO t (v) VALUES (?)", params);
+}
+
+std::vector<std::int64_t> values(sqlite::session& s) {
+    std::vector<std::int64_t> out;
+    for (const auto& r : s.query("SELECT v FROM t ORDER BY v", {}))
+        out.push_back(as_integer(r.at(0)));
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("Savepoints reused by name undo exactly the work done after them, at every depth",
+          "[sqlite][savepoints]") {
+    auto owner = open_with_table();
+    auto& s = *owner;
+    s.begin(isolation_level::engine_default);
+    add(s, 1);
+    // The same two names over and over, as the core uses them (one per nesting depth): their
+    // statements are prepared once and stepped again each time.
+    for (std::int64_t i = 0; i < 50; ++i) {
+        s.create_savepoint("lockstep_sp_1");
+        add(s, 100 + i);
+        s.create_savepoint("lockstep_sp_2");
+        add(s, 1000 + i);
+        s.rollback_to_savepoint("lockstep_sp_2"); // drops 1000 + i only
+        s.release_savepoint("lockstep_sp_2");
+        if (i % 2 == 1) {
+            s.rollback_to_savepoint("lockstep_sp_1"); // drops 100 + i as well
+        }
+        s.release_savepoint("lockstep_sp_1");
+    }
+    s.commit();
+    std::vector<std::int64_t> expected{1};
+    for (std::int64_t i = 0; i < 50; i += 2)
+        expected.push_back(100 + i);
+    CHECK(values(s) == expected);
+}
+
+TEST_CASE("A savepoint statement that fails raises an error naming it, and the session goes on",
+          "[sqlite][savepoints]") {
+    auto owner = open_with_table();
+    auto& s = *owner;
+    s.begin(isolation_level::engine_default);
+    add(s, 1);
+    CHECK_THROWS_AS(s.release_savepoint("lockstep_sp_7"), error);
+    CHECK_THROWS_WITH(s.rollback_to_savepoint("lockstep_sp_7"), Catch::Contains("lockstep_sp_7"));
+    // The failed statements were reset: the same names work once the savepoint exists.
+    s.create_savepoint("lockstep_sp_7");
+    add(s, 2);
+    s.rollback_to_savepoint("lockstep_sp_7");
+    s.release_savepoint("lockstep_sp_7");
+    s.commit();
+    CHECK(values(s) == std::vector<std::int64_t>{1});
+}
