@@ -93,7 +93,6 @@ session::session(const connection_url& url) {
 
 session::~session() {
     cache_.clear(); // statements must be finalized before the handle closes
-    savepoints_.clear();
     sqlite3_close_v2(db_);
 }
 
@@ -196,9 +195,9 @@ const session::recent_statement* session::find_or_prepare(std::string_view sql) 
                                   std::string(sql) + "\" into separate calls.");
         it = cache_.emplace(std::string(sql), std::move(statement)).first;
     }
-    recent_.put(sql, {&it->first, it->second.get(),
-                      static_cast<std::size_t>(sqlite3_bind_parameter_count(it->second.get()))});
-    return recent_.find(sql);
+    return &recent_.put(sql,
+                        {&it->first, it->second.get(),
+                         static_cast<std::size_t>(sqlite3_bind_parameter_count(it->second.get()))});
 }
 
 void session::finish(sqlite3_stmt* statement, int rc, std::string_view sql) {
@@ -249,54 +248,6 @@ void session::rollback() {
     if (sqlite3_get_autocommit(db_))
         return;
     run_control("ROLLBACK");
-}
-
-std::string session::savepoint_sql(savepoint_verb verb, std::string_view name) {
-    static constexpr std::array<std::string_view, 3> verbs{"SAVEPOINT ", "RELEASE SAVEPOINT ",
-                                                           "ROLLBACK TO SAVEPOINT "};
-    return std::string(verbs[verb]).append(name);
-}
-
-void session::run_savepoint(std::string_view name, savepoint_verb verb) {
-    const savepoint_statements* found = nullptr;
-    for (const auto& s : savepoints_)
-        if (s.name == name) {
-            found = &s;
-            break;
-        }
-    if (found == nullptr) {
-        savepoint_statements fresh{std::string(name), {}};
-        for (const auto v : {create_verb, release_verb, rollback_to_verb}) {
-            const auto sql = savepoint_sql(v, name);
-            sqlite3_stmt* raw = nullptr;
-            const int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
-                                              SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
-            fresh.statements[v].reset(raw);
-            if (rc != SQLITE_OK)
-                fail(rc, sql);
-        }
-        savepoints_.push_back(std::move(fresh));
-        found = &savepoints_.back();
-    }
-    auto* statement = found->statements[verb].get();
-    const int rc = sqlite3_step(statement);
-    if (rc == SQLITE_DONE) [[likely]] {
-        sqlite3_reset(statement);
-        return;
-    }
-    finish(statement, rc, savepoint_sql(verb, name));
-}
-
-void session::create_savepoint(std::string_view name) {
-    run_savepoint(name, create_verb);
-}
-
-void session::release_savepoint(std::string_view name) {
-    run_savepoint(name, release_verb);
-}
-
-void session::rollback_to_savepoint(std::string_view name) {
-    run_savepoint(name, rollback_to_verb);
 }
 
 bool session::in_transaction() {

@@ -9,7 +9,6 @@
 #include <array>
 #include <memory>
 #include <string>
-#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -21,7 +20,7 @@ namespace lockstep::sqlite {
 /// keeps readers out (rollback-journal mode).
 enum class begin_mode { deferred, immediate, exclusive };
 
-class session final : public spi::session {
+class session final : public spi::sql_savepoint_session {
 public:
     /// Opens the database of `url`. Throws `configuration_error` for unknown options and
     /// `connection_error` if the file cannot be opened.
@@ -40,9 +39,6 @@ public:
     void begin(isolation_level level) override;
     void commit() override;
     void rollback() override;
-    void create_savepoint(std::string_view name) override;
-    void release_savepoint(std::string_view name) override;
-    void rollback_to_savepoint(std::string_view name) override;
     bool in_transaction() override;
 
     std::int64_t execute(std::string_view sql, std::span<const param> params) override;
@@ -78,18 +74,7 @@ private:
     void run(sqlite3_stmt* statement, std::string_view sql);
     /// Resets `statement` after its last step returned `rc`, and raises if that was an error.
     void finish(sqlite3_stmt* statement, int rc, std::string_view sql);
-    /// Runs a statement that takes no parameters and returns no rows.
-    void run_control(const std::string& sql);
-    /// A savepoint name's three statements, prepared once: a core names one savepoint per
-    /// nesting depth, so a handful of these serve a whole session, and a savepoint costs a
-    /// step and a reset, with no text to find or compare.
-    enum savepoint_verb : std::size_t { create_verb, release_verb, rollback_to_verb };
-    struct savepoint_statements {
-        std::string name;
-        std::array<statement_ptr, 3> statements; // by savepoint_verb
-    };
-    void run_savepoint(std::string_view name, savepoint_verb verb);
-    static std::string savepoint_sql(savepoint_verb verb, std::string_view name);
+    void run_control(const std::string& sql) override;
     [[noreturn]] void fail(int code, std::string_view sql);
     [[noreturn]] static void throw_placeholder_mismatch(std::size_t expected, std::size_t given);
 
@@ -98,7 +83,6 @@ private:
     begin_mode begin_mode_ = begin_mode::deferred;
     spi::string_map<statement_ptr> cache_;
     spi::recent_statements<recent_statement> recent_;
-    std::vector<savepoint_statements> savepoints_;
 };
 
 } // namespace lockstep::sqlite

@@ -1,5 +1,5 @@
-// Tests of the SQLite session on an in-memory database: savepoints through the statements it
-// keeps prepared per name.
+// Tests of the SQLite session on an in-memory database: savepoints whose statements are reused
+// by name.
 #include "sqlite/session.hpp"
 
 #include "lockstep/connection_url.hpp"
@@ -41,7 +41,7 @@ TEST_CASE("Savepoints reused by name undo exactly the work done after them, at e
     s.begin(isolation_level::engine_default);
     add(s, 1);
     // The same two names over and over, as the core uses them (one per nesting depth): their
-    // statements are prepared once and stepped again each time.
+    // statements are prepared once and found again each time.
     for (std::int64_t i = 0; i < 50; ++i) {
         s.create_savepoint("lockstep_sp_1");
         add(s, 100 + i);

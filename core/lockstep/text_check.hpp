@@ -52,12 +52,10 @@ inline bool is_short_plain_ascii(std::string_view text, std::optional<std::size_
     return true;
 }
 
-} // namespace detail
-
-namespace detail {
 /// The whole check of `check_text`, out of line, for text the fast path did not clear.
 void check_text_fully(std::string_view text, std::optional<std::size_t> max_length,
                       std::string_view column, std::string_view table);
+
 } // namespace detail
 
 /// Throws `data_error` if `text` is not valid UTF-8, contains a NUL character, or is longer than

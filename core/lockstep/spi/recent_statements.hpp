@@ -49,14 +49,14 @@ public:
         return nullptr;
     }
     /// Remembers `entry` for `text`, replacing an entry for the same address (whose text
-    /// changed), else the one put longest ago in its set.
-    void put(std::string_view text, const Entry& entry) {
+    /// changed), else the one put longest ago in its set. Returns the entry as stored.
+    Entry& put(std::string_view text, const Entry& entry) {
         auto& ways = sets_[set_of(text)].ways;
         const way w{text.data(), text.size(), stable_.contains(text), entry};
         for (auto& e : ways)
             if (e.text == w.text && e.size == w.size) {
                 e = w;
-                return;
+                return e.entry;
             }
         // Newest first: a hit then usually ends the search at the first way. Hits do not
         // reorder (no writes on the hot path); a cycle of up to four texts in one set never
@@ -64,6 +64,7 @@ public:
         for (std::size_t i = ways.size() - 1; i > 0; --i)
             ways[i] = ways[i - 1];
         ways[0] = w;
+        return ways[0].entry;
     }
     /// See stable_texts: entries for `text` are then trusted by address.
     void note_stable(std::string_view text) { stable_.note(text); }
