@@ -478,7 +478,7 @@ public:
               lockstep::post_save.connect(t_.main, [this](const lockstep::saved<parent_row>& e) {
                   // Several model variants may live at once (--compare): each serves its rows.
                   if (&e.db == &db_)
-                      e.db.insert(t_.sig, child_row{.main_id = e.instance.id, .message = "child"});
+                      e.db.add(t_.sig, child_row{.main_id = e.instance.id, .message = "child"});
               })) {}
     std::string name() const override { return "model"; }
     long server_pid() override { return session_pid(db_); }

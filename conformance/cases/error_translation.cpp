@@ -193,6 +193,19 @@ TEST_CASE("Text longer than the column raises data_error on every engine", "[err
     CHECK(fx.messages().empty());
 }
 
+TEST_CASE("A row added without its key raises the same error classes as an inserted one",
+          "[errors]") {
+    fixture fx;
+    CHECK(error_class_of([&] {
+              fx.db.add(fx.s.main, main_model{.name = std::string(150, 'x')});
+          }) == "data_error");
+    CHECK(error_class_of([&] {
+              fx.db.add(fx.s.sig, signal_model{.main_id = 424242, .message = "orphan"});
+          }) == "integrity_error");
+    CHECK(fx.names().empty());
+    CHECK(fx.messages().empty());
+}
+
 TEST_CASE("Text of exactly the column's length in multibyte characters is stored", "[errors]") {
     fixture fx;
     std::string name;

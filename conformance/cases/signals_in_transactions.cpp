@@ -222,3 +222,40 @@ TEST_CASE("A post_save receiver sees the key the engine gave the new row", "[sig
     CHECK(seen_key != 0);
     CHECK(seen_key == row.id);
 }
+
+TEST_CASE("Rows a post_save receiver adds without reading their keys commit and roll back with "
+          "the sender's block",
+          "[signals][atomic]") {
+    fixture fx;
+    auto sub = lockstep::post_save.connect(fx.s.main, [&fx](const lockstep::saved<main_model>& e) {
+        e.db.add(fx.s.sig,
+                 signal_model{.main_id = e.instance.id, .message = "added for " + e.instance.name});
+    });
+    main_model kept;
+    atomic(fx.db, [&] { kept = create_main(fx, "kept"); });
+    CHECK(error_class_of([&] {
+              atomic(fx.db, [&] {
+                  create_main(fx, "undone");
+                  CHECK(fx.db.count(fx.s.sig) == 2);
+                  throw boom();
+              });
+          }) == "boom");
+    CHECK(fx.names() == strings{"kept"});
+    CHECK(fx.messages() == strings{"added for kept"});
+    CHECK(fx.db.count(fx.s.sig, lockstep::eq(&signal_model::main_id, kept.id)) == 1);
+}
+
+TEST_CASE("A post_save receiver of a row added without its key still sees the key the engine "
+          "gave it",
+          "[signals]") {
+    fixture fx;
+    std::int64_t seen_key = 0;
+    auto sub = lockstep::post_save.connect(
+        fx.s.sig, [&](const lockstep::saved<signal_model>& e) { seen_key = e.instance.id; });
+    const auto parent = create_main(fx, "parent");
+    fx.db.add(fx.s.sig, signal_model{.main_id = parent.id, .message = "watched"});
+    REQUIRE(seen_key != 0);
+    const auto row = fx.db.get(fx.s.sig, seen_key);
+    REQUIRE(row.has_value());
+    CHECK(row->message == "watched");
+}

@@ -177,6 +177,13 @@ std::int64_t connection::insert_statement(const table_base& t, std::span<const p
     });
 }
 
+void connection::insert_statement_without_key(const table_base& t, std::span<const param> params,
+                                              bool given_key) {
+    const auto& sql = sql_for(t);
+    const auto& text = given_key ? sql.insert_given_key : sql.insert_generated_key;
+    run([&] { return state_->session->execute(text, params); });
+}
+
 std::int64_t connection::update_statement(const table_base& t, std::span<const param> params) {
     const auto& sql = sql_for(t);
     if (sql.update_by_key.empty()) // only a key: the row exists iff a select finds it

@@ -141,6 +141,16 @@ public:
     /// Inserts `instance` (the engine gives it a key when its key is 0) and returns it with its
     /// key. Sends `pre_save` and `post_save` with `created = true` in one atomic unit (SPEC 3.2).
     template <class Model> Model insert(const table<Model>& t, Model instance);
+    /// Inserts `instance` like `insert` (the same signals in the same unit) but returns nothing,
+    /// so the key the engine generates is read back only when a `pre_save` or `post_save`
+    /// receiver will see the row. PostgreSQL and MariaDB send that key as a result row
+    /// (`RETURNING`); `add` spares them and the client that work. For rows nobody refers to by
+    /// key afterwards: log lines, audit rows, children written by a receiver.
+    ///
+    /// Example (a receiver recording every new author):
+    ///
+    ///     db.add(audit, Audit{.message = "new author " + std::to_string(e.instance.id)});
+    template <class Model> void add(const table<Model>& t, const Model& instance);
     /// Inserts `instance` if its key is 0 or no row has its key, else updates that row; sets the
     /// key and returns whether a row was created. Sends `pre_save` and `post_save`.
     template <class Model> bool save(const table<Model>& t, Model& instance);
@@ -152,7 +162,8 @@ public:
     /// when it was deleted (SPEC 3.3).
     template <class Model> bool remove(const table<Model>& t, const Model& instance);
     /// Inserts every instance in one statement each, sending no signals (like Django's
-    /// bulk_create); keys are not read back. Faster for loading data that no receiver watches.
+    /// bulk_create); the keys the engine generates are not read back. Faster for loading data
+    /// that no receiver watches.
     template <class Model>
     void bulk_insert(const table<Model>& t, std::span<const Model> instances);
 
@@ -213,6 +224,8 @@ private:
     template <class F> auto run(F&& statement) -> decltype(statement());
     template <class Model> void insert_row(const table<Model>& t, Model& instance);
     template <class Model>
+    void insert_without_key(const table<Model>& t, const Model& instance, bool check);
+    template <class Model>
     void insert_gathered(const table<Model>& t, Model& instance, std::span<const param> params,
                          bool given_key);
     template <class Model> std::int64_t update_row(const table<Model>& t, const Model& instance);
@@ -225,6 +238,8 @@ private:
     const detail::table_sql& sql_for_uncached(const table_base& t);
     std::int64_t insert_statement(const table_base& t, std::span<const param> params,
                                   bool given_key);
+    void insert_statement_without_key(const table_base& t, std::span<const param> params,
+                                      bool given_key);
     std::int64_t update_statement(const table_base& t, std::span<const param> params);
     std::int64_t delete_statement(const table_base& t, std::int64_t key);
     std::vector<row> select_statement(const table_base& t, const std::string& where,
@@ -256,6 +271,14 @@ template <class Model> void connection::insert_row(const table<Model>& t, Model&
     detail::param_buffer params(t.columns().size());
     const auto used = t.insert_values(instance, params.data(), given_key, false);
     insert_gathered(t, instance, params.view(used), given_key);
+}
+
+template <class Model>
+void connection::insert_without_key(const table<Model>& t, const Model& instance, bool check) {
+    const bool given_key = t.key_of(instance) != 0;
+    detail::param_buffer params(t.columns().size());
+    const auto used = t.insert_values(instance, params.data(), given_key, check);
+    insert_statement_without_key(t, params.view(used), given_key);
 }
 
 template <class Model>
@@ -308,6 +331,15 @@ template <class Model> Model connection::insert(const table<Model>& t, Model ins
     };
     detail::run_block(state_->transactions, {.savepoint = false}, unit);
     return instance;
+}
+
+template <class Model> void connection::add(const table<Model>& t, const Model& instance) {
+    if (pre_save.has_receivers(&t) || post_save.has_receivers(&t)) {
+        insert(t, instance); // the receivers see the row as insert gives it, key and all
+        return;
+    }
+    // Nobody sees the row: check its values, then one statement, atomic by itself (SPEC 2.1).
+    insert_without_key(t, instance, true);
 }
 
 template <class Model> bool connection::save(const table<Model>& t, Model& instance) {
@@ -369,8 +401,8 @@ void connection::bulk_insert(const table<Model>& t, std::span<const Model> insta
     for (const auto& instance : instances)
         t.check_text_values(instance);
     auto unit = [&] {
-        for (auto instance : instances)
-            insert_row(t, instance);
+        for (const auto& instance : instances)
+            insert_without_key(t, instance, false); // checked above
     };
     detail::run_block(state_->transactions, {.savepoint = false}, unit);
 }

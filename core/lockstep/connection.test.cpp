@@ -54,6 +54,40 @@ TEST_CASE("Inside a block a write joins the caller's transaction without a savep
                 "commit"});
 }
 
+TEST_CASE("add with no receivers runs one INSERT that reads back no key", "[model]") {
+    testing::fake_connection f;
+    f.db.add(items, item{.name = "a"});
+    CHECK(f.session->calls() ==
+          calls{"execute INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)"});
+}
+
+TEST_CASE("add reads the key back when a post_save receiver will see the row", "[model]") {
+    testing::fake_connection f;
+    std::int64_t seen_key = 0;
+    auto sub = post_save.connect(items, [&](const saved<item>& e) { seen_key = e.instance.id; });
+    f.db.add(items, item{.name = "a"});
+    CHECK(seen_key == 1);
+    CHECK(f.session->calls() ==
+          calls{"begin", "insert INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)",
+                "commit"});
+}
+
+TEST_CASE("add refuses text longer than the column before anything is sent", "[model]") {
+    testing::fake_connection f;
+    CHECK_THROWS_AS(f.db.add(items, item{.name = "toolong"}), data_error);
+    CHECK(f.session->calls().empty());
+}
+
+TEST_CASE("bulk_insert reads back no keys and writes every row in one unit", "[model]") {
+    testing::fake_connection f;
+    const std::vector<item> rows{{.name = "a"}, {.id = 7, .name = "b"}};
+    f.db.bulk_insert(items, std::span<const item>(rows));
+    CHECK(f.session->calls() ==
+          calls{"begin", "execute INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)",
+                "execute INSERT INTO \"item\" (\"id\", \"name\", \"parent\") VALUES (?, ?, ?)",
+                "commit"});
+}
+
 TEST_CASE("Text longer than the column is refused before anything is sent", "[model]") {
     testing::fake_connection f;
     CHECK_THROWS_AS(f.db.insert(items, item{.name = "toolong"}), data_error);
