@@ -259,7 +259,7 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
 std::int64_t session::insert(std::string_view sql, std::span<const param> params,
                              std::string_view key_column) {
     check_rollback_safe(sql);
-    if (features_.supports_returning) {
+    if (features_.supports_returning && !key_column.empty()) {
         // MariaDB 10.5+: the key comes back in the same round trip. The RETURNING text is
         // built once per statement, and the key is read straight from the result set.
         const std::string& text = returning_sql_.text(
@@ -280,7 +280,7 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
     } catch (const sql::SQLException& e) {
         fail(e, sql);
     }
-    return query_integer("SELECT LAST_INSERT_ID()");
+    return key_column.empty() ? 0 : query_integer("SELECT LAST_INSERT_ID()");
 }
 
 std::vector<row> session::query(std::string_view sql, std::span<const param> params) {

@@ -156,8 +156,25 @@ session::result_ptr session::run_simple(const std::string& sql) {
     return r;
 }
 
+std::optional<std::uint64_t> session::parameter_signature(std::span<const param> params) {
+    // Five bits of count, then three bits per type index (a param has six alternatives).
+    constexpr std::size_t most = (64 - 5) / 3;
+    static_assert(std::variant_size_v<param> <= 8);
+    if (params.size() > most)
+        return std::nullopt;
+    std::uint64_t signature = params.size();
+    for (std::size_t i = 0; i < params.size(); ++i)
+        signature |= static_cast<std::uint64_t>(params[i].index()) << (5 + 3 * i);
+    return signature;
+}
+
 const session::prepared& session::prepare(std::string_view sql, std::span<const param> params,
                                           std::string_view returning) {
+    const auto signature = parameter_signature(params);
+    if (signature)
+        if (const auto* recent = recent_.find(sql);
+            recent != nullptr && recent->types == *signature && recent->returning == returning)
+            return *recent->statement;
     // The same text with other parameter types needs its own statement: PostgreSQL fixes the
     // types when it prepares.
     cache_key_.assign(sql);
@@ -168,11 +185,22 @@ const session::prepared& session::prepare(std::string_view sql, std::span<const 
         cache_key_ += '\x1e';
         cache_key_ += returning;
     }
-    if (const auto it = statements_.find(cache_key_); it != statements_.end())
+    const auto remember = [&](const auto& it) -> const prepared& {
+        if (signature) {
+            // The key ends with the RETURNING column after its marker, if there is one.
+            const std::string_view key = it->first;
+            recent_.put(sql, {&it->first, &it->second, *signature,
+                              returning.empty() ? std::string_view{}
+                                                : key.substr(key.size() - returning.size())});
+        }
         return it->second;
+    };
+    if (const auto it = statements_.find(cache_key_); it != statements_.end())
+        return remember(it);
 
     if (statements_.size() >= max_cached_statements) {
         run_simple("DEALLOCATE ALL");
+        recent_.clear();
         statements_.clear();
     }
     auto [text, count] = detail::number_placeholders(sql, "$");
@@ -213,7 +241,7 @@ const session::prepared& session::prepare(std::string_view sql, std::span<const 
     prepared statement{std::move(name), {}};
     for (int i = 0; i < PQnparams(description.get()); ++i)
         statement.parameter_types.push_back(PQparamtype(description.get(), i));
-    return statements_.emplace(cache_key_, std::move(statement)).first->second;
+    return remember(statements_.emplace(cache_key_, std::move(statement)).first);
 }
 
 session::result_ptr session::run_prepared(std::string_view sql, std::span<const param> params,
@@ -311,7 +339,9 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
 
 std::int64_t session::insert(std::string_view sql, std::span<const param> params,
                              std::string_view key_column) {
-    const auto r = run_prepared(sql, params, key_column);
+    const auto r = run_prepared(sql, params, key_column); // no RETURNING without a column
+    if (key_column.empty())
+        return 0;
     if (PQntuples(r.get()) != 1)
         throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
     const char* text = PQgetvalue(r.get(), 0, 0);

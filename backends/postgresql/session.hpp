@@ -2,11 +2,13 @@
 #pragma once
 
 #include "lockstep/connection_url.hpp"
+#include "lockstep/spi/recent_statements.hpp"
 #include "lockstep/spi/session.hpp"
 #include "lockstep/spi/string_map.hpp"
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +41,7 @@ public:
     std::int64_t insert(std::string_view sql, std::span<const param> params,
                         std::string_view key_column) override;
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
+    void note_stable_sql(std::string_view sql) override { recent_.note_stable(sql); }
 
     std::string server_session_id() override;
     void terminate_server_session(std::string_view id) override;
@@ -68,8 +71,21 @@ private:
         std::string name;
         std::vector<unsigned> parameter_types; // as the server resolved them
     };
+    /// The statement for `sql` with these parameter types and RETURNING column: from the
+    /// recent-statement cache by the text's address, else from the statement map by the whole
+    /// key, else prepared now.
     const prepared& prepare(std::string_view sql, std::span<const param> params,
                             std::string_view returning);
+    /// A statement as the recent-statement cache keeps it (see recent_statements.hpp). One
+    /// text may be prepared for several parameter type lists, so a hit must match those too.
+    struct recent_statement {
+        const std::string* key = nullptr; // the statement map's key: the text, then the types
+        const prepared* statement = nullptr;
+        std::uint64_t types = 0;    // parameter_signature() of the params it was found for
+        std::string_view returning; // inside *key
+    };
+    /// The parameters' count and types packed in one number; nullopt for more than fit.
+    static std::optional<std::uint64_t> parameter_signature(std::span<const param> params);
 
     PGconn* conn_ = nullptr;
     lockstep::features features_;
@@ -77,6 +93,7 @@ private:
     std::uint64_t next_statement_ = 1;
     // Reused for every call, so binding allocates nothing once they have grown.
     std::string cache_key_;
+    spi::recent_statements<recent_statement> recent_;
     std::vector<const char*> values_;
     std::vector<int> lengths_;
     std::vector<int> formats_;

@@ -424,9 +424,12 @@ void session::run_insert(std::string_view sql, std::span<const param> params) {
 
 std::int64_t session::insert(std::string_view sql, std::span<const param> params,
                              std::string_view key_column) {
+    if (key_column.empty()) { // no key wanted: the INSERT as it is, on every engine
+        run_insert(sql, params);
+        return 0;
+    }
     switch (family_) {
     case family::postgresql: {
-        // The RETURNING text is built once per statement.
         // The RETURNING text is built once per statement; the key is read straight from the
         // statement's row (no std::vector<row> per insert).
         const std::string& text = returning_sql_.text(

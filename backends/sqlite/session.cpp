@@ -260,7 +260,9 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
 }
 
 std::int64_t session::insert(std::string_view sql, std::span<const param> params,
-                             std::string_view) {
+                             std::string_view key_column) {
+    // The same steps with or without a key: reading it costs nothing here, and one hot path
+    // serves both a model's inserts and its receivers' adds.
     auto* statement = prepare(sql, params);
     const int rc = sqlite3_step(statement);
     if (rc != SQLITE_DONE) [[unlikely]] {
@@ -271,7 +273,7 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
     } else {
         sqlite3_reset(statement);
     }
-    return sqlite3_last_insert_rowid(db_);
+    return key_column.empty() ? 0 : sqlite3_last_insert_rowid(db_);
 }
 
 std::vector<row> session::query(std::string_view sql, std::span<const param> params) {

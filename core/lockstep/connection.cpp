@@ -166,22 +166,17 @@ const detail::table_sql& connection::sql_for_uncached(const table_base& t) {
 }
 
 std::int64_t connection::insert_statement(const table_base& t, std::span<const param> params,
-                                          bool given_key) {
+                                          bool given_key, bool read_key) {
     const auto& sql = sql_for(t);
     const auto& text = given_key ? sql.insert_given_key : sql.insert_generated_key;
+    // A given key is known already: only a generated one is worth asking for.
+    const std::string_view key_column = given_key || !read_key ? "" : t.key().name;
     return run([&] {
-        const auto key = state_->session->insert(text, params, t.key().name);
+        const auto key = state_->session->insert(text, params, key_column);
         if (given_key)
             return std::get<std::int64_t>(params[t.key_index()]);
         return key;
     });
-}
-
-void connection::insert_statement_without_key(const table_base& t, std::span<const param> params,
-                                              bool given_key) {
-    const auto& sql = sql_for(t);
-    const auto& text = given_key ? sql.insert_given_key : sql.insert_generated_key;
-    run([&] { return state_->session->execute(text, params); });
 }
 
 std::int64_t connection::update_statement(const table_base& t, std::span<const param> params) {

@@ -236,10 +236,10 @@ private:
 
     const detail::table_sql& sql_for(const table_base& t);
     const detail::table_sql& sql_for_uncached(const table_base& t);
+    /// Runs the table's INSERT; returns the row's key, or 0 when `read_key` is false and the
+    /// engine generated it.
     std::int64_t insert_statement(const table_base& t, std::span<const param> params,
-                                  bool given_key);
-    void insert_statement_without_key(const table_base& t, std::span<const param> params,
-                                      bool given_key);
+                                  bool given_key, bool read_key = true);
     std::int64_t update_statement(const table_base& t, std::span<const param> params);
     std::int64_t delete_statement(const table_base& t, std::int64_t key);
     std::vector<row> select_statement(const table_base& t, const std::string& where,
@@ -278,7 +278,7 @@ void connection::insert_without_key(const table<Model>& t, const Model& instance
     const bool given_key = t.key_of(instance) != 0;
     detail::param_buffer params(t.columns().size());
     const auto used = t.insert_values(instance, params.data(), given_key, check);
-    insert_statement_without_key(t, params.view(used), given_key);
+    insert_statement(t, params.view(used), given_key, false);
 }
 
 template <class Model>

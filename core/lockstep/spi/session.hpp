@@ -58,7 +58,9 @@ public:
     /// Runs a statement that returns no rows; returns the number of rows it changed.
     virtual std::int64_t execute(std::string_view sql, std::span<const param> params) = 0;
     /// Runs an INSERT and returns the key the engine generated for `key_column` (through
-    /// RETURNING where the engine has it, or the engine's last-insert id).
+    /// RETURNING where the engine has it, or the engine's last-insert id). With an empty
+    /// `key_column` the caller wants no key: the INSERT runs as it is, nothing is asked for
+    /// the key, and the result is 0.
     virtual std::int64_t insert(std::string_view sql, std::span<const param> params,
                                 std::string_view key_column) = 0;
     /// Runs a query and returns its rows.
