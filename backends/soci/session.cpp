@@ -207,6 +207,22 @@ template <class Work> auto session::guarded(std::string_view sql, Work&& work) -
     }
 }
 
+template <class Work>
+auto session::run_statement(std::string_view sql, prepared& entry, Work&& work)
+    -> decltype(work()) {
+    try {
+        return guarded(sql, std::forward<Work>(work));
+    } catch (...) {
+        discard(entry);
+        throw;
+    }
+}
+
+void session::discard(const prepared& entry) noexcept {
+    recent_.clear(); // it may point at the entry; it refills from the map
+    std::erase_if(cache_, [&](const auto& e) { return e.second.get() == &entry; });
+}
+
 bool session::connection_is_bad() {
     if (family_ == family::postgresql) {
         return PQstatus(native_postgresql(*sql_)) == CONNECTION_BAD;
@@ -385,7 +401,7 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
     const bool returns_rows =
         kind == detail::statement_class::query || kind == detail::statement_class::locking_query;
     auto& entry = prepare(sql, params, returns_rows);
-    const auto changed = guarded(sql, [&]() -> std::int64_t {
+    const auto changed = run_statement(sql, entry, [&]() -> std::int64_t {
         entry.statement->execute(true);
         if (entry.returns_rows) {
             while (entry.statement->fetch()) {
@@ -413,13 +429,13 @@ void session::run_control(const std::string& sql) {
     // SQLite prepares savepoint statements like any other: keep them prepared, as the native
     // adapter does, instead of letting SOCI parse them afresh each time.
     auto& entry = prepare(sql, {}, false);
-    guarded(sql, [&] { entry.statement->execute(true); });
+    run_statement(sql, entry, [&] { entry.statement->execute(true); });
 }
 
 void session::run_insert(std::string_view sql, std::span<const param> params) {
     check_rollback_safe(sql); // an INSERT is a write: no need to classify its text
     auto& entry = prepare(sql, params, false);
-    guarded(sql, [&] { entry.statement->execute(true); });
+    run_statement(sql, entry, [&] { entry.statement->execute(true); });
 }
 
 std::int64_t session::insert(std::string_view sql, std::span<const param> params,
@@ -435,7 +451,7 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
         const std::string& text = returning_sql_.text(
             sql, key_column, [&](std::string_view c) { return quote_identifier(c); });
         auto& entry = prepare(text, params, true);
-        const auto key = guarded(text, [&]() -> std::optional<std::int64_t> {
+        const auto key = run_statement(text, entry, [&]() -> std::optional<std::int64_t> {
             if (!entry.statement->execute(true) || entry.row.get_indicator(0) == ::soci::i_null)
                 return std::nullopt;
             const auto& r = entry.row;
@@ -476,7 +492,7 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
 std::vector<row> session::query(std::string_view sql, std::span<const param> params) {
     auto& entry = prepare(sql, params, true);
     std::vector<row> rows;
-    guarded(sql, [&] {
+    run_statement(sql, entry, [&] {
         for (bool got = entry.statement->execute(true); got; got = entry.statement->fetch()) {
             const auto& r = entry.row;
             row values;

@@ -81,6 +81,12 @@ private:
     void run_insert(std::string_view sql, std::span<const param> params);
     /// Runs `work`, translating SOCI's exceptions; a lost connection marks the session lost.
     template <class Work> auto guarded(std::string_view sql, Work&& work) -> decltype(work());
+    /// Runs `work` with `entry`'s statement like `guarded`; when it fails the statement is
+    /// dropped, and prepared afresh on its next use. SOCI 4.0's PostgreSQL backend leaks the
+    /// buffers of bound values when a statement whose execute threw is executed again.
+    template <class Work>
+    auto run_statement(std::string_view sql, prepared& entry, Work&& work) -> decltype(work());
+    void discard(const prepared& entry) noexcept;
     void run_simple(const std::string& sql);
     std::int64_t query_integer(const std::string& sql);
     bool connection_is_bad();

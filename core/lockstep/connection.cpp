@@ -170,7 +170,9 @@ std::int64_t connection::insert_statement(const table_base& t, std::span<const p
     const auto& sql = sql_for(t);
     const auto& text = given_key ? sql.insert_given_key : sql.insert_generated_key;
     // A given key is known already: only a generated one is worth asking for.
-    const std::string_view key_column = given_key || !read_key ? "" : t.key().name;
+    // Both arms are views: a "" arm would make the result a temporary std::string.
+    const std::string_view key_column =
+        given_key || !read_key ? std::string_view{} : std::string_view(t.key().name);
     return run([&] {
         const auto key = state_->session->insert(text, params, key_column);
         if (given_key)
