@@ -5,6 +5,7 @@
 #include "lockstep/detail/sql_scan.hpp"
 #include "lockstep/errors.hpp"
 #include "lockstep/spi/dialects.hpp"
+#include "lockstep/spi/parameter_signature.hpp"
 #include "lockstep/spi/quote.hpp"
 #include "postgresql/errors.hpp"
 
@@ -156,21 +157,9 @@ session::result_ptr session::run_simple(const std::string& sql) {
     return r;
 }
 
-std::optional<std::uint64_t> session::parameter_signature(std::span<const param> params) {
-    // Five bits of count, then three bits per type index (a param has six alternatives).
-    constexpr std::size_t most = (64 - 5) / 3;
-    static_assert(std::variant_size_v<param> <= 8);
-    if (params.size() > most)
-        return std::nullopt;
-    std::uint64_t signature = params.size();
-    for (std::size_t i = 0; i < params.size(); ++i)
-        signature |= static_cast<std::uint64_t>(params[i].index()) << (5 + 3 * i);
-    return signature;
-}
-
 const session::prepared& session::prepare(std::string_view sql, std::span<const param> params,
                                           std::string_view returning) {
-    const auto signature = parameter_signature(params);
+    const auto signature = spi::parameter_signature(params);
     if (signature)
         if (const auto* recent = recent_.find(sql);
             recent != nullptr && recent->types == *signature && recent->returning == returning)

@@ -8,7 +8,6 @@
 
 #include <array>
 #include <memory>
-#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -81,11 +80,9 @@ private:
     struct recent_statement {
         const std::string* key = nullptr; // the statement map's key: the text, then the types
         const prepared* statement = nullptr;
-        std::uint64_t types = 0;    // parameter_signature() of the params it was found for
+        std::uint64_t types = 0;    // spi::parameter_signature of the params it was found for
         std::string_view returning; // inside *key
     };
-    /// The parameters' count and types packed in one number; nullopt for more than fit.
-    static std::optional<std::uint64_t> parameter_signature(std::span<const param> params);
 
     PGconn* conn_ = nullptr;
     lockstep::features features_;

@@ -6,6 +6,7 @@
 
 #include "lockstep/detail/sql_scan.hpp"
 #include "lockstep/errors.hpp"
+#include "lockstep/spi/parameter_signature.hpp"
 #include "lockstep/spi/quote.hpp"
 #include "lockstep/spi/returning_sql.hpp"
 #include "mysql/rules.hpp"
@@ -241,13 +242,12 @@ std::int64_t session::query_integer(const std::string& sql) {
 
 session::prepared& session::prepare(std::string_view sql, std::span<const param> params,
                                     bool returns_rows) {
-    // The statement's shape in one word (rows or not, each parameter's type), so a recent
-    // statement is found by the address of its text without building and hashing a key.
-    std::uint64_t shape = returns_rows ? 1 : 0;
-    const bool shape_fits = params.size() <= 20;
-    for (std::size_t i = 0; shape_fits && i < params.size(); ++i)
-        shape |= static_cast<std::uint64_t>(params[i].index() + 1) << (1 + 3 * i);
-    if (const auto* r = shape_fits ? recent_.find(sql) : nullptr; r != nullptr && r->shape == shape)
+    // The statement's shape in one word (its parameters' types, and in the top bit whether it
+    // returns rows), so a recent statement is found by the address of its text without
+    // building and hashing a key.
+    const auto types = spi::parameter_signature(params);
+    const std::uint64_t shape = types.value_or(0) | (returns_rows ? std::uint64_t{1} << 63 : 0);
+    if (const auto* r = types ? recent_.find(sql) : nullptr; r != nullptr && r->shape == shape)
         return bind_values(*r->entry, params);
     cache_key_.assign(sql);
     cache_key_ += returns_rows ? "\x1fR" : "\x1fN";
@@ -289,7 +289,7 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
         });
         it = cache_.emplace(cache_key_, std::move(entry)).first;
     }
-    if (shape_fits)
+    if (types)
         recent_.put(sql, {&it->first, shape, it->second.get()});
     return bind_values(*it->second, params);
 }
@@ -454,18 +454,7 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
         const auto key = run_statement(text, entry, [&]() -> std::optional<std::int64_t> {
             if (!entry.statement->execute(true) || entry.row.get_indicator(0) == ::soci::i_null)
                 return std::nullopt;
-            const auto& r = entry.row;
-            std::int64_t value = 0;
-            switch (r.get_properties(0).get_data_type()) {
-            case ::soci::dt_integer:
-                value = r.get<int>(0);
-                break;
-            case ::soci::dt_unsigned_long_long:
-                value = static_cast<std::int64_t>(r.get<unsigned long long>(0));
-                break;
-            default:
-                value = r.get<long long>(0);
-            }
+            const auto value = integer_at(entry.row, 0);
             while (entry.statement->fetch()) { // one row; read to the end all the same
             }
             return value;
@@ -489,6 +478,19 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
     return query_integer("SELECT LAST_INSERT_ID()");
 }
 
+std::optional<std::int64_t> session::integer_at(const ::soci::row& r, std::size_t i) {
+    switch (r.get_properties(i).get_data_type()) {
+    case ::soci::dt_integer:
+        return r.get<int>(i);
+    case ::soci::dt_long_long:
+        return r.get<long long>(i);
+    case ::soci::dt_unsigned_long_long:
+        return static_cast<std::int64_t>(r.get<unsigned long long>(i));
+    default:
+        return std::nullopt;
+    }
+}
+
 std::vector<row> session::query(std::string_view sql, std::span<const param> params) {
     auto& entry = prepare(sql, params, true);
     std::vector<row> rows;
@@ -504,13 +506,9 @@ std::vector<row> session::query(std::string_view sql, std::span<const param> par
                 }
                 switch (r.get_properties(i).get_data_type()) {
                 case ::soci::dt_integer:
-                    values.emplace_back(static_cast<std::int64_t>(r.get<int>(i)));
-                    break;
                 case ::soci::dt_long_long:
-                    values.emplace_back(static_cast<std::int64_t>(r.get<long long>(i)));
-                    break;
                 case ::soci::dt_unsigned_long_long:
-                    values.emplace_back(static_cast<std::int64_t>(r.get<unsigned long long>(i)));
+                    values.emplace_back(*integer_at(r, i));
                     break;
                 case ::soci::dt_double:
                     values.emplace_back(r.get<double>(i));

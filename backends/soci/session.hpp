@@ -87,6 +87,8 @@ private:
     template <class Work>
     auto run_statement(std::string_view sql, prepared& entry, Work&& work) -> decltype(work());
     void discard(const prepared& entry) noexcept;
+    /// Column `i` of `r` as an integer, if SOCI reports an integer type for it.
+    static std::optional<std::int64_t> integer_at(const ::soci::row& r, std::size_t i);
     void run_simple(const std::string& sql);
     std::int64_t query_integer(const std::string& sql);
     bool connection_is_bad();
@@ -107,7 +109,7 @@ private:
     /// Recently used statements by the address of their text (see recent_statements.hpp).
     struct recent_statement {
         const std::string* key = nullptr; // the cache key, which starts with the text
-        std::uint64_t shape = 0;          // rows or not, and each parameter's type
+        std::uint64_t shape = 0;          // parameter types, and whether it returns rows
         prepared* entry = nullptr;
     };
     spi::recent_statements<recent_statement> recent_;

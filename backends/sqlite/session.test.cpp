@@ -14,15 +14,18 @@ using namespace lockstep;
 
 namespace {
 
-std::unique_ptr<sqlite::session> open_with_table() {
-    auto s = std::make_unique<sqlite::session>(parse_connection_url("sqlite::memory:"));
-    s->execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)", {});
-    return s;
-}
-
 void add(sqlite::session& s, std::int64_t v) {
     const std::vector<param> params{v};
     s.execute("INSERT INTO t (v) VALUES (?)", params);
+}
+
+/// A session on a fresh in-memory table t(v), inside a transaction that has added v = 1.
+std::unique_ptr<sqlite::session> open_in_transaction() {
+    auto s = std::make_unique<sqlite::session>(parse_connection_url("sqlite::memory:"));
+    s->execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)", {});
+    s->begin(isolation_level::engine_default);
+    add(*s, 1);
+    return s;
 }
 
 std::vector<std::int64_t> values(sqlite::session& s) {
@@ -36,10 +39,8 @@ std::vector<std::int64_t> values(sqlite::session& s) {
 
 TEST_CASE("Savepoints reused by name undo exactly the work done after them, at every depth",
           "[sqlite][savepoints]") {
-    auto owner = open_with_table();
+    auto owner = open_in_transaction();
     auto& s = *owner;
-    s.begin(isolation_level::engine_default);
-    add(s, 1);
     // The same two names over and over, as the core uses them (one per nesting depth): their
     // statements are prepared once and found again each time.
     for (std::int64_t i = 0; i < 50; ++i) {
@@ -63,10 +64,8 @@ TEST_CASE("Savepoints reused by name undo exactly the work done after them, at e
 
 TEST_CASE("A savepoint statement that fails raises an error naming it, and the session goes on",
           "[sqlite][savepoints]") {
-    auto owner = open_with_table();
+    auto owner = open_in_transaction();
     auto& s = *owner;
-    s.begin(isolation_level::engine_default);
-    add(s, 1);
     CHECK_THROWS_AS(s.release_savepoint("lockstep_sp_7"), error);
     CHECK_THROWS_WITH(s.rollback_to_savepoint("lockstep_sp_7"), Catch::Contains("lockstep_sp_7"));
     // The failed statements were reset: the same names work once the savepoint exists.

@@ -223,8 +223,11 @@ public:
 private:
     template <class F> auto run(F&& statement) -> decltype(statement());
     template <class Model> void insert_row(const table<Model>& t, Model& instance);
+    /// Gathers `instance`'s values (checking its text first with `check`) and runs the table's
+    /// INSERT; returns what `insert_statement` returns.
     template <class Model>
-    void insert_without_key(const table<Model>& t, const Model& instance, bool check);
+    std::int64_t gather_and_insert(const table<Model>& t, const Model& instance, bool check,
+                                   bool read_key);
     template <class Model>
     void insert_gathered(const table<Model>& t, Model& instance, std::span<const param> params,
                          bool given_key);
@@ -236,8 +239,8 @@ private:
 
     const detail::table_sql& sql_for(const table_base& t);
     const detail::table_sql& sql_for_uncached(const table_base& t);
-    /// Runs the table's INSERT; returns the row's key, or 0 when `read_key` is false and the
-    /// engine generated it.
+    /// Runs the table's INSERT; returns the row's key: the given one, the one the engine
+    /// generated, or 0 when the engine generated it and `read_key` is false.
     std::int64_t insert_statement(const table_base& t, std::span<const param> params,
                                   bool given_key, bool read_key = true);
     std::int64_t update_statement(const table_base& t, std::span<const param> params);
@@ -267,26 +270,25 @@ template <class F> auto connection::run(F&& statement) -> decltype(statement()) 
 }
 
 template <class Model> void connection::insert_row(const table<Model>& t, Model& instance) {
-    const bool given_key = t.key_of(instance) != 0;
-    detail::param_buffer params(t.columns().size());
-    const auto used = t.insert_values(instance, params.data(), given_key, false);
-    insert_gathered(t, instance, params.view(used), given_key);
+    t.set_key(instance, gather_and_insert(t, instance, false, true)); // a given key comes back
 }
 
+// Inlined into each caller so that its constant flags fold away: add's path stays as short as
+// when it had its own copy of these lines.
 template <class Model>
-void connection::insert_without_key(const table<Model>& t, const Model& instance, bool check) {
+[[gnu::always_inline]] inline std::int64_t
+connection::gather_and_insert(const table<Model>& t, const Model& instance, bool check,
+                              bool read_key) {
     const bool given_key = t.key_of(instance) != 0;
     detail::param_buffer params(t.columns().size());
     const auto used = t.insert_values(instance, params.data(), given_key, check);
-    insert_statement(t, params.view(used), given_key, false);
+    return insert_statement(t, params.view(used), given_key, read_key);
 }
 
 template <class Model>
 void connection::insert_gathered(const table<Model>& t, Model& instance,
                                  std::span<const param> params, bool given_key) {
-    const auto key = insert_statement(t, params, given_key);
-    if (!given_key)
-        t.set_key(instance, key);
+    t.set_key(instance, insert_statement(t, params, given_key)); // a given key comes back
 }
 
 template <class Model>
@@ -339,7 +341,7 @@ template <class Model> void connection::add(const table<Model>& t, const Model& 
         return;
     }
     // Nobody sees the row: check its values, then one statement, atomic by itself (SPEC 2.1).
-    insert_without_key(t, instance, true);
+    gather_and_insert(t, instance, true, false);
 }
 
 template <class Model> bool connection::save(const table<Model>& t, Model& instance) {
@@ -402,7 +404,7 @@ void connection::bulk_insert(const table<Model>& t, std::span<const Model> insta
         t.check_text_values(instance);
     auto unit = [&] {
         for (const auto& instance : instances)
-            insert_without_key(t, instance, false); // checked above
+            gather_and_insert(t, instance, false, false); // checked above
     };
     detail::run_block(state_->transactions, {.savepoint = false}, unit);
 }

@@ -1,8 +1,10 @@
-// Unit tests of the small caches backends share: recent statements by text address, and
-// INSERT ... RETURNING texts.
+// Unit tests of the small pieces backends share to find statements: recent statements by text
+// address, parameter signatures, and INSERT ... RETURNING texts.
+#include "lockstep/spi/parameter_signature.hpp"
 #include "lockstep/spi/recent_statements.hpp"
 #include "lockstep/spi/returning_sql.hpp"
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -103,4 +105,27 @@ TEST_CASE("An INSERT's RETURNING text is built once per text and key column", "[
     CHECK(quoted == 1);
     CHECK(cache.text(insert, "key", quote) == "INSERT INTO t (x) VALUES (?) RETURNING \"key\"");
     CHECK(quoted == 2);
+}
+
+TEST_CASE("Parameter lists get the same signature exactly when their lengths and types match, "
+          "and lists too long to sign get none",
+          "[spi][caches]") {
+    const std::array<param, 2> text_and_number{std::string_view("a"), std::int64_t{1}};
+    const std::array<param, 2> other_values{std::string_view("b"), std::int64_t{2}};
+    const std::array<param, 2> number_and_text{std::int64_t{1}, std::string_view("a")};
+    const std::array<param, 2> null_and_number{nullptr, std::int64_t{1}};
+    const std::array<param, 3> longer{std::string_view("a"), std::int64_t{1}, nullptr};
+    const auto signature = spi::parameter_signature(text_and_number);
+    REQUIRE(signature.has_value());
+    CHECK(spi::parameter_signature(other_values) == signature);
+    CHECK(spi::parameter_signature(number_and_text) != signature);
+    CHECK(spi::parameter_signature(null_and_number) != signature);
+    CHECK(spi::parameter_signature(longer) != signature);
+    CHECK(spi::parameter_signature({}) != spi::parameter_signature(std::array<param, 1>{nullptr}));
+    CHECK(*signature >> 63 == 0); // the top bit is left for the caller
+
+    const std::vector<param> most(spi::most_signed_parameters, std::int64_t{1});
+    CHECK(spi::parameter_signature(most).has_value());
+    const std::vector<param> too_many(spi::most_signed_parameters + 1, std::int64_t{1});
+    CHECK_FALSE(spi::parameter_signature(too_many).has_value());
 }
