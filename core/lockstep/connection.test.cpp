@@ -1,5 +1,6 @@
 // Unit tests of the model layer's SPI call sequences: a write and its signals as one unit.
 #include "lockstep/atomic.hpp"
+#include "lockstep/savepoint.hpp"
 #include "testing/fake_session.hpp"
 
 #include <catch2/catch.hpp>
@@ -52,6 +53,31 @@ TEST_CASE("Inside a block a write joins the caller's transaction without a savep
     CHECK(f.session->calls() ==
           calls{"begin", "insert INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)",
                 "commit"});
+}
+
+TEST_CASE("Inside a block a receiver's exception marks the caller's block for rollback and a "
+          "savepoint the receiver left open closes with the write",
+          "[model]") {
+    testing::fake_connection f;
+    std::optional<savepoint> left_open;
+    bool fail = false;
+    auto sub = post_save.connect(items, [&](const saved<item>& e) {
+        if (fail)
+            throw std::runtime_error("receiver");
+        left_open.emplace(e.db);
+    });
+    atomic(f.db, [&] {
+        f.db.insert(items, item{.name = "a"});
+        CHECK_FALSE(left_open->is_open()); // it became part of the caller's block
+        CHECK_FALSE(get_rollback(f.db));
+        fail = true;
+        CHECK_THROWS_AS(f.db.insert(items, item{.name = "b"}), std::runtime_error);
+        CHECK(get_rollback(f.db));
+    });
+    CHECK(f.session->calls() ==
+          calls{"begin", "insert INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)",
+                "create_savepoint lockstep_sp_1",
+                "insert INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)", "rollback"});
 }
 
 TEST_CASE("add with no receivers runs one INSERT that reads back no key", "[model]") {

@@ -167,7 +167,7 @@ public:
     /// Calls the receivers for `sender` (and those connected for every sender) in connection
     /// order. The first exception stops the dispatch and propagates.
     void send(const Event& event, const void* sender = nullptr) const {
-        if (registry_->count.load(std::memory_order_relaxed) == 0)
+        if (!registry_->may_reach(sender))
             return;
         const detail::dispatch_scope scope;
         for (const auto& e : registry_->current())
@@ -179,7 +179,7 @@ public:
     std::vector<receiver_failure> send_robust(const Event& event,
                                               const void* sender = nullptr) const {
         std::vector<receiver_failure> failures;
-        if (registry_->count.load(std::memory_order_relaxed) == 0)
+        if (!registry_->may_reach(sender))
             return failures;
         const detail::dispatch_scope scope;
         std::size_t index = 0;
@@ -198,8 +198,10 @@ public:
 
     /// Would `send(event, sender)` call anyone? Cheap: use it to skip building costly events.
     bool has_receivers(const void* sender = nullptr) const {
-        if (registry_->count.load(std::memory_order_relaxed) == 0)
-            return false;
+        const auto senders = registry_->senders.load(std::memory_order_relaxed);
+        if (senders != registry::mixed_senders) // none, or one sender: the answer is here
+            return senders != registry::no_receivers &&
+                   senders == reinterpret_cast<std::uintptr_t>(sender);
         // No dispatch_scope: nothing is called, and a list this replaces outside any dispatch
         // is freed at once (refresh_snapshot), inside one when that dispatch ends.
         for (const auto& e : registry_->current())
@@ -232,10 +234,40 @@ private:
         std::mutex mutex;
         std::shared_ptr<const list> entries = std::make_shared<const list>();
         std::atomic<std::size_t> count{0};
+        // Who the receivers listen to, in one word so that a reader never sees half a change:
+        // no_receivers, the one sender every receiver is bound to (a model signal whose
+        // receivers all watch one table), or mixed_senders (several, or a receiver for every
+        // sender). Lets has_receivers and send answer "nobody for this sender" without the list.
+        static constexpr std::uintptr_t no_receivers = 0;
+        static constexpr std::uintptr_t mixed_senders = 1; // no object lives at address 1
+        std::atomic<std::uintptr_t> senders{no_receivers};
         // A new one, under the mutex, with every change; the first also picks the slot.
         std::atomic<std::uint64_t> stamp{detail::next_signal_stamp()};
         std::uint64_t next_id = 1;
         const std::size_t slot_index = stamp.load() % detail::dispatch_slot_count;
+
+        /// False when no receiver can be reached by `sender`'s events; true may still find none.
+        bool may_reach(const void* sender) const noexcept {
+            const auto s = senders.load(std::memory_order_relaxed);
+            return s == mixed_senders ||
+                   (s != no_receivers && s == reinterpret_cast<std::uintptr_t>(sender));
+        }
+
+        /// Called under the mutex after every change to `entries`.
+        void publish(const list& now) noexcept {
+            std::uintptr_t s = no_receivers;
+            for (const auto& e : now.hot) {
+                const auto one = reinterpret_cast<std::uintptr_t>(e.sender);
+                if (e.sender == nullptr || (s != no_receivers && s != one)) {
+                    s = mixed_senders;
+                    break;
+                }
+                s = one;
+            }
+            senders.store(s, std::memory_order_relaxed);
+            count.store(now.hot.size(), std::memory_order_relaxed);
+            stamp.store(detail::next_signal_stamp(), std::memory_order_release);
+        }
 
         /// The receivers as of now, through this thread's cached snapshot. Only valid inside a
         /// dispatch_scope, which keeps a replaced snapshot alive.
@@ -269,8 +301,7 @@ private:
             updated->hot.push_back({options.sender, std::move(fn)});
             updated->cold.push_back({id, std::move(options.dedup_key)});
             entries = std::move(updated);
-            count.store(entries->hot.size(), std::memory_order_relaxed);
-            stamp.store(detail::next_signal_stamp(), std::memory_order_release);
+            publish(*entries);
             return subscription{std::weak_ptr<detail::signal_registry_base>(self), id};
         }
 
@@ -287,8 +318,7 @@ private:
                         updated->cold.push_back(entries->cold[i]);
                     }
                 old = std::exchange(entries, std::move(updated));
-                count.store(entries->hot.size(), std::memory_order_relaxed);
-                stamp.store(detail::next_signal_stamp(), std::memory_order_release);
+                publish(*entries);
             } catch (...) {
                 // Out of memory while copying the list: leave the receiver connected rather
                 // than crash in a destructor.

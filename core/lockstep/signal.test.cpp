@@ -29,6 +29,44 @@ TEST_CASE("send calls receivers in connection order and filters by sender", "[si
     CHECK(s.receiver_count() == 3);
 }
 
+TEST_CASE("has_receivers and send find exactly the receivers for a sender as receivers for one "
+          "sender, several senders and every sender come and go",
+          "[signals]") {
+    signal<event> s;
+    int a = 0, b = 0;
+    std::vector<std::string> calls;
+    const auto state = [&] {
+        calls.clear();
+        s.send(event{1}, &a);
+        s.send(event{2}, &b);
+        s.send(event{3});
+        std::string out;
+        for (const auto& c : calls)
+            out += c + " ";
+        return std::to_string(s.has_receivers(&a)) + std::to_string(s.has_receivers(&b)) +
+               std::to_string(s.has_receivers()) + " " + out;
+    };
+    CHECK(state() == "000 ");
+    auto first_a = s.connect([&](const event&) { calls.push_back("a1"); }, {.sender = &a});
+    CHECK(state() == "100 a1 ");
+    auto second_a = s.connect([&](const event&) { calls.push_back("a2"); }, {.sender = &a});
+    CHECK(state() == "100 a1 a2 ");
+    {
+        auto for_b = s.connect([&](const event&) { calls.push_back("b"); }, {.sender = &b});
+        CHECK(state() == "110 a1 a2 b ");
+        auto for_all = s.connect([&](const event&) { calls.push_back("all"); });
+        CHECK(state() == "111 a1 a2 all b all all ");
+        for_b.disconnect();
+        CHECK(state() == "111 a1 a2 all all all ");
+    }
+    CHECK(state() == "100 a1 a2 ");
+    first_a.disconnect();
+    second_a.disconnect();
+    CHECK(state() == "000 ");
+    auto only_all = s.connect([&](const event&) { calls.push_back("all"); });
+    CHECK(state() == "111 all all all ");
+}
+
 TEST_CASE("The first exception stops send; send_robust calls everyone and reports failures",
           "[signals]") {
     signal<event> s;

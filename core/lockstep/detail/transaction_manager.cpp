@@ -182,6 +182,12 @@ void transaction_manager::exit_returned_slow(std::size_t index) {
     run_commit_hooks();
 }
 
+void transaction_manager::write_unit_threw(std::size_t depth) noexcept {
+    close_frames_above(depth - 1);
+    needs_rollback_ = true; // no savepoint of its own: the enclosing block must roll back
+    rollback_requested_ = rollback_requested_ || !statement_failed_;
+}
+
 void transaction_manager::exit_threw(std::size_t index) noexcept {
     assert(index < frames_.size());
     close_frames_above(index);

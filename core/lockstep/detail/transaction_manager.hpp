@@ -68,6 +68,16 @@ public:
     /// logged, so the body's exception propagates as it was.
     void exit_threw(std::size_t index) noexcept;
 
+    /// A model write's unit ran inside an open block without a frame of its own (run_write_unit)
+    /// and returned; `depth` is the stack's depth when it began. Manual savepoints its receivers
+    /// left open become part of the enclosing block, as a merged frame's exit would make them.
+    void write_unit_returned(std::size_t depth) noexcept {
+        if (frames_.size() != depth) [[unlikely]]
+            close_frames_above(depth - 1);
+    }
+    /// The same unit threw: like a merged frame's exit, the enclosing block must roll back.
+    void write_unit_threw(std::size_t depth) noexcept;
+
     bool in_block() const noexcept { return !frames_.empty(); }
     std::size_t depth() const noexcept { return frames_.size(); }
     bool needs_rollback() const noexcept { return needs_rollback_; }
