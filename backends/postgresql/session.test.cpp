@@ -34,10 +34,10 @@ TEST_CASE("ROLLBACK TO SAVEPOINT recovers a transaction the server aborted",
           "[postgresql][server]") {
     auto s = open_session();
     s.begin(isolation_level::engine_default);
-    s.create_savepoint("lockstep_sp_1");
+    s.create_savepoint("ls1");
     CHECK_THROWS_AS(s.query("SELECT 1 / 0", {}), data_error);
-    s.rollback_to_savepoint("lockstep_sp_1");
-    s.release_savepoint("lockstep_sp_1");
+    s.rollback_to_savepoint("ls1");
+    s.release_savepoint("ls1");
     CHECK(s.query("SELECT 41 + 1", {}).at(0).at(0) == value(std::int64_t{42}));
     CHECK_NOTHROW(s.commit());
 }

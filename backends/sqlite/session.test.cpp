@@ -44,16 +44,16 @@ TEST_CASE("Savepoints reused by name undo exactly the work done after them, at e
     // The same two names over and over, as the core uses them (one per nesting depth): their
     // statements are prepared once and found again each time.
     for (std::int64_t i = 0; i < 50; ++i) {
-        s.create_savepoint("lockstep_sp_1");
+        s.create_savepoint("ls1");
         add(s, 100 + i);
-        s.create_savepoint("lockstep_sp_2");
+        s.create_savepoint("ls2");
         add(s, 1000 + i);
-        s.rollback_to_savepoint("lockstep_sp_2"); // drops 1000 + i only
-        s.release_savepoint("lockstep_sp_2");
+        s.rollback_to_savepoint("ls2"); // drops 1000 + i only
+        s.release_savepoint("ls2");
         if (i % 2 == 1) {
-            s.rollback_to_savepoint("lockstep_sp_1"); // drops 100 + i as well
+            s.rollback_to_savepoint("ls1"); // drops 100 + i as well
         }
-        s.release_savepoint("lockstep_sp_1");
+        s.release_savepoint("ls1");
     }
     s.commit();
     std::vector<std::int64_t> expected{1};
@@ -66,13 +66,13 @@ TEST_CASE("A savepoint statement that fails raises an error naming it, and the s
           "[sqlite][savepoints]") {
     auto owner = open_in_transaction();
     auto& s = *owner;
-    CHECK_THROWS_AS(s.release_savepoint("lockstep_sp_7"), error);
-    CHECK_THROWS_WITH(s.rollback_to_savepoint("lockstep_sp_7"), Catch::Contains("lockstep_sp_7"));
+    CHECK_THROWS_AS(s.release_savepoint("ls7"), error);
+    CHECK_THROWS_WITH(s.rollback_to_savepoint("ls7"), Catch::Contains("ls7"));
     // The failed statements were reset: the same names work once the savepoint exists.
-    s.create_savepoint("lockstep_sp_7");
+    s.create_savepoint("ls7");
     add(s, 2);
-    s.rollback_to_savepoint("lockstep_sp_7");
-    s.release_savepoint("lockstep_sp_7");
+    s.rollback_to_savepoint("ls7");
+    s.release_savepoint("ls7");
     s.commit();
     CHECK(values(s) == std::vector<std::int64_t>{1});
 }

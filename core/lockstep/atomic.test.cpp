@@ -24,8 +24,8 @@ TEST_CASE("A nested atomic block opens a savepoint and releases it when its body
           "[atomic]") {
     testing::fake_connection f;
     atomic(f.db, [&] { atomic(f.db, [] {}); });
-    CHECK(f.session->calls() == calls{"begin", "create_savepoint lockstep_sp_1",
-                                      "release_savepoint lockstep_sp_1", "commit"});
+    CHECK(f.session->calls() ==
+          calls{"begin", "create_savepoint ls1", "release_savepoint ls1", "commit"});
 }
 
 TEST_CASE("An outermost block whose body throws rolls back and rethrows the same exception",
@@ -40,9 +40,8 @@ TEST_CASE("A failing nested block rolls back to its savepoint and the outer bloc
           "[atomic]") {
     testing::fake_connection f;
     atomic(f.db, [&] { CHECK_THROWS_AS(atomic(f.db, [] { throw boom(); }), boom); });
-    CHECK(f.session->calls() == calls{"begin", "create_savepoint lockstep_sp_1",
-                                      "rollback_to_savepoint lockstep_sp_1",
-                                      "release_savepoint lockstep_sp_1", "commit"});
+    CHECK(f.session->calls() == calls{"begin", "create_savepoint ls1", "rollback_to_savepoint ls1",
+                                      "release_savepoint ls1", "commit"});
 }
 
 TEST_CASE("A failing block without a savepoint makes the enclosing block roll back silently",
@@ -126,8 +125,8 @@ TEST_CASE("A conflict ends the whole transaction: no savepoint recovers it", "[a
                                CHECK_THROWS_AS(f.db.execute("SELECT 1"), usage_error);
                            }),
                     transaction_conflict);
-    CHECK(f.session->calls() == calls{"begin", "create_savepoint lockstep_sp_1",
-                                      "execute UPDATE t SET a = 1", "rollback"});
+    CHECK(f.session->calls() ==
+          calls{"begin", "create_savepoint ls1", "execute UPDATE t SET a = 1", "rollback"});
 }
 
 TEST_CASE("A transaction the engine ended behind the core's back cannot be recovered",

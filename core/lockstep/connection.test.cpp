@@ -76,7 +76,7 @@ TEST_CASE("Inside a block a receiver's exception marks the caller's block for ro
     });
     CHECK(f.session->calls() ==
           calls{"begin", "insert INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)",
-                "create_savepoint lockstep_sp_1",
+                "create_savepoint ls1",
                 "insert INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)", "rollback"});
 }
 

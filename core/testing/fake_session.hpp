@@ -13,7 +13,7 @@
 
 namespace lockstep::testing {
 
-/// Records calls as "begin", "commit", "create_savepoint lockstep_sp_1", "execute <sql>", ...
+/// Records calls as "begin", "commit", "create_savepoint ls1", "execute <sql>", ...
 /// `fail_next(prefix, error)` makes the next call whose record starts with `prefix` throw.
 class fake_session final : public spi::session {
 public:

@@ -33,7 +33,7 @@ const std::string& transaction_manager::add_savepoint_names(std::size_t index) {
     // Generated, never taken from input, and a plain identifier on every engine (SPEC 1.6).
     // Built once per depth: savepoint workloads format no number per savepoint.
     while (savepoint_names_.size() <= index)
-        savepoint_names_.push_back("lockstep_sp_" + std::to_string(savepoint_names_.size()));
+        savepoint_names_.push_back("ls" + std::to_string(savepoint_names_.size()));
     return savepoint_names_[index];
 }
 

@@ -125,7 +125,7 @@ private:
     void enter(const atomic_options& options);
     void exit_returned_slow(std::size_t index);
     [[noreturn]] void refuse_statement() const;
-    /// The SQL name of the savepoint of the frame at `index` in the stack: lockstep_sp_<index>.
+    /// The SQL name of the savepoint of the frame at `index` in the stack: ls<index>.
     /// Names are unique among the savepoints open on the connection, and reused by later
     /// siblings, so engines that cache statements prepare each name once.
     const std::string& savepoint_name(std::size_t index) {
