@@ -249,8 +249,9 @@ private:
         /// False when no receiver can be reached by `sender`'s events; true may still find none.
         bool may_reach(const void* sender) const noexcept {
             const auto s = senders.load(std::memory_order_relaxed);
-            return s == mixed_senders ||
-                   (s != no_receivers && s == reinterpret_cast<std::uintptr_t>(sender));
+            if (s == no_receivers) // the common case first: one load and one test
+                return false;
+            return s == mixed_senders || s == reinterpret_cast<std::uintptr_t>(sender);
         }
 
         /// Called under the mutex after every change to `entries`.
