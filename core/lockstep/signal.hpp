@@ -139,10 +139,11 @@ struct receiver_failure {
 /// `send` calls the receivers connected when it starts, in connection order; the first exception
 /// stops the dispatch and propagates. `send_robust` calls every receiver and returns the failures.
 /// Connecting and disconnecting are thread-safe and allowed during a dispatch, including by the
-/// receiver being called. A signal with no receivers costs one relaxed atomic load per send; one
-/// with receivers takes no lock while nobody connects or disconnects (each thread caches the
-/// receiver list it last used, so a disconnected receiver's captures are destroyed when that
-/// thread next dispatches this signal, or exits).
+/// receiver being called. A signal with no receivers costs one relaxed atomic load per send, and
+/// so does a send whose receivers all listen to other senders; one with receivers takes no lock
+/// while nobody connects or disconnects (each thread caches the receiver list it last used, so a
+/// disconnected receiver's captures are destroyed when that thread next dispatches this signal, or
+/// exits).
 ///
 /// Example:
 ///
