@@ -321,7 +321,7 @@ template <class Model> Model connection::insert(const table<Model>& t, Model ins
         // Outside a block this opens the unit's own transaction; inside one it joins the
         // caller's without a savepoint, so a receiver's exception marks the caller's block
         // (SPEC 3.2).
-        detail::run_write_unit(state_->transactions, unit);
+        detail::run_block(state_->transactions, {.savepoint = false}, unit);
         return instance;
     }
     t.check_text_values(instance); // bad data fails before anything reaches the engine (SPEC 2.1)
@@ -331,7 +331,7 @@ template <class Model> Model connection::insert(const table<Model>& t, Model ins
         insert_row(t, instance);
         post_save.send(saved<Model>{{*this, t, true}, instance}, &t);
     };
-    detail::run_write_unit(state_->transactions, unit);
+    detail::run_block(state_->transactions, {.savepoint = false}, unit);
     return instance;
 }
 
@@ -356,7 +356,7 @@ template <class Model> bool connection::save(const table<Model>& t, Model& insta
         }
         post_save.send(saved<Model>{{*this, t, created}, instance}, &t);
     };
-    detail::run_write_unit(state_->transactions, unit);
+    detail::run_block(state_->transactions, {.savepoint = false}, unit);
     return created;
 }
 
@@ -376,7 +376,7 @@ template <class Model> bool connection::update(const table<Model>& t, const Mode
     };
     if (!pre_save.has_receivers(&t) && !post_save.has_receivers(&t))
         return update_row(t, copy) > 0;
-    detail::run_write_unit(state_->transactions, unit);
+    detail::run_block(state_->transactions, {.savepoint = false}, unit);
     return updated;
 }
 
@@ -394,7 +394,7 @@ template <class Model> bool connection::remove(const table<Model>& t, const Mode
         if (deleted_row)
             post_delete.send(deleted<Model>{{*this, t}, instance}, &t);
     };
-    detail::run_write_unit(state_->transactions, unit);
+    detail::run_block(state_->transactions, {.savepoint = false}, unit);
     return deleted_row;
 }
 
@@ -406,7 +406,7 @@ void connection::bulk_insert(const table<Model>& t, std::span<const Model> insta
         for (const auto& instance : instances)
             gather_and_insert(t, instance, false, false); // checked above
     };
-    detail::run_write_unit(state_->transactions, unit);
+    detail::run_block(state_->transactions, {.savepoint = false}, unit);
 }
 
 template <class Model> Model connection::to_model(const table<Model>& t, const row& r) const {

@@ -168,7 +168,7 @@ public:
     /// Calls the receivers for `sender` (and those connected for every sender) in connection
     /// order. The first exception stops the dispatch and propagates.
     void send(const Event& event, const void* sender = nullptr) const {
-        if (!registry_->may_reach(sender))
+        if (registry_->reach_of(sender) == reach::none)
             return;
         const detail::dispatch_scope scope;
         for (const auto& e : registry_->current())
@@ -180,7 +180,7 @@ public:
     std::vector<receiver_failure> send_robust(const Event& event,
                                               const void* sender = nullptr) const {
         std::vector<receiver_failure> failures;
-        if (!registry_->may_reach(sender))
+        if (registry_->reach_of(sender) == reach::none)
             return failures;
         const detail::dispatch_scope scope;
         std::size_t index = 0;
@@ -199,10 +199,8 @@ public:
 
     /// Would `send(event, sender)` call anyone? Cheap: use it to skip building costly events.
     bool has_receivers(const void* sender = nullptr) const {
-        const auto senders = registry_->senders.load(std::memory_order_relaxed);
-        if (senders != registry::mixed_senders) // none, or one sender: the answer is here
-            return senders != registry::no_receivers &&
-                   senders == reinterpret_cast<std::uintptr_t>(sender);
+        if (const auto r = registry_->reach_of(sender); r != reach::unknown)
+            return r == reach::certain;
         // No dispatch_scope: nothing is called, and a list this replaces outside any dispatch
         // is freed at once (refresh_snapshot), inside one when that dispatch ends.
         for (const auto& e : registry_->current())
@@ -228,6 +226,8 @@ private:
         std::vector<hot_entry> hot;
         std::vector<cold_entry> cold;
     };
+    /// Whether a sender's events reach a receiver: surely not, surely, or only the list knows.
+    enum class reach { none, certain, unknown };
 
     // Copy-on-write list: a dispatch takes the current list and keeps it alive while it runs,
     // so receivers may connect and disconnect (themselves included) at any time.
@@ -247,12 +247,14 @@ private:
         std::uint64_t next_id = 1;
         const std::size_t slot_index = stamp.load() % detail::dispatch_slot_count;
 
-        /// False when no receiver can be reached by `sender`'s events; true may still find none.
-        bool may_reach(const void* sender) const noexcept {
+        /// What the summary alone says about `sender`'s events.
+        reach reach_of(const void* sender) const noexcept {
             const auto s = senders.load(std::memory_order_relaxed);
             if (s == no_receivers) // the common case first: one load and one test
-                return false;
-            return s == mixed_senders || s == reinterpret_cast<std::uintptr_t>(sender);
+                return reach::none;
+            if (s == reinterpret_cast<std::uintptr_t>(sender))
+                return reach::certain;
+            return s == mixed_senders ? reach::unknown : reach::none;
         }
 
         /// Called under the mutex after every change to `entries`.

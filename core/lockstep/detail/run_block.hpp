@@ -10,53 +10,46 @@
 
 namespace lockstep::detail {
 
-/// Opens a block, runs `body`, and closes the block as `body` returned or threw. Commit happens
-/// here in normal control flow, never in a destructor.
-template <class Body>
-auto run_block(transaction_manager& tm, const atomic_options& options, Body& body)
-    -> std::invoke_result_t<Body&> {
+/// Runs `body`; then `returned()`, or `threw()` and a rethrow when `body` throws. Returns what
+/// `body` returned, after `returned()` (which may throw, as a failed COMMIT does).
+template <class Body, class Returned, class Threw>
+auto run_and_close(Body& body, Returned&& returned, Threw&& threw) -> std::invoke_result_t<Body&> {
     using result = std::invoke_result_t<Body&>;
-    const auto index = tm.open_block(options);
     if constexpr (std::is_void_v<result>) {
         try {
             body();
         } catch (...) {
-            tm.exit_threw(index);
+            threw();
             throw;
         }
-        tm.exit_returned(index);
+        returned();
     } else {
         std::optional<result> out;
         try {
             out.emplace(body());
         } catch (...) {
-            tm.exit_threw(index);
+            threw();
             throw;
         }
-        tm.exit_returned(index);
+        returned();
         return std::move(*out);
     }
 }
 
-/// Runs a model write's unit (its statement and its receivers' work) as a block without a
-/// savepoint. Outside a block that is run_block's own transaction. Inside one it joins the
-/// caller's without pushing a frame: a merged frame does nothing but mark the enclosing block
-/// for rollback when its body throws, which this does directly, one fewer push and pop per
-/// write.
-template <class Body> void run_write_unit(transaction_manager& tm, Body& body) {
-    if (!tm.in_block()) {
-        run_block(tm, {.savepoint = false}, body);
-        return;
+/// Opens a block, runs `body`, and closes the block as `body` returned or threw. Commit happens
+/// here in normal control flow, never in a destructor. A nested block without a savepoint (every
+/// model write's unit inside a caller's block) joins the enclosing block: no frame, nothing sent.
+template <class Body>
+auto run_block(transaction_manager& tm, const atomic_options& options, Body& body)
+    -> std::invoke_result_t<Body&> {
+    if (tm.joins_enclosing(options)) {
+        const auto depth = tm.join();
+        return run_and_close(
+            body, [&] { tm.joined_returned(depth); }, [&] { tm.joined_threw(depth); });
     }
-    tm.check_statement_allowed();
-    const auto depth = tm.depth();
-    try {
-        body();
-    } catch (...) {
-        tm.write_unit_threw(depth);
-        throw;
-    }
-    tm.write_unit_returned(depth);
+    const auto index = tm.open_block(options);
+    return run_and_close(
+        body, [&] { tm.exit_returned(index); }, [&] { tm.exit_threw(index); });
 }
 
 } // namespace lockstep::detail

@@ -76,11 +76,8 @@ void transaction_manager::enter(const atomic_options& options) {
     if (options.isolation != isolation_level::engine_default)
         throw usage_error("Only the outermost atomic block can choose an isolation level; the "
                           "transaction has already started.");
+    assert(!joins_enclosing(options)); // run_block joins those without a frame
     check_statement_allowed();
-    if (!options.savepoint || !features_.supports_savepoints) {
-        frames_.push_back({frame_kind::merged, 0, commit_hooks_.size(), rollback_hooks_.size()});
-        return;
-    }
     push_savepoint_frame(frame_kind::savepoint);
 }
 
@@ -104,13 +101,12 @@ void transaction_manager::close_frames_above(std::size_t index) noexcept {
     }
 }
 
-void transaction_manager::exit_returned_slow(std::size_t index) {
+void transaction_manager::exit_returned(std::size_t index) {
     assert(index < frames_.size());
     close_frames_above(index);
     const frame f = frames_.back();
     frames_.pop_back();
     switch (f.kind) {
-    case frame_kind::merged:
     case frame_kind::manual:
         return;
     case frame_kind::savepoint:
@@ -182,23 +178,14 @@ void transaction_manager::exit_returned_slow(std::size_t index) {
     run_commit_hooks();
 }
 
-void transaction_manager::write_unit_threw(std::size_t depth) noexcept {
-    close_frames_above(depth - 1);
-    needs_rollback_ = true; // no savepoint of its own: the enclosing block must roll back
-    rollback_requested_ = rollback_requested_ || !statement_failed_;
-}
-
 void transaction_manager::exit_threw(std::size_t index) noexcept {
     assert(index < frames_.size());
     close_frames_above(index);
     const frame f = frames_.back();
     frames_.pop_back();
     switch (f.kind) {
-    case frame_kind::merged:
     case frame_kind::manual:
-        // No savepoint of its own: the enclosing block must roll back (SPEC 1.2).
-        needs_rollback_ = true;
-        rollback_requested_ = rollback_requested_ || !statement_failed_;
+        mark_enclosing_for_rollback(); // no savepoint of its own (SPEC 1.2)
         return;
     case frame_kind::savepoint:
         if (!broken_ && !doomed_)

@@ -41,42 +41,45 @@ public:
     transaction_manager(const transaction_manager&) = delete;
     transaction_manager& operator=(const transaction_manager&) = delete;
 
-    /// Opens a block: BEGIN for the outermost, a savepoint for a nested one. Returns the block's
-    /// index, which its exit passes back.
+    /// Does a block with `options` join the enclosing one, with no frame of its own? It does when
+    /// it is nested, has no savepoint (none asked for, or the engine has none) and asks for
+    /// nothing only an outermost block can do. Such a block sends nothing: all it must do is mark
+    /// the enclosing block for rollback if its body throws (SPEC 1.2).
+    bool joins_enclosing(const atomic_options& options) const noexcept {
+        return in_block() && !options.durable &&
+               options.isolation == isolation_level::engine_default &&
+               (!options.savepoint || !features_.supports_savepoints);
+    }
+    /// Enters a joining block (joins_enclosing is true); returns the stack's depth, which its
+    /// exit passes back. Throws if no statement may run now.
+    std::size_t join() const {
+        check_statement_allowed();
+        return frames_.size();
+    }
+    /// A joining block returned: manual savepoints its body left open become part of the
+    /// enclosing block (as they would of any block at its exit).
+    void joined_returned(std::size_t depth) noexcept {
+        if (frames_.size() != depth) [[unlikely]]
+            close_frames_above(depth - 1);
+    }
+    /// A joining block threw: the enclosing block must roll back. Never throws.
+    void joined_threw(std::size_t depth) noexcept {
+        close_frames_above(depth - 1);
+        mark_enclosing_for_rollback();
+    }
+
+    /// Opens a block that does not join (joins_enclosing is false): BEGIN for the outermost, a
+    /// savepoint for a nested one. Returns the block's index, which its exit passes back.
     std::size_t open_block(const atomic_options& options) {
-        // The common nested case, a model write joining its caller's block, inline.
-        if (in_block() && !options.savepoint && !options.durable &&
-            options.isolation == isolation_level::engine_default) {
-            check_statement_allowed();
-            frames_.push_back(
-                {frame_kind::merged, 0, commit_hooks_.size(), rollback_hooks_.size()});
-        } else {
-            enter(options);
-        }
+        enter(options);
         return frames_.size() - 1;
     }
     /// Closes block `index` whose body returned: commit, release, or the rollback it was marked
     /// for. Throws when COMMIT fails or a hook throws.
-    void exit_returned(std::size_t index) {
-        if (index + 1 == frames_.size() && frames_.back().kind == frame_kind::merged) {
-            frames_.pop_back(); // its hooks and flags now belong to the enclosing block
-            return;
-        }
-        exit_returned_slow(index);
-    }
+    void exit_returned(std::size_t index);
     /// Closes block `index` whose body threw. Never throws: failures while rolling back are
     /// logged, so the body's exception propagates as it was.
     void exit_threw(std::size_t index) noexcept;
-
-    /// A model write's unit ran inside an open block without a frame of its own (run_write_unit)
-    /// and returned; `depth` is the stack's depth when it began. Manual savepoints its receivers
-    /// left open become part of the enclosing block, as a merged frame's exit would make them.
-    void write_unit_returned(std::size_t depth) noexcept {
-        if (frames_.size() != depth) [[unlikely]]
-            close_frames_above(depth - 1);
-    }
-    /// The same unit threw: like a merged frame's exit, the enclosing block must roll back.
-    void write_unit_threw(std::size_t depth) noexcept;
 
     bool in_block() const noexcept { return !frames_.empty(); }
     std::size_t depth() const noexcept { return frames_.size(); }
@@ -110,7 +113,7 @@ public:
     bool is_manual_savepoint_open(std::uint64_t id) const noexcept;
 
 private:
-    enum class frame_kind { outermost, savepoint, merged, manual };
+    enum class frame_kind { outermost, savepoint, manual };
     struct frame {
         frame_kind kind;
         std::uint64_t id;          // identifies a manual savepoint for its handle; 0 if none
@@ -123,7 +126,6 @@ private:
     };
 
     void enter(const atomic_options& options);
-    void exit_returned_slow(std::size_t index);
     [[noreturn]] void refuse_statement() const;
     /// The SQL name of the savepoint of the frame at `index` in the stack: ls<index>.
     /// Names are unique among the savepoints open on the connection, and reused by later
@@ -137,6 +139,12 @@ private:
     std::size_t find_manual(std::uint64_t id) const;
     void push_savepoint_frame(frame_kind kind);
     void close_frames_above(std::size_t index) noexcept;
+    /// A frame without a savepoint of its own ended by an exception: the enclosing block rolls
+    /// back.
+    void mark_enclosing_for_rollback() noexcept {
+        needs_rollback_ = true;
+        rollback_requested_ = rollback_requested_ || !statement_failed_;
+    }
     // With `rethrow_hook_errors`, the first on_rollback hook error is rethrown after all ran
     // (no exception is in flight); otherwise hook errors are logged.
     void roll_back_frame(const frame& f, bool rethrow_hook_errors);
@@ -156,7 +164,7 @@ private:
     std::vector<std::function<void()>> rollback_hooks_;
     std::uint64_t next_savepoint_id_ = 1;
     bool needs_rollback_ = false;
-    bool rollback_requested_ = false; // set_rollback(true), or a merged block threw
+    bool rollback_requested_ = false; // set_rollback(true), or a joining block threw
     bool statement_failed_ = false;   // a statement failed: set_rollback(false) cannot undo it
     bool doomed_ = false;
     bool doomed_by_conflict_ = false;
