@@ -52,6 +52,17 @@ spi::error_class classify(int error_number, std::string_view sqlstate) noexcept 
     case 1051: // ER_BAD_TABLE_ERROR
     case 1305: // ER_SP_DOES_NOT_EXIST (also: SAVEPOINT does not exist)
         return {error_category::statement};
+    case 1021: // ER_DISK_FULL
+    case 1037: // ER_OUTOFMEMORY
+    case 1038: // ER_OUT_OF_SORTMEMORY
+    case 1041: // ER_OUT_OF_RESOURCES
+    case 1114: // ER_RECORD_FILE_FULL: the table is full
+    case 2008: // CR_OUT_OF_MEMORY
+        return {error_category::resource};
+    case 1153: // ER_NET_PACKET_TOO_LARGE: a value over max_allowed_packet
+    case 1301: // ER_WARN_ALLOWED_PACKET_OVERFLOWED
+    case 2020: // CR_NET_PACKET_TOO_LARGE
+        return {error_category::data};
     case 1295: // ER_UNSUPPORTED_PS
     case 1235: // ER_NOT_SUPPORTED_YET
         return {error_category::not_supported};

@@ -36,6 +36,10 @@ spi::error_class classify(std::string_view sqlstate) noexcept {
         return {error_category::statement};
     if (cls == "40")
         return {error_category::conflict};
+    if (cls == "53") // insufficient resources: disk full, out of memory, too many connections
+        return {error_category::resource};
+    if (cls == "54") // program limit exceeded: a statement or value too large to process
+        return {error_category::data};
     return {error_category::other};
 }
 

@@ -41,7 +41,10 @@ TEST_CASE("Data, statement, usage and unsupported SQLSTATEs map to their classes
     CHECK(postgresql::classify("42P01").category == error_category::statement);
     CHECK(postgresql::classify("25P02").category == error_category::usage);
     CHECK(postgresql::classify("0A000").category == error_category::not_supported);
-    CHECK(postgresql::classify("53100").category == error_category::other);
+    CHECK(postgresql::classify("53100").category == error_category::resource);
+    CHECK(postgresql::classify("53200").category == error_category::resource);
+    CHECK(postgresql::classify("54000").category == error_category::data);
+    CHECK(postgresql::classify("XX000").category == error_category::other);
 }
 
 TEST_CASE("A raised PostgreSQL error carries its SQLSTATE and statement", "[errors][postgresql]") {

@@ -57,6 +57,17 @@ void session::result_deleter::operator()(PGresult* r) const noexcept {
 }
 
 session::session(const connection_url& url) {
+    // Options are checked before connecting: nothing to close when one is wrong.
+    std::optional<int> lock_timeout_ms;
+    if (const auto timeout = url.option("lock_timeout")) {
+        int ms = -1;
+        const auto [end, ec] =
+            std::from_chars(timeout->data(), timeout->data() + timeout->size(), ms);
+        if (ec != std::errc{} || end != timeout->data() + timeout->size() || ms < 0)
+            throw configuration_error("PostgreSQL option lock_timeout=\"" + *timeout +
+                                      "\" is not a number of milliseconds.");
+        lock_timeout_ms = ms;
+    }
     std::vector<std::string> keys, values;
     const auto add = [&](std::string key, std::string value) {
         keys.push_back(std::move(key));
@@ -110,14 +121,14 @@ session::session(const connection_url& url) {
         spi::raise({spi::error_category::connection}, {"postgresql", "08001", 0, message, ""});
     }
     PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
-    if (const auto timeout = url.option("lock_timeout")) {
-        int ms = -1;
-        const auto [end, ec] =
-            std::from_chars(timeout->data(), timeout->data() + timeout->size(), ms);
-        if (ec != std::errc{} || end != timeout->data() + timeout->size() || ms < 0)
-            throw configuration_error("PostgreSQL option lock_timeout=\"" + *timeout +
-                                      "\" is not a number of milliseconds.");
-        run_simple("SET lock_timeout = " + std::to_string(ms));
+    if (lock_timeout_ms) {
+        try {
+            run_simple("SET lock_timeout = " + std::to_string(*lock_timeout_ms));
+        } catch (...) {
+            PQfinish(conn_); // the destructor does not run for a constructor that throws
+            conn_ = nullptr;
+            throw;
+        }
     }
 
     features_ = spi::postgresql_features();
@@ -276,8 +287,13 @@ session::result_ptr session::run_prepared(std::string_view sql, std::span<const 
                 texts_[i].assign(*text); // text format: the server parses it as its type
                 values_[i] = texts_[i].c_str();
             }
+            // An empty view may have no address, which libpq would send as NULL (6.4).
+            if (values_[i] == nullptr)
+                values_[i] = "";
         } else if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p)) {
-            values_[i] = reinterpret_cast<const char*>(bytes->data());
+            // An empty span may have no address, which libpq would send as NULL: an empty
+            // blob is a zero-length value (semantics 6.4).
+            values_[i] = bytes->empty() ? "" : reinterpret_cast<const char*>(bytes->data());
             lengths_[i] = static_cast<int>(bytes->size());
             formats_[i] = 1;
         }

@@ -43,11 +43,15 @@ spi::error_class classify(int extended_code, std::string_view native_message) no
     case SQLITE_LOCKED: // a conflict inside a shared cache
     case SQLITE_ABORT:  // the transaction was rolled back under the statement
         return {error_category::conflict};
-    case SQLITE_CANTOPEN:
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
     case SQLITE_IOERR:
+        if (extended_code == SQLITE_IOERR_NOMEM)
+            return {error_category::resource};
         return {error_category::connection};
+    case SQLITE_CANTOPEN:
+        return {error_category::connection};
+    case SQLITE_FULL:  // the disk (or the file size limit) is full
+    case SQLITE_NOMEM: // malloc failed
+        return {error_category::resource};
     case SQLITE_TOOBIG:
     case SQLITE_MISMATCH:
     case SQLITE_RANGE:
@@ -60,14 +64,50 @@ spi::error_class classify(int extended_code, std::string_view native_message) no
         return {error_category::statement};
     case SQLITE_MISUSE:
         return {error_category::usage};
-    default: // SQLITE_FULL, SQLITE_NOMEM, SQLITE_INTERRUPT, ...
+    default: // SQLITE_CORRUPT, SQLITE_NOTADB, SQLITE_INTERRUPT, SQLITE_INTERNAL, ...
         return {error_category::other};
     }
 }
 
-void raise_error(int extended_code, std::string_view native_message, std::string_view sql) {
-    spi::raise(classify(extended_code, native_message),
-               {"sqlite", "", extended_code, std::string(native_message), std::string(sql)});
+namespace {
+
+// What happened and what to do, for the codes where the class's standard sentence would mislead
+// (SQLITE_READONLY is no syntax error) or where the file is the point.
+std::string sentence_for(int extended_code, std::string_view file) {
+    const std::string where = file.empty() ? std::string("the database file")
+                                           : "the database file \"" + std::string(file) + "\"";
+    switch (extended_code & 0xFF) {
+    case SQLITE_READONLY:
+        return "SQLite cannot write to " + where +
+               ": the file, its directory or the medium is read-only (or another process "
+               "opened it read-only). Give this process write permission, or open a copy.";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return "SQLite found " + where +
+               " damaged, or not an SQLite database at all; a new connection cannot help. "
+               "Restore it from a backup (PRAGMA integrity_check shows the damage).";
+    case SQLITE_FULL:
+        return "SQLite could not write to " + where +
+               ": the disk or the file size limit is full, and the statement did nothing. Free "
+               "space, then retry the whole atomic block.";
+    case SQLITE_CANTOPEN:
+        return "SQLite cannot open " + where +
+               ": check that the path exists and that this process may read and write it.";
+    default:
+        return {};
+    }
+}
+
+} // namespace
+
+void raise_error(int extended_code, std::string_view native_message, std::string_view sql,
+                 std::string_view file) {
+    const auto cls = classify(extended_code, native_message);
+    error_details details{"sqlite", "", extended_code, std::string(native_message),
+                          std::string(sql)};
+    if (auto sentence = sentence_for(extended_code, file); !sentence.empty())
+        spi::raise(cls, sentence, std::move(details));
+    spi::raise(cls, std::move(details));
 }
 
 } // namespace lockstep::sqlite

@@ -12,8 +12,9 @@ namespace lockstep::sqlite {
 /// "FOREIGN KEY constraint failed".
 spi::error_class classify(int extended_code, std::string_view native_message = {}) noexcept;
 
-/// Throws the lockstep error for an SQLite failure. Never includes bound values.
+/// Throws the lockstep error for an SQLite failure. Never includes bound values. `file`, when
+/// given, is named in the message where it is the point (read-only, damaged, full).
 [[noreturn]] void raise_error(int extended_code, std::string_view native_message,
-                              std::string_view sql);
+                              std::string_view sql, std::string_view file = {});
 
 } // namespace lockstep::sqlite

@@ -40,8 +40,40 @@ TEST_CASE("SQLite busy and locked codes map to transaction_conflict", "[errors][
 
 TEST_CASE("SQLite file and I/O failures map to connection_error", "[errors][sqlite]") {
     CHECK(sqlite::classify(SQLITE_CANTOPEN).category == error_category::connection);
-    CHECK(sqlite::classify(SQLITE_NOTADB).category == error_category::connection);
     CHECK(sqlite::classify(SQLITE_IOERR_READ).category == error_category::connection);
+}
+
+TEST_CASE("A damaged SQLite file is an engine_error that names the file and advises a backup",
+          "[errors][sqlite]") {
+    CHECK(sqlite::classify(SQLITE_NOTADB).category == error_category::other);
+    CHECK(sqlite::classify(SQLITE_CORRUPT).category == error_category::other);
+    try {
+        sqlite::raise_error(SQLITE_NOTADB, "file is not a database", "SELECT 1", "/tmp/x.db");
+        FAIL("raise_error returned");
+    } catch (const engine_error& e) {
+        CHECK_THAT(e.what(), Catch::Contains("/tmp/x.db") && Catch::Contains("backup") &&
+                                 !Catch::Contains("open a new one"));
+    }
+}
+
+TEST_CASE("A read-only SQLite file is reported as such, with the file, not as a syntax error",
+          "[errors][sqlite]") {
+    try {
+        sqlite::raise_error(SQLITE_READONLY, "attempt to write a readonly database",
+                            "INSERT INTO t DEFAULT VALUES", "/data/app.db");
+        FAIL("raise_error returned");
+    } catch (const statement_error& e) {
+        CHECK_THAT(e.what(), Catch::Contains("read-only") && Catch::Contains("/data/app.db") &&
+                                 !Catch::Contains("syntax"));
+    }
+}
+
+TEST_CASE("SQLite disk full and out of memory map to resource_error", "[errors][sqlite]") {
+    CHECK(sqlite::classify(SQLITE_FULL).category == error_category::resource);
+    CHECK(sqlite::classify(SQLITE_NOMEM).category == error_category::resource);
+    CHECK(sqlite::classify(SQLITE_IOERR_NOMEM).category == error_category::resource);
+    CHECK_THROWS_AS(sqlite::raise_error(SQLITE_FULL, "database or disk is full", "INSERT"),
+                    resource_error);
 }
 
 TEST_CASE("SQLite statement, data and misuse codes map to their classes", "[errors][sqlite]") {
@@ -49,7 +81,6 @@ TEST_CASE("SQLite statement, data and misuse codes map to their classes", "[erro
     CHECK(sqlite::classify(SQLITE_READONLY).category == error_category::statement);
     CHECK(sqlite::classify(SQLITE_TOOBIG).category == error_category::data);
     CHECK(sqlite::classify(SQLITE_MISUSE).category == error_category::usage);
-    CHECK(sqlite::classify(SQLITE_FULL).category == error_category::other);
 }
 
 TEST_CASE("A raised SQLite error carries the code, message and statement but no values",

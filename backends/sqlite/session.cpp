@@ -43,7 +43,7 @@ void session::statement_deleter::operator()(sqlite3_stmt* statement) const noexc
     sqlite3_finalize(statement);
 }
 
-session::session(const connection_url& url) {
+session::session(const connection_url& url) : file_(url.database) {
     static constexpr std::string_view known_options[] = {"begin", "busy_timeout", "lock_timeout",
                                                          "journal_mode", "isolation"};
     for (const auto& [key, value] : url.options) {
@@ -55,26 +55,14 @@ session::session(const connection_url& url) {
                                       "\" is unknown; SQLite URLs take begin, busy_timeout (or "
                                       "lock_timeout), journal_mode and isolation.");
     }
+    // Every option is checked before the file is opened: nothing to close when one is wrong.
     if (const auto mode = url.option("begin"))
         begin_mode_ = parse_begin_mode(*mode);
     // lock_timeout is the name every Lockstep engine understands; busy_timeout is SQLite's own.
     const int busy_timeout = parse_milliseconds(
         url.option("lock_timeout").value_or(url.option("busy_timeout").value_or("5000")));
-
-    // NOMUTEX: a connection is used by one thread at a time (SPEC 8.2), so SQLite's own
-    // per-connection mutex would only cost time.
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(url.database.c_str(), &db_, flags, nullptr);
-    if (rc != SQLITE_OK) {
-        const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
-        sqlite3_close_v2(db_);
-        db_ = nullptr;
-        raise_error(rc, message + " (file \"" + url.database + "\")", "");
-    }
-    sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, busy_timeout);
-    run_control("PRAGMA foreign_keys = ON");
-    if (const auto journal = url.option("journal_mode")) {
+    const auto journal = url.option("journal_mode");
+    if (journal) {
         static constexpr std::string_view modes[] = {"delete", "truncate", "persist",
                                                      "memory", "wal",      "off"};
         bool valid = false;
@@ -84,7 +72,31 @@ session::session(const connection_url& url) {
             throw configuration_error("SQLite option journal_mode=\"" + *journal +
                                       "\" is unknown; use delete, truncate, persist, memory, wal "
                                       "or off.");
-        query("PRAGMA journal_mode = " + *journal, {});
+    }
+
+    // NOMUTEX: a connection is used by one thread at a time (semantics 8.2, checked by the
+    // connection itself), so SQLite's own per-connection mutex would only cost time.
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(url.database.c_str(), &db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        raise_error(rc, message, "", file_);
+    }
+    try {
+        sqlite3_extended_result_codes(db_, 1);
+        sqlite3_busy_timeout(db_, busy_timeout);
+        // A file that is not a database opens fine; the first statement reads its header.
+        run_control("PRAGMA foreign_keys = ON");
+        if (journal)
+            query("PRAGMA journal_mode = " + *journal, {}); // one of the names checked above
+    } catch (...) {
+        recent_.clear();
+        cache_.clear(); // statements must be finalized before the handle closes
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw;
     }
 
     features_ = spi::sqlite_features();
@@ -101,7 +113,7 @@ std::string session::server_version() {
 }
 
 void session::fail(int code, std::string_view sql) {
-    raise_error(code, sqlite3_errmsg(db_), sql);
+    raise_error(code, sqlite3_errmsg(db_), sql, file_);
 }
 
 // bind() switches on the parameter's index: these keep the cases in step with `param`.
@@ -125,6 +137,10 @@ int bind_other(sqlite3_stmt* statement, int position, const param& p) {
         return sqlite3_bind_int(statement, position, *std::get_if<bool>(&p) ? 1 : 0);
     default: {
         const auto* bytes = std::get_if<std::span<const std::byte>>(&p);
+        // An empty span may have no address, which SQLite would store as NULL: an empty blob
+        // is a zero-length blob (semantics 6.4).
+        if (bytes->empty())
+            return sqlite3_bind_zeroblob(statement, position, 0);
         return sqlite3_bind_blob64(statement, position, bytes->data(), bytes->size(),
                                    SQLITE_STATIC);
     }
@@ -143,8 +159,9 @@ session::bind(sqlite3_stmt* statement, std::string_view sql, std::span<const par
         const auto& p = params[static_cast<std::size_t>(i)];
         int rc;
         if (const auto* s = std::get_if<std::string_view>(&p))
-            rc = sqlite3_bind_text64(statement, i + 1, s->data(), s->size(), SQLITE_STATIC,
-                                     SQLITE_UTF8);
+            // A default-constructed view has no address, which SQLite would store as NULL.
+            rc = sqlite3_bind_text64(statement, i + 1, s->data() ? s->data() : "", s->size(),
+                                     SQLITE_STATIC, SQLITE_UTF8);
         else if (const auto* n = std::get_if<std::int64_t>(&p))
             rc = sqlite3_bind_int64(statement, i + 1, *n);
         else
@@ -212,7 +229,7 @@ void session::finish(sqlite3_stmt* statement, int rc, std::string_view sql) {
     const int code = sqlite3_extended_errcode(db_);
     const std::string message = sqlite3_errmsg(db_);
     sqlite3_reset(statement);
-    raise_error(code, message, sql);
+    raise_error(code, message, sql, file_);
 }
 
 void session::run(sqlite3_stmt* statement, std::string_view sql) {

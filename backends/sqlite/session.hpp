@@ -78,6 +78,7 @@ private:
     [[noreturn]] void fail(int code, std::string_view sql);
     [[noreturn]] static void throw_placeholder_mismatch(std::size_t expected, std::size_t given);
 
+    std::string file_; // named in messages about the file (read-only, damaged, full)
     sqlite3* db_ = nullptr;
     lockstep::features features_;
     begin_mode begin_mode_ = begin_mode::deferred;

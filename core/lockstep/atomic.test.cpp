@@ -129,7 +129,8 @@ TEST_CASE("A conflict ends the whole transaction: no savepoint recovers it", "[a
           calls{"begin", "create_savepoint ls1", "execute UPDATE t SET a = 1", "rollback"});
 }
 
-TEST_CASE("A transaction the engine ended behind the core's back cannot be recovered",
+TEST_CASE("A transaction the engine ended behind the core's back cannot be recovered, and the "
+          "block's exit raises the class that ended it",
           "[atomic][errors]") {
     testing::fake_connection f;
     f.session->fail_next("execute CREATE", [&] {
@@ -140,7 +141,33 @@ TEST_CASE("A transaction the engine ended behind the core's back cannot be recov
         atomic(
             f.db,
             [&] { CHECK_THROWS(atomic(f.db, [&] { f.db.execute("CREATE TABLE x (a int)"); })); }),
-        usage_error);
+        statement_error);
+}
+
+TEST_CASE("A disk-full error that ended the transaction is raised again as resource_error when "
+          "the caller swallowed it",
+          "[atomic][errors]") {
+    testing::fake_connection f;
+    f.session->fail_next("execute INSERT", [&] {
+        f.session->end_transaction_behind_the_core(); // SQLite rolls back on SQLITE_FULL
+        throw resource_error("database or disk is full", testing::from_engine());
+    });
+    bool hook_ran = false;
+    try {
+        atomic(f.db, [&] {
+            on_commit(f.db, [&] { hook_ran = true; });
+            try {
+                f.db.execute("INSERT INTO t VALUES (1)");
+            } catch (const resource_error&) {
+            }
+        });
+        FAIL("the block's exit returned");
+    } catch (const resource_error& e) {
+        CHECK_THAT(e.what(), Catch::Contains("ended its transaction") &&
+                                 Catch::Contains("resource_error") &&
+                                 !Catch::Contains("after a error"));
+    }
+    CHECK_FALSE(hook_ran);
 }
 
 TEST_CASE("A connection lost during COMMIT raises commit_outcome_unknown and runs no hook",

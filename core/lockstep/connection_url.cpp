@@ -34,6 +34,8 @@ std::string percent_decode(std::string_view part, std::string_view whole) {
             malformed(whole, "a '%' is not followed by two hexadecimal digits");
         int byte = 0;
         std::from_chars(part.data() + i + 1, part.data() + i + 3, byte, 16);
+        if (byte == 0) // C libraries would silently cut the value at the NUL
+            malformed(whole, "it contains %00 (a NUL byte), which no engine accepts");
         out += static_cast<char>(byte);
         i += 2;
     }
@@ -133,28 +135,41 @@ void parse_authority(std::string_view authority, std::string_view whole, connect
 } // namespace
 
 std::string redact_url_text(std::string_view text) {
+    // Over-mask rather than under: the text may be malformed precisely because a password holds
+    // an unencoded '/', '?' or '@', so no structure is trusted. Everything from the first ':'
+    // after the scheme's "://" to the last '@' anywhere is masked.
     std::string out(text);
-    const auto start = out.find("://");
-    if (start != std::string::npos) {
-        const auto authority_begin = start + 3;
-        const auto authority_end = out.find_first_of("/?", authority_begin);
-        const auto at =
-            out.rfind('@', authority_end == std::string::npos ? out.size() : authority_end);
-        if (at != std::string::npos && at >= authority_begin) {
-            const auto colon = out.find(':', authority_begin);
-            if (colon != std::string::npos && colon < at)
-                out.replace(colon + 1, at - colon - 1, "***");
+    // Without "://" the scheme's own ':' starts the mask ("user:secret@host" was meant).
+    const auto scheme_end = out.find("://");
+    const auto start = scheme_end == std::string::npos ? out.find(':') : scheme_end + 2;
+    const auto at = out.rfind('@');
+    if (start != std::string::npos && at != std::string::npos && at > start) {
+        const auto colon = scheme_end == std::string::npos ? start : out.find(':', start + 1);
+        if (colon != std::string::npos && colon < at)
+            out.replace(colon + 1, at - colon - 1, "***");
+    }
+    // Options whose name says password (any case: PASSWORD, sslpassword, passwd) are masked,
+    // each up to the next '&'.
+    const auto query = out.find('?', at == std::string::npos || at < start ? 0 : at);
+    if (query == std::string::npos)
+        return out;
+    for (std::size_t pos = query + 1; pos < out.size();) {
+        const auto end = std::min(out.find('&', pos), out.size());
+        const auto eq = out.find('=', pos);
+        if (eq != std::string::npos && eq < end && is_secret_option(out.substr(pos, eq - pos))) {
+            out.replace(eq + 1, end - eq - 1, "***");
+            pos = eq + 5;
+        } else {
+            pos = end + 1;
         }
     }
-    // Options such as ?password=... are redacted too.
-    for (std::size_t pos = 0; (pos = out.find("password=", pos)) != std::string::npos;) {
-        const auto value_begin = pos + 9;
-        const auto value_end = out.find('&', value_begin);
-        out.replace(value_begin,
-                    (value_end == std::string::npos ? out.size() : value_end) - value_begin, "***");
-        pos = value_begin + 3;
-    }
     return out;
+}
+
+bool is_secret_option(std::string_view key) {
+    const auto k = lower(key);
+    return k.find("pass") != std::string::npos || k.find("pwd") != std::string::npos ||
+           k.find("secret") != std::string::npos;
 }
 
 std::string connection_url::engine() const {
@@ -191,7 +206,7 @@ std::string connection_url::redacted() const {
     char separator = '?';
     for (const auto& [k, v] : options) {
         out += separator;
-        out += k + "=" + (k.find("password") != std::string::npos ? "***" : v);
+        out += k + "=" + (is_secret_option(k) ? "***" : v);
         separator = '&';
     }
     return out;
@@ -234,6 +249,15 @@ connection_url parse_connection_url(std::string_view text) {
             malformed(text, "a server URL needs '//' after the scheme");
         rest.remove_prefix(2);
         const auto slash = rest.find('/');
+        // An '@' after the host means a password (or user) with an unencoded '/' or '?' was
+        // split in the wrong place: refuse, rather than take part of a password for a host,
+        // database or option and print it.
+        if ((slash != std::string_view::npos &&
+             rest.substr(slash).find('@') != std::string_view::npos) ||
+            query.find('@') != std::string_view::npos)
+            malformed(text, "an '@' follows the host; percent-encode '/', '?', '#' and '@' in "
+                            "user names, passwords, database names and option values (%2F, "
+                            "%3F, %23, %40)");
         parse_authority(rest.substr(0, slash), text, url);
         if (slash != std::string_view::npos)
             url.database = percent_decode(rest.substr(slash + 1), text);

@@ -55,7 +55,13 @@ struct connection_url {
 connection_url parse_connection_url(std::string_view text);
 
 /// Returns `text` with anything that looks like a password replaced by "***"; for messages
-/// about URLs that could not be parsed.
+/// about URLs that could not be parsed. Over-masks rather than under: everything from the first
+/// ':' after "://" to the last '@' is masked, and every option whose name contains "pass",
+/// "pwd" or "secret" in any case.
 std::string redact_url_text(std::string_view text);
+
+/// Is `key` the name of an option whose value is secret ("password", "PASSWORD",
+/// "sslpassword", "passwd", ...)? Such values are never printed.
+bool is_secret_option(std::string_view key);
 
 } // namespace lockstep

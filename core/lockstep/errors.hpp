@@ -135,4 +135,28 @@ public:
     const char* kind() const noexcept override { return "not_supported"; }
 };
 
+/// The engine ran out of something: disk space, memory, connections. The statement did nothing;
+/// the engine may have ended the transaction (then the block re-raises this at its exit). Free
+/// the resource, then retry the whole block.
+class resource_error : public error {
+public:
+    using error::error;
+    const char* kind() const noexcept override { return "resource_error"; }
+};
+
+/// The engine failed for a reason of its own that none of the classes above describes: an
+/// internal error, a damaged database file, an interrupted statement, an exception raised by a
+/// trigger. `native_code()` and `native_message()` say which. Repeating the same work rarely
+/// helps; report it.
+class engine_error : public error {
+public:
+    using error::error;
+    const char* kind() const noexcept override { return "engine_error"; }
+};
+
+/// Throws an error of the same class as `original` (its constraint too, for `integrity_error`)
+/// with `message` and `original`'s details: for re-raising the error that ended a transaction
+/// when its block exits (semantics 2.3).
+[[noreturn]] void throw_same_class(const error& original, const std::string& message);
+
 } // namespace lockstep

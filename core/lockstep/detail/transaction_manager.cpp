@@ -132,19 +132,31 @@ void transaction_manager::exit_returned(std::size_t index) {
         const bool was_doomed = doomed_;
         const bool was_conflict = doomed_by_conflict_;
         const auto reason = doomed_reason_;
+        const auto ending_error = doomed_error_;
         finish_outermost_rollback(true);
         if (was_broken)
             throw connection_error("The connection was lost inside this atomic block; its "
                                    "transaction did not commit. Open a new connection and retry.");
-        if (was_doomed && was_conflict)
-            throw transaction_conflict("This atomic block caught an error that ended its "
-                                       "transaction (" +
-                                       reason +
-                                       "); nothing was committed. "
-                                       "Retry the whole block.");
-        if (was_doomed)
-            throw usage_error("The engine ended this block's transaction (" + reason +
-                              "); nothing was committed.");
+        if (was_doomed) {
+            // The caller swallowed the error that ended the transaction: raise it again, as
+            // its own class, so nothing mistakes this exit for a commit (semantics 2.3).
+            const auto message =
+                "This atomic block caught an error that ended its transaction (" + reason +
+                "); nothing was committed. " +
+                (was_conflict ? "Retry the whole block."
+                              : "Deal with the cause, then run the whole block again.");
+            if (ending_error) {
+                try {
+                    std::rethrow_exception(ending_error);
+                } catch (const error& e) {
+                    throw_same_class(e, message);
+                } catch (...) {
+                }
+            }
+            if (was_conflict)
+                throw transaction_conflict(message);
+            throw engine_error(message);
+        }
         return; // marked for rollback: rolled back without an exception, as in Django
     }
     try {
@@ -285,6 +297,7 @@ void transaction_manager::reset_flags() noexcept {
     doomed_ = false;
     doomed_by_conflict_ = false;
     doomed_reason_.clear();
+    doomed_error_ = nullptr;
 }
 
 void transaction_manager::set_rollback(bool rollback) {
@@ -320,9 +333,7 @@ void transaction_manager::statement_failed(const error& e) noexcept {
     if (doomed_)
         return;
     if (e.poisons_transaction()) {
-        doomed_ = true;
-        doomed_by_conflict_ = e.is_retryable();
-        doomed_reason_ = e.kind();
+        doom(e, std::string("a ") + e.kind() + ": " + e.what());
         return;
     }
     if (broken_)
@@ -335,9 +346,18 @@ void transaction_manager::statement_failed(const error& e) noexcept {
     } catch (...) {
         still_in_transaction = false;
     }
-    if (!still_in_transaction) {
-        doomed_ = true;
-        doomed_reason_ = std::string("the engine ended the transaction after a ") + e.kind();
+    if (!still_in_transaction)
+        doom(e, std::string("the engine rolled it back after a ") + e.kind() + ": " + e.what());
+}
+
+void transaction_manager::doom(const error& e, std::string reason) noexcept {
+    doomed_ = true;
+    doomed_by_conflict_ = e.is_retryable();
+    try {
+        doomed_reason_ = std::move(reason);
+        // Callers are handling `e`: keep it, so the outermost exit can raise its class again.
+        doomed_error_ = std::current_exception();
+    } catch (...) {
     }
 }
 

@@ -8,6 +8,7 @@
 #include "lockstep/spi/session.hpp"
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <string>
 #include <vector>
@@ -96,7 +97,9 @@ public:
             refuse_statement();
     }
     /// Records that a statement failed with `e` (SPEC 2.1, 2.2). Errors that carry no engine name
-    /// were raised before anything reached the engine and leave the block as it was.
+    /// were raised before anything reached the engine and leave the block as it was. Called
+    /// while `e` is being handled, so an error that ends the transaction can be kept and raised
+    /// again, as its own class, by the outermost block's exit.
     void statement_failed(const error& e) noexcept;
     /// Records that the connection is lost.
     void mark_broken() noexcept;
@@ -126,6 +129,8 @@ private:
     };
 
     void enter(const atomic_options& options);
+    /// The transaction is over on the engine because of `e` (being handled now).
+    void doom(const error& e, std::string reason) noexcept;
     [[noreturn]] void refuse_statement() const;
     /// The SQL name of the savepoint of the frame at `index` in the stack: ls<index>.
     /// Names are unique among the savepoints open on the connection, and reused by later
@@ -170,6 +175,7 @@ private:
     bool doomed_by_conflict_ = false;
     bool broken_ = false;
     std::string doomed_reason_;
+    std::exception_ptr doomed_error_; // the error that ended the transaction, if any
 };
 
 } // namespace lockstep::detail

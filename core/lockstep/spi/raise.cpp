@@ -50,17 +50,25 @@ std::string sentence_for(error_class cls) {
         return "The engine reports that its API was misused.";
     case error_category::not_supported:
         return "The engine does not support this feature.";
+    case error_category::resource:
+        return "The engine ran out of a resource (disk space, memory or connections); the "
+               "statement did nothing. Free the resource, then retry the whole atomic block.";
     case error_category::other:
         break;
     }
-    return "The engine reported an error.";
+    return "The engine failed for a reason of its own (an internal error, a damaged database, an "
+           "interrupted statement or an error raised by a trigger); see its message below.";
 }
 
 } // namespace
 
 void raise(error_class cls, error_details details) {
+    raise(cls, sentence_for(cls), std::move(details));
+}
+
+void raise(error_class cls, const std::string& sentence, error_details details) {
     // The message is built before `details` moves into the exception.
-    const auto message = with_native(sentence_for(cls), details);
+    const auto message = with_native(sentence, details);
     switch (cls.category) {
     case error_category::integrity:
         throw integrity_error(message, cls.constraint, std::move(details));
@@ -76,10 +84,12 @@ void raise(error_class cls, error_details details) {
         throw usage_error(message, std::move(details));
     case error_category::not_supported:
         throw not_supported(message, std::move(details));
+    case error_category::resource:
+        throw resource_error(message, std::move(details));
     case error_category::other:
         break;
     }
-    throw error(message, std::move(details));
+    throw engine_error(message, std::move(details));
 }
 
 } // namespace lockstep::spi

@@ -15,7 +15,8 @@ enum class error_category {
     statement,     ///< syntax error, unknown table or column, no privilege
     usage,         ///< the engine says the API was misused
     not_supported, ///< the engine lacks the feature
-    other,         ///< anything else (disk full, out of memory, interrupted)
+    resource,      ///< disk full, out of memory, too many connections
+    other,         ///< anything else (internal error, damaged file, interrupted): engine_error
 };
 
 /// What a backend's mapping table returns for one native error.
@@ -29,5 +30,9 @@ struct error_class {
 /// Throws the lockstep error for `cls`, with a sentence saying what happened and what to do,
 /// followed by the engine's own message. `details` carries engine, codes and statement.
 [[noreturn]] void raise(error_class cls, error_details details);
+
+/// Like `raise`, with `sentence` instead of the class's standard one (for a backend that knows
+/// better what happened and what to do, such as "the database file is read-only").
+[[noreturn]] void raise(error_class cls, const std::string& sentence, error_details details);
 
 } // namespace lockstep::spi
