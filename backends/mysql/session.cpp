@@ -39,6 +39,16 @@ int whole_seconds(const std::string& milliseconds) {
     return std::max(1, (ms + 999) / 1000); // innodb_lock_wait_timeout counts whole seconds
 }
 
+// A non-negative whole number for option `name`, or configuration_error.
+int whole_number(std::string_view name, const std::string& text) {
+    int value = -1;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || value < 0)
+        throw configuration_error("MySQL option " + std::string(name) + "=\"" + text +
+                                  "\" is not a whole number of seconds.");
+    return value;
+}
+
 } // namespace
 
 session::session(const connection_url& url) {
@@ -64,7 +74,8 @@ session::session(const connection_url& url) {
     // Never reconnect silently: a new session would silently be outside the transaction.
     options["OPT_RECONNECT"] = false;
     options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
-    options["OPT_CONNECT_TIMEOUT"] = std::stoi(url.option("connect_timeout").value_or("10"));
+    options["OPT_CONNECT_TIMEOUT"] =
+        whole_number("connect_timeout", url.option("connect_timeout").value_or("10"));
     // UPDATE reports rows matched, not rows changed, as on other engines: save() relies on it.
     options["CLIENT_FOUND_ROWS"] = true;
     try {
@@ -83,6 +94,9 @@ session::session(const connection_url& url) {
         version_ = as_text(rows.at(0).at(0));
     }
     collation_ = configure_session(query_function(), run_function());
+    // A value over the packet limit makes the server drop the statement's data; it is refused
+    // before sending instead, with data_error (semantics 6.2).
+    max_value_bytes_ = static_cast<std::size_t>(query_integer("SELECT @@max_allowed_packet"));
     if (const auto timeout = url.option("lock_timeout"))
         run_simple("SET SESSION innodb_lock_wait_timeout = " +
                    std::to_string(whole_seconds(*timeout)));
@@ -159,12 +173,16 @@ sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const p
             else if (const auto* b = std::get_if<bool>(&p))
                 statement.setBoolean(index, *b);
             else if (const auto* s = std::get_if<std::string_view>(&p))
-                statement.setString(index, sql::SQLString(s->data(), s->size()));
+                statement.setString(index, sql::SQLString(checked_size(*s, i), s->size()));
             else if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p))
                 // Sent as a string of bytes: a BLOB column keeps them as they are.
                 statement.setString(
                     index,
-                    sql::SQLString(reinterpret_cast<const char*>(bytes->data()), bytes->size()));
+                    sql::SQLString(
+                        checked_size(std::string_view(reinterpret_cast<const char*>(bytes->data()),
+                                                      bytes->size()),
+                                     i),
+                        bytes->size()));
         }
     } catch (const sql::SQLException& e) {
         // A wrong number of values surfaces here as "Invalid parameter index".
@@ -172,6 +190,27 @@ sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const p
                           std::to_string(params.size()) + " values given: " + e.what());
     }
     return statement;
+}
+
+const char* session::checked_size(std::string_view value, std::size_t index) const {
+    if (value.size() >= max_value_bytes_) [[unlikely]]
+        throw data_error("Value " + std::to_string(index + 1) + " of the statement is " +
+                         std::to_string(value.size()) +
+                         " bytes, more than this server's max_allowed_packet of " +
+                         std::to_string(max_value_bytes_) +
+                         " bytes; nothing was sent. Store less, or raise max_allowed_packet on the "
+                         "server.");
+    return value.data() ? value.data() : "";
+}
+
+void session::forget_statement(std::string_view sql) noexcept {
+    // A statement that failed may have left the server's copy in a state where every later
+    // execution fails the same way (a long value cut off mid-packet): prepare it afresh.
+    try {
+        if (const auto it = statements_.find(sql); it != statements_.end())
+            statements_.erase(it);
+    } catch (...) {
+    }
 }
 
 void session::check_rollback_safe(std::string_view sql) {
@@ -249,6 +288,7 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
         else
             changed = statement.executeUpdate();
     } catch (const sql::SQLException& e) {
+        forget_statement(sql);
         fail(e, sql);
     }
     if (kind == detail::statement_class::other)
@@ -271,6 +311,7 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
                 throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
             return result->getInt64(1);
         } catch (const sql::SQLException& e) {
+            forget_statement(text);
             fail(e, text);
         }
     }
@@ -278,6 +319,7 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
     try {
         statement.executeUpdate();
     } catch (const sql::SQLException& e) {
+        forget_statement(sql);
         fail(e, sql);
     }
     return key_column.empty() ? 0 : query_integer("SELECT LAST_INSERT_ID()");
@@ -332,6 +374,7 @@ std::vector<row> session::query(std::string_view sql, std::span<const param> par
             rows.push_back(std::move(r));
         }
     } catch (const sql::SQLException& e) {
+        forget_statement(sql);
         fail(e, sql);
     }
     if (detail::classify_statement(sql) == detail::statement_class::other)

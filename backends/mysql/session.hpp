@@ -61,6 +61,10 @@ private:
     sql::PreparedStatement& prepare(std::string_view sql, std::span<const param> params);
     /// Runs a statement without parameters (transaction control, session settings).
     void run_simple(const std::string& sql);
+    /// `value`'s bytes, after checking that the server can take it (max_allowed_packet).
+    const char* checked_size(std::string_view value, std::size_t index) const;
+    /// Drops the cached prepared statement for `sql` after it failed.
+    void forget_statement(std::string_view sql) noexcept;
     /// Translates a Connector/C++ exception; marks the session lost when it says so.
     [[noreturn]] void fail(const sql::SQLException& e, std::string_view sql);
     /// Refuses a write inside a transaction to a table whose engine ignores rollback (SPEC 5.2).
@@ -78,6 +82,7 @@ private:
     std::string collation_;
     bool in_transaction_ = false;
     bool lost_ = false;
+    std::size_t max_value_bytes_ = 16 * 1024 * 1024; // the server's max_allowed_packet
     spi::string_map<std::unique_ptr<sql::PreparedStatement>> statements_;
     spi::returning_sql_cache returning_sql_;
     rollback_guard rollback_guard_;

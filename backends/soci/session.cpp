@@ -37,13 +37,17 @@ std::string quoted(const std::string& value, char quote) {
     return out + quote;
 }
 
+int parse_whole_number(std::string_view name, const std::string& text, std::string_view unit) {
+    int value = -1;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || value < 0)
+        throw configuration_error("SOCI URL option " + std::string(name) + "=\"" + text +
+                                  "\" is not a whole number of " + std::string(unit) + ".");
+    return value;
+}
+
 int parse_milliseconds(const std::string& text) {
-    int ms = -1;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
-    if (ec != std::errc{} || end != text.data() + text.size() || ms < 0)
-        throw configuration_error("SOCI URL option lock_timeout=\"" + text +
-                                  "\" is not a number of milliseconds.");
-    return ms;
+    return parse_whole_number("lock_timeout", text, "milliseconds");
 }
 
 // SOCI's shared libraries do not export the typeinfo of their session backends, which UBSan's
@@ -78,6 +82,10 @@ session::session(const connection_url& url) {
                                       "connect_timeout and (for other SOCI backends) connect.");
     const auto lock_timeout = url.option("lock_timeout");
     const int timeout_ms = lock_timeout ? parse_milliseconds(*lock_timeout) : 5000;
+    // Parsed as a number and printed again: nothing of the option's text reaches the connect
+    // string, so "5 dbname=other" cannot add a keyword to it.
+    const int connect_timeout = parse_whole_number(
+        "connect_timeout", url.option("connect_timeout").value_or("10"), "seconds");
 
     std::string connect;
     const ::soci::backend_factory* factory = nullptr;
@@ -100,7 +108,7 @@ session::session(const connection_url& url) {
             connect += "user=" + quoted(url.user, '\'') + " ";
         if (url.has_password)
             connect += "password=" + quoted(url.password, '\'') + " ";
-        connect += "connect_timeout=" + url.option("connect_timeout").value_or("10");
+        connect += "connect_timeout=" + std::to_string(connect_timeout);
         factory = ::soci::factory_postgresql();
         dialect_ = &spi::postgresql_dialect();
         break;
@@ -115,8 +123,7 @@ session::session(const connection_url& url) {
         connect += "user=" + quoted(url.user, '\'') + " ";
         if (url.has_password)
             connect += "password=" + quoted(url.password, '\'') + " ";
-        connect +=
-            "charset=utf8mb4 connect_timeout=" + url.option("connect_timeout").value_or("10");
+        connect += "charset=utf8mb4 connect_timeout=" + std::to_string(connect_timeout);
         factory = ::soci::factory_mysql();
         dialect_ = &spi::mysql_dialect();
         break;
@@ -165,6 +172,9 @@ session::session(const connection_url& url) {
         if (lock_timeout)
             run_simple("SET SESSION innodb_lock_wait_timeout = " +
                        std::to_string(std::max(1, (timeout_ms + 999) / 1000)));
+        // The server closes the connection on a value over its packet limit: such values are
+        // refused before sending, as by the native adapter.
+        max_value_bytes_ = static_cast<std::size_t>(query_integer("SELECT @@max_allowed_packet"));
         features_ = spi::mysql_features(); // keys come from LAST_INSERT_ID(): no RETURNING
         break;
     case family::other:
@@ -307,8 +317,16 @@ session::prepared& session::bind_values(prepared& entry, std::span<const param> 
             h.integer = *b ? 1 : 0;
         else if (const auto* d = std::get_if<double>(&p))
             h.real = *d;
-        else if (const auto* s = std::get_if<std::string_view>(&p))
+        else if (const auto* s = std::get_if<std::string_view>(&p)) {
+            if (s->size() >= max_value_bytes_) [[unlikely]]
+                throw data_error("Value " + std::to_string(i + 1) + " of the statement is " +
+                                 std::to_string(s->size()) +
+                                 " bytes, more than this server's max_allowed_packet of " +
+                                 std::to_string(max_value_bytes_) +
+                                 " bytes; nothing was sent. Store less, or raise "
+                                 "max_allowed_packet on the server.");
             h.text.assign(*s);
+        }
     }
     return entry;
 }
@@ -579,6 +597,14 @@ void session::terminate_server_session(std::string_view id) {
 }
 
 std::string session::quote_identifier(std::string_view name) const {
+    // SOCI's MySQL backend splices values into the text itself and takes a single quote for the
+    // start of a literal even inside a `quoted` name, which would hide the placeholders after it.
+    if (family_ == family::mysql && name.find('\'') != std::string_view::npos)
+        throw not_supported("The SOCI adapter on MySQL cannot use a table or column name with a "
+                            "single quote (\"" +
+                            std::string(name) +
+                            "\"): SOCI's MySQL backend misreads it. Rename it, or use the native "
+                            "mysql:// adapter.");
     return spi::quote_identifier(name, dialect_->identifier_quote);
 }
 

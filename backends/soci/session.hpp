@@ -104,6 +104,8 @@ private:
     lockstep::features features_;
     bool in_transaction_ = false;
     bool lost_ = false;
+    /// The largest value the server takes (MySQL's max_allowed_packet); none elsewhere.
+    std::size_t max_value_bytes_ = static_cast<std::size_t>(-1);
     std::string cache_key_;
     spi::string_map<std::unique_ptr<prepared>> cache_;
     /// Recently used statements by the address of their text (see recent_statements.hpp).

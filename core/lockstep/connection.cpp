@@ -66,14 +66,23 @@ void connection::terminate_server_session(const std::string& id) {
 }
 
 void connection::check_params(std::span<const param> params) const {
-    for (const auto& p : params)
+    for (const auto& p : params) {
         if (const auto* text = std::get_if<std::string_view>(&p))
             check_text(*text, std::nullopt);
+        else if (const auto* real = std::get_if<double>(&p))
+            check_real(*real);
+    }
 }
 
 namespace {
 
 void guard_raw_statement(std::string_view sql, const features& f, bool in_block) {
+    // Engines disagree on a second statement in one text (SQLite's prepare ignores it, servers
+    // refuse or run it), so every engine refuses it before anything is sent (semantics 1.5).
+    if (detail::has_several_statements(sql)) [[unlikely]]
+        throw usage_error("The SQL text holds more than one statement; execute() and query() run "
+                          "exactly one. Split it into separate calls, inside lockstep::atomic if "
+                          "they belong together.");
     switch (detail::classify_statement(sql)) {
     case detail::statement_class::transaction_control:
         throw usage_error("Transaction control statements (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, "

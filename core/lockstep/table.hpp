@@ -241,7 +241,8 @@ public:
                           .member();
         for (std::size_t i = 0; i < accessors_.size(); ++i) {
             const auto& info = this->columns()[i];
-            plan_.push_back({accessors_[i].get(), info.max_length, info.type == column_type::text,
+            plan_.push_back({accessors_[i].get(), info.max_length,
+                             info.type == column_type::text || info.type == column_type::real,
                              i == key_index()});
         }
     }
@@ -271,11 +272,11 @@ public:
         return used;
     }
 
-    /// Checks every text value of `m` (SPEC 6.2): throws `data_error` naming the column of the
-    /// first bad one.
+    /// Checks every text and real value of `m` (semantics 6.2, 6.5): throws `data_error` naming
+    /// the column of the first bad one.
     void check_text_values(const Model& m) const {
         for (std::size_t i = 0; i < plan_.size(); ++i)
-            if (plan_[i].text)
+            if (plan_[i].checked)
                 check_value(i, plan_[i].access->get(m));
     }
     /// The index of the column that stores `member`. Throws `usage_error` if none does.
@@ -291,10 +292,12 @@ public:
 private:
     void check_value(std::size_t i, const param& p) const {
         const auto& c = plan_[i];
-        if (!c.text)
+        if (!c.checked)
             return;
         if (const auto* text = std::get_if<std::string_view>(&p))
             check_text(*text, c.max_length, columns()[i].name, name());
+        else if (const auto* real = std::get_if<double>(&p))
+            check_real(*real, columns()[i].name, name());
     }
 
     static std::vector<column_info> infos(const std::vector<column_def<Model>>& columns) {
@@ -309,7 +312,7 @@ private:
     struct column_plan {
         const detail::accessor<Model>* access;
         std::optional<std::size_t> max_length;
-        bool text;
+        bool checked; // text or real: values Lockstep validates before sending
         bool key;
     };
     std::vector<column_plan> plan_;

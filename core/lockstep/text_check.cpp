@@ -50,13 +50,28 @@ std::optional<std::size_t> utf8_length(std::string_view text) noexcept {
     return count;
 }
 
+namespace {
+
+std::string describe_value(std::string_view column, std::string_view table) {
+    if (column.empty())
+        return std::string("a bound parameter");
+    return "column \"" + std::string(column) + "\" of table \"" + std::string(table) + "\"";
+}
+
+} // namespace
+
+void detail::throw_not_finite(double number, std::string_view column, std::string_view table) {
+    throw data_error(std::string("The number for ") + describe_value(column, table) + " is " +
+                     (std::isnan(number) ? "NaN"
+                      : number > 0       ? "+infinity"
+                                         : "-infinity") +
+                     ", which engines store differently (SQLite as NULL, MariaDB not at all); "
+                     "store a finite number, or NULL in a nullable column.");
+}
+
 void detail::check_text_fully(std::string_view text, std::optional<std::size_t> max_length,
                               std::string_view column, std::string_view table) {
-    const auto what = [&] {
-        if (column.empty())
-            return std::string("a bound parameter");
-        return "column \"" + std::string(column) + "\" of table \"" + std::string(table) + "\"";
-    };
+    const auto what = [&] { return describe_value(column, table); };
     if (std::memchr(text.data(), '\0', text.size()) != nullptr)
         throw data_error("Text for " + what() +
                          " contains a NUL character, which PostgreSQL cannot store and other "

@@ -1,7 +1,8 @@
-// Text validation that makes bad strings fail the same way on every engine (SPEC 6.2): valid
-// UTF-8, no NUL, and at most the column's length in characters.
+// Value validation that makes bad values fail the same way on every engine (semantics 6.2,
+// 6.5): text that is valid UTF-8, without NUL, within the column's length; finite numbers.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -70,6 +71,18 @@ inline void check_text(std::string_view text, std::optional<std::size_t> max_len
                        std::string_view column = {}, std::string_view table = {}) {
     if (!detail::is_short_plain_ascii(text, max_length))
         detail::check_text_fully(text, max_length, column, table);
+}
+
+namespace detail {
+[[noreturn]] void throw_not_finite(double number, std::string_view column, std::string_view table);
+} // namespace detail
+
+/// Throws `data_error` if `value` is NaN or an infinity: SQLite stores NaN as NULL, PostgreSQL
+/// keeps both, MariaDB refuses both, so Lockstep refuses them on every engine before sending
+/// (semantics 6.5). `column` and `table` name the value in the message, as for `check_text`.
+inline void check_real(double number, std::string_view column = {}, std::string_view table = {}) {
+    if (!std::isfinite(number)) [[unlikely]]
+        detail::throw_not_finite(number, column, table);
 }
 
 } // namespace lockstep

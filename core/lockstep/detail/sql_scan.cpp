@@ -218,47 +218,100 @@ std::string write_target(std::string_view sql) {
     return word;
 }
 
+std::size_t skip_literal_or_comment(std::string_view sql, std::size_t i) noexcept {
+    const char c = sql[i];
+    const auto next = [&](std::size_t k) { return k < sql.size() ? sql[k] : '\0'; };
+    if (c == '\'' || c == '"' || c == '`') {
+        std::size_t j = i + 1;
+        while (j < sql.size()) {
+            if (sql[j] == '\\' && c != '"') {
+                j += 2;
+                continue;
+            }
+            if (sql[j] == c) {
+                if (next(j + 1) == c) { // a doubled quote inside the literal
+                    j += 2;
+                    continue;
+                }
+                return j + 1;
+            }
+            ++j;
+        }
+        return sql.size();
+    }
+    if (c == '-' && next(i + 1) == '-') {
+        const auto end = sql.find('\n', i);
+        return end == std::string_view::npos ? sql.size() : end + 1;
+    }
+    if (c == '/' && next(i + 1) == '*') {
+        const auto end = sql.find("*/", i + 2);
+        return end == std::string_view::npos ? sql.size() : end + 2;
+    }
+    if (c == '$' && (i == 0 || !is_word_char(sql[i - 1]))) {
+        // PostgreSQL's dollar quoting: $$...$$ or $tag$...$tag$; $1 is a parameter, not a tag.
+        std::size_t j = i + 1;
+        if (j < sql.size() && (std::isalpha(static_cast<unsigned char>(sql[j])) || sql[j] == '_'))
+            while (j < sql.size() &&
+                   (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_'))
+                ++j;
+        if (next(j) != '$')
+            return i;
+        const auto tag = sql.substr(i, j + 1 - i);
+        const auto close = sql.find(tag, j + 1);
+        return close == std::string_view::npos ? sql.size() : close + tag.size();
+    }
+    return i;
+}
+
 std::pair<std::string, int> number_placeholders(std::string_view sql, std::string_view prefix) {
     std::string out;
     out.reserve(sql.size() + 8);
     int count = 0;
-    for (std::size_t i = 0; i < sql.size(); ++i) {
-        const char c = sql[i];
-        const auto copy_until = [&](std::size_t end) {
-            end = std::min(end, sql.size());
+    for (std::size_t i = 0; i < sql.size();) {
+        if (const auto end = skip_literal_or_comment(sql, i); end != i) {
             out.append(sql.substr(i, end - i));
-            i = end - 1;
-        };
-        if (c == '\'' || c == '"' || c == '`') {
-            std::size_t j = i + 1;
-            while (j < sql.size()) {
-                if (sql[j] == '\\' && c != '"') {
-                    j += 2;
-                    continue;
-                }
-                if (sql[j] == c) {
-                    if (j + 1 < sql.size() && sql[j + 1] == c) {
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                ++j;
-            }
-            copy_until(j + 1);
-        } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
-            copy_until(sql.find('\n', i));
-        } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-            const auto end = sql.find("*/", i + 2);
-            copy_until(end == std::string_view::npos ? sql.size() : end + 2);
-        } else if (c == '?') {
+            i = end;
+            continue;
+        }
+        const char c = sql[i];
+        if (c == '?' && i + 1 < sql.size() && sql[i + 1] == '?') {
+            out += '?'; // ?? is a literal ? (PostgreSQL's jsonb operators)
+            i += 2;
+            continue;
+        }
+        if (c == '?') {
             out.append(prefix);
             out.append(std::to_string(++count));
         } else {
             out += c;
         }
+        ++i;
     }
     return {std::move(out), count};
+}
+
+bool has_several_statements(std::string_view sql) noexcept {
+    bool after_semicolon = false;
+    for (std::size_t i = 0; i < sql.size();) {
+        if (const auto end = skip_literal_or_comment(sql, i); end != i) {
+            const char c = sql[i];
+            const bool comment = c == '-' || c == '/';
+            if (after_semicolon && !comment)
+                return true;
+            i = end;
+            continue;
+        }
+        const char c = sql[i++];
+        if (c == ';') {
+            after_semicolon = true;
+        } else if (after_semicolon && c == '#') { // MySQL's line comment after the statement
+            const auto end = sql.find('\n', i);
+            i = end == std::string_view::npos ? sql.size() : end + 1;
+        } else if (after_semicolon && !std::isspace(static_cast<unsigned char>(c))) {
+            return true;
+        }
+    }
+    return false;
 }
 
 statement_class classify_statement(std::string_view sql) noexcept {

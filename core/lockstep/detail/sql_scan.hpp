@@ -2,6 +2,7 @@
 // so the core can refuse what would break a promise before anything is sent (SPEC 1.5, 5.1, 5.6).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,10 +19,19 @@ enum class statement_class {
     other,
 };
 
-/// Rewrites each `?` placeholder outside literals, quoted identifiers and comments as
-/// `prefix` followed by its 1-based number (`$1`, `$2`, ... for PostgreSQL; `:p1` for SOCI).
+/// If a string literal, quoted identifier, comment or PostgreSQL dollar-quoted string starts at
+/// `i`, the index just past it (the end of `sql` if it is not closed); else `i`.
+std::size_t skip_literal_or_comment(std::string_view sql, std::size_t i) noexcept;
+
+/// Rewrites each `?` placeholder outside literals, quoted identifiers, comments and
+/// dollar-quoted strings as `prefix` followed by its 1-based number (`$1`, `$2`, ... for
+/// PostgreSQL; `:p1` for SOCI); `??` becomes a literal `?` (PostgreSQL's jsonb `?` operators).
 /// Returns the new text and the number of placeholders.
 std::pair<std::string, int> number_placeholders(std::string_view sql, std::string_view prefix);
+
+/// Does `sql` hold more than one statement: anything but white space and comments after a `;`
+/// outside literals? (semantics 1.5: one statement per call, on every engine)
+bool has_several_statements(std::string_view sql) noexcept;
 
 /// The table a single-table write changes (`INSERT INTO t`, `REPLACE t`, `UPDATE t`,
 /// `DELETE FROM t`), without schema or quotes; empty if `sql` is not such a write.

@@ -61,3 +61,31 @@ TEST_CASE("The target of a single-table write is found however it is quoted", "[
     CHECK(write_target("SELECT * FROM t").empty());
     CHECK(write_target("DELETE t1 FROM t1 JOIN t2").empty());
 }
+
+TEST_CASE("A second statement after a semicolon is found outside literals and comments only",
+          "[sql]") {
+    using lockstep::detail::has_several_statements;
+    CHECK(has_several_statements("INSERT INTO t VALUES (1); COMMIT"));
+    CHECK(has_several_statements("SELECT 1;SELECT 2"));
+    CHECK(has_several_statements("SELECT 1; 'x'"));
+    CHECK_FALSE(has_several_statements("SELECT 1;"));
+    CHECK_FALSE(has_several_statements("SELECT 1 ; \n -- done\n /* really */ ;  "));
+    CHECK_FALSE(has_several_statements("SELECT 1; # MySQL comment"));
+    CHECK_FALSE(has_several_statements("SELECT 'a;b', \"c;d\", `e;f`"));
+    CHECK_FALSE(has_several_statements("SELECT $$ a; b $$, $tag$ ; DROP $tag$"));
+    CHECK_FALSE(has_several_statements("SELECT 1 -- ; DROP TABLE t"));
+}
+
+TEST_CASE("Placeholders are not counted inside dollar-quoted strings, and ?? is a literal ?",
+          "[sql]") {
+    using lockstep::detail::number_placeholders;
+    CHECK(number_placeholders("SELECT $$?$$, ?", "$") ==
+          std::pair<std::string, int>{"SELECT $$?$$, $1", 1});
+    CHECK(number_placeholders("SELECT $f$ it's ? $f$ || ?", "$").first ==
+          "SELECT $f$ it's ? $f$ || $1");
+    CHECK(number_placeholders("SELECT doc ?? 'key' FROM t WHERE id = ?", "$") ==
+          std::pair<std::string, int>{"SELECT doc ? 'key' FROM t WHERE id = $1", 1});
+    CHECK(number_placeholders("SELECT doc ??| array['a'] WHERE a = ? AND b = $1", ":p").second ==
+          1);
+    CHECK(number_placeholders("SELECT a$b, ?", "$").first == "SELECT a$b, $1");
+}
