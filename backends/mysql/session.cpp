@@ -260,6 +260,18 @@ void session::rollback() {
     run_simple("ROLLBACK");
 }
 
+bool session::is_alive() noexcept {
+    if (lost_)
+        return false;
+    try {
+        // Connector/C++ exposes no socket to poll: a ping is one short round trip, which the
+        // pool pays only for connections that were idle (pool_options::check_idle_after).
+        return conn_->isValid();
+    } catch (...) {
+        return false;
+    }
+}
+
 bool session::in_transaction() {
     if (lost_)
         return false;

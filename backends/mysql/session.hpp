@@ -39,6 +39,7 @@ public:
     void commit() override;
     void rollback() override;
     bool in_transaction() override;
+    bool is_alive() noexcept override;
 
     std::int64_t execute(std::string_view sql, std::span<const param> params) override;
     std::int64_t insert(std::string_view sql, std::span<const param> params,

@@ -8,6 +8,7 @@
 #include "lockstep/spi/parameter_signature.hpp"
 #include "lockstep/spi/quote.hpp"
 #include "postgresql/errors.hpp"
+#include "postgresql/liveness.hpp"
 
 #include <charconv>
 #include <cstring>
@@ -327,6 +328,10 @@ void session::commit() {
 
 void session::rollback() {
     run_simple("ROLLBACK");
+}
+
+bool session::is_alive() noexcept {
+    return postgresql::is_alive(conn_);
 }
 
 bool session::in_transaction() {

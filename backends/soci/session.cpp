@@ -10,6 +10,7 @@
 #include "lockstep/spi/quote.hpp"
 #include "lockstep/spi/returning_sql.hpp"
 #include "mysql/rules.hpp"
+#include "postgresql/liveness.hpp"
 #include "soci/errors.hpp"
 
 #include <algorithm>
@@ -385,6 +386,19 @@ void session::rollback() {
         guarded("ROLLBACK", [&] { sql_->rollback(); });
     else
         run_simple("ROLLBACK");
+}
+
+bool session::is_alive() noexcept {
+    if (lost_)
+        return false;
+    switch (family_) {
+    case family::postgresql:
+        return postgresql::is_alive(native_postgresql(*sql_));
+    case family::mysql:
+        return mysql_ping(native_mysql(*sql_)) == 0; // reconnect is off: a lost server fails
+    default:
+        return true;
+    }
 }
 
 bool session::in_transaction() {

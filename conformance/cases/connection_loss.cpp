@@ -2,6 +2,10 @@
 // rows; lost during COMMIT: commit_outcome_unknown (SPEC 2.2, 2.4, 8.2).
 #include "common.hpp"
 
+#include <chrono>
+#include <future>
+#include <thread>
+
 using namespace conformance;
 using lockstep::atomic;
 
@@ -72,4 +76,51 @@ TEST_CASE("A pool hands out a fresh connection after one was lost", "[connection
     auto fresh = pool.acquire();
     CHECK(fresh->is_usable());
     CHECK(fresh->count(fx.s.main) == 0);
+}
+
+TEST_CASE("A pooled connection whose server session ended while it was idle is replaced, so the "
+          "next block works the first time",
+          "[connection][pool]") {
+    // What a server restart does to every idle connection of a pool (semantics 8.3).
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().can_terminate_sessions,
+                             "the engine has no server sessions to end");
+    lockstep::connection_pool pool(database_url(), 1,
+                                   {.check_idle_after = std::chrono::milliseconds(0)});
+    std::string id;
+    {
+        auto db = pool.acquire();
+        id = db->server_session_id();
+    }
+    fx.db.terminate_server_session(id); // the connection is idle in the pool meanwhile
+    std::this_thread::sleep_for(std::chrono::milliseconds(100)); // let the server close it
+    auto db = pool.acquire();
+    const auto kind = error_class_of(
+        [&] { atomic(*db, [&] { db->insert(fx.s.main, main_model{.name = "after restart"}); }); });
+    CHECK(kind == "none");
+    CHECK(db->server_session_id() != id);
+    CHECK(fx.names() == strings{"after restart"});
+}
+
+TEST_CASE("A second thread using a connection inside another thread's block gets usage_error, and "
+          "only the owner's rows commit",
+          "[connection][threads]") {
+    fixture fx;
+    std::promise<void> inside, checked;
+    std::string second;
+    std::thread other([&] {
+        inside.get_future().wait();
+        second = error_class_of_unrecorded(
+            [&] { fx.db.insert(fx.s.main, main_model{.name = "intruder"}); });
+        checked.set_value();
+    });
+    atomic(fx.db, [&] {
+        create_main(fx, "owner 1");
+        inside.set_value();
+        checked.get_future().wait();
+        create_main(fx, "owner 2");
+    });
+    other.join();
+    CHECK(second == "usage_error");
+    CHECK(fx.names() == strings{"owner 1", "owner 2"});
 }

@@ -7,8 +7,39 @@
 #include "lockstep/spi/driver.hpp"
 
 #include <algorithm>
+#include <pthread.h>
 
 namespace lockstep {
+
+namespace detail {
+
+std::atomic<std::uint32_t> fork_generation{0};
+
+namespace {
+// Registered once per process, before any connection exists.
+const int fork_handler_registered = pthread_atfork(
+    nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
+} // namespace
+
+void throw_moved_from() {
+    (void)fork_handler_registered;
+    throw usage_error("This connection was moved from (or its pooled handle was); it holds no "
+                      "session. Use the object it was moved to.");
+}
+
+void throw_used_by_two_threads() {
+    throw usage_error("Another thread is inside a call or an atomic block on this connection. A "
+                      "connection is used by one thread at a time (semantics 8.2): give each "
+                      "thread its own, for example from a lockstep::connection_pool.");
+}
+
+void throw_used_after_fork() {
+    throw usage_error("This connection was opened before the process forked; using it in the "
+                      "child would corrupt the parent's session (semantics 8.2). Open new "
+                      "connections in the child.");
+}
+
+} // namespace detail
 
 connection connection::open(std::string_view url_text) {
     const auto url = parse_connection_url(url_text);
@@ -37,28 +68,43 @@ connection::connection(connection&&) noexcept = default;
 connection& connection::operator=(connection&&) noexcept = default;
 connection::~connection() = default;
 
-const features& connection::features() const noexcept {
-    return state_->session->features();
+const features& connection::features() const {
+    return state().session->features();
 }
-std::string_view connection::engine_name() const noexcept {
-    return state_->session->engine();
+std::string_view connection::engine_name() const {
+    return state().session->engine();
 }
-std::string_view connection::target_name() const noexcept {
-    return state_->session->target();
+std::string_view connection::target_name() const {
+    return state().session->target();
 }
 std::string connection::server_version() {
+    const detail::owner_guard guard(state_.get());
     return run([&] { return state_->session->server_version(); });
 }
 
 std::string connection::default_isolation() {
+    const detail::owner_guard guard(state_.get());
     return run([&] { return state_->session->default_isolation(); });
 }
 
 std::string connection::server_session_id() {
+    const detail::owner_guard guard(state_.get());
     return run([&] { return state_->session->server_session_id(); });
 }
 
+bool connection::is_alive() noexcept {
+    if (!is_usable())
+        return false;
+    try {
+        const detail::owner_guard guard(state_.get());
+        return state_->session->is_alive();
+    } catch (...) {
+        return false;
+    }
+}
+
 void connection::terminate_server_session(const std::string& id) {
+    const detail::owner_guard guard(state_.get());
     run([&] {
         state_->session->terminate_server_session(id);
         return 0;
@@ -109,12 +155,14 @@ void guard_raw_statement(std::string_view sql, const features& f, bool in_block)
 } // namespace
 
 std::int64_t connection::execute_params(std::string_view sql, std::span<const param> params) {
+    const detail::owner_guard guard(state_.get()); // semantics 8.2
     guard_raw_statement(sql, features(), in_atomic_block());
     check_params(params);
     return run([&] { return state_->session->execute(sql, params); });
 }
 
 std::vector<row> connection::query_params(std::string_view sql, std::span<const param> params) {
+    const detail::owner_guard guard(state_.get()); // semantics 8.2
     guard_raw_statement(sql, features(), in_atomic_block());
     check_params(params);
     return run([&] { return state_->session->query(sql, params); });
@@ -235,6 +283,7 @@ const char* deletion_sql(on_delete d) {
 } // namespace
 
 void connection::create_tables_impl(std::initializer_list<const table_base*> tables) {
+    const detail::owner_guard guard(state_.get());
     const auto& session = *state_->session;
     if (in_atomic_block() && !features().can_rollback_ddl)
         throw usage_error("create_tables() inside an atomic block is refused on " +
@@ -278,6 +327,7 @@ void connection::create_tables_impl(std::initializer_list<const table_base*> tab
 }
 
 void connection::drop_tables_impl(std::initializer_list<const table_base*> tables) {
+    const detail::owner_guard guard(state_.get());
     if (in_atomic_block() && !features().can_rollback_ddl)
         throw usage_error("drop_tables() inside an atomic block is refused on " +
                           std::string(engine_name()) +

@@ -13,6 +13,8 @@
 #include "lockstep/value.hpp"
 
 #include <array>
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <new>
 #include <optional>
@@ -77,9 +79,23 @@ private:
     param* heap_;
 };
 
+/// Bumped in every child process a fork creates (pthread_atfork): a connection opened before
+/// the fork refuses to work in the child, whose use would corrupt the parent's session.
+extern std::atomic<std::uint32_t> fork_generation;
+
+/// An address unique to the calling thread while it lives: the owner mark of a connection.
+inline std::uintptr_t this_thread_token() noexcept {
+    static thread_local char token;
+    return reinterpret_cast<std::uintptr_t>(&token);
+}
+
 struct connection_state {
     connection_state(std::unique_ptr<spi::session> s, isolation_level level)
-        : session(std::move(s)), transactions(*session, level) {}
+        : session(std::move(s)), transactions(*session, level),
+          opened_in(fork_generation.load(std::memory_order_relaxed)) {}
+    /// The thread inside a call (or an atomic block) on this connection now, or 0 (semantics
+    /// 8.2). One compare-and-swap on entry to the outermost call, one store on exit.
+    std::atomic<std::uintptr_t> owner{0};
     std::unique_ptr<spi::session> session;
     transaction_manager transactions;
     std::unordered_map<std::uint64_t, table_sql> sql_cache; // never shrinks: entries are stable
@@ -91,6 +107,45 @@ struct connection_state {
     };
     std::array<recent_table, 4> recent_sql{};
     std::size_t next_recent_sql = 0;
+    std::uint32_t opened_in; // the fork_generation when the connection was opened
+};
+
+[[noreturn]] void throw_moved_from();
+[[noreturn]] void throw_used_by_two_threads();
+[[noreturn]] void throw_used_after_fork();
+
+/// Marks the calling thread as the connection's user for the guard's life, so a second thread
+/// that enters meanwhile gets `usage_error` instead of corrupting the session (semantics 8.2).
+/// Calls nested in the same thread (a receiver's write inside `insert`, statements inside an
+/// atomic block) find the mark theirs and pass at the cost of one load.
+class owner_guard {
+public:
+    explicit owner_guard(connection_state* state) {
+        if (state == nullptr) [[unlikely]]
+            throw_moved_from();
+        const auto me = this_thread_token();
+        if (state->owner.load(std::memory_order_relaxed) == me)
+            return; // an outer call of this thread holds the mark
+        std::uintptr_t nobody = 0;
+        if (!state->owner.compare_exchange_strong(nobody, me, std::memory_order_acquire))
+            [[unlikely]]
+            throw_used_by_two_threads();
+        owner_ = &state->owner;
+        if (state->opened_in != fork_generation.load(std::memory_order_relaxed)) [[unlikely]] {
+            owner_->store(0, std::memory_order_release);
+            owner_ = nullptr;
+            throw_used_after_fork();
+        }
+    }
+    ~owner_guard() {
+        if (owner_ != nullptr)
+            owner_->store(0, std::memory_order_release);
+    }
+    owner_guard(const owner_guard&) = delete;
+    owner_guard& operator=(const owner_guard&) = delete;
+
+private:
+    std::atomic<std::uintptr_t>* owner_ = nullptr;
 };
 
 } // namespace detail
@@ -195,11 +250,11 @@ public:
     }
 
     /// What this engine can do (SPEC 5.8).
-    const lockstep::features& features() const noexcept;
+    const lockstep::features& features() const;
     /// The engine family: "sqlite", "postgresql", "mysql".
-    std::string_view engine_name() const noexcept;
+    std::string_view engine_name() const;
     /// The target as `conform` names it: the URL scheme ("sqlite", "soci+mysql").
-    std::string_view target_name() const noexcept;
+    std::string_view target_name() const;
     /// The engine's version string.
     std::string server_version();
     /// The isolation level transactions get by default on this connection ("read committed").
@@ -210,17 +265,39 @@ public:
     /// Ends the server session `id` (another connection's), as an administrator would; that
     /// connection's next statement raises `connection_error`.
     void terminate_server_session(const std::string& id);
-    /// Is an atomic block open on this connection?
-    bool in_atomic_block() const noexcept { return state_->transactions.in_block(); }
-    /// False once the connection was lost: discard it and open a new one.
-    bool is_usable() const noexcept { return !state_->transactions.is_broken(); }
+    /// Is an atomic block open on this connection? False for a moved-from connection.
+    bool in_atomic_block() const noexcept { return state_ && state_->transactions.in_block(); }
+    /// False once the connection was lost (discard it and open a new one), and for a moved-from
+    /// connection.
+    bool is_usable() const noexcept { return state_ && !state_->transactions.is_broken(); }
+    /// A cheap test that the engine is still there (no round trip where the engine allows):
+    /// false when the server closed the connection, after a restart say. Pools call it before
+    /// handing out a connection that has been idle.
+    bool is_alive() noexcept;
 
     /// Internals for lockstep's own templates (atomic, hooks, savepoints). Not for applications.
-    detail::transaction_manager& transactions() noexcept { return state_->transactions; }
+    /// Throws `usage_error` for a moved-from connection or while another thread is inside a
+    /// call or block on it.
+    detail::transaction_manager& transactions() {
+        const auto& s = state();
+        const auto owner = s.owner.load(std::memory_order_relaxed);
+        if (owner != 0 && owner != detail::this_thread_token()) [[unlikely]]
+            detail::throw_used_by_two_threads();
+        return state_->transactions;
+    }
+    /// Internals: marks this thread as the connection's user until the guard is destroyed
+    /// (see detail::owner_guard); `lockstep::atomic` holds one for the whole block.
+    [[nodiscard]] detail::owner_guard enter() { return detail::owner_guard(state_.get()); }
     /// The backend session, for Lockstep's internals and backend tests.
-    spi::session& session() noexcept { return *state_->session; }
+    spi::session& session() { return *state().session; }
 
 private:
+    /// The state, or `usage_error` for a moved-from connection.
+    detail::connection_state& state() const {
+        if (!state_) [[unlikely]]
+            detail::throw_moved_from();
+        return *state_;
+    }
     template <class F> auto run(F&& statement) -> decltype(statement());
     template <class Model> void insert_row(const table<Model>& t, Model& instance);
     /// Gathers `instance`'s values (checking its text first with `check`) and runs the table's
@@ -304,6 +381,7 @@ std::int64_t connection::update_row(const table<Model>& t, const Model& instance
 }
 
 template <class Model> Model connection::insert(const table<Model>& t, Model instance) {
+    const detail::owner_guard guard(state_.get()); // semantics 8.2
     if (!pre_save.has_receivers(&t)) {
         // Nobody can change the row before it is written: gather and check its values once,
         // before anything reaches the engine (SPEC 2.1).
@@ -336,6 +414,7 @@ template <class Model> Model connection::insert(const table<Model>& t, Model ins
 }
 
 template <class Model> void connection::add(const table<Model>& t, const Model& instance) {
+    const detail::owner_guard guard(state_.get()); // semantics 8.2
     if (pre_save.has_receivers(&t) || post_save.has_receivers(&t)) {
         insert(t, instance); // the receivers see the row as insert gives it, key and all
         return;
@@ -345,6 +424,7 @@ template <class Model> void connection::add(const table<Model>& t, const Model& 
 }
 
 template <class Model> bool connection::save(const table<Model>& t, Model& instance) {
+    const detail::owner_guard guard(state_.get()); // semantics 8.2
     t.check_text_values(instance);
     bool created = t.key_of(instance) == 0;
     auto unit = [&] {
@@ -361,6 +441,7 @@ template <class Model> bool connection::save(const table<Model>& t, Model& insta
 }
 
 template <class Model> bool connection::update(const table<Model>& t, const Model& instance) {
+    const detail::owner_guard guard(state_.get()); // semantics 8.2
     if (t.key_of(instance) == 0)
         throw usage_error("update() needs a row with a key; this " + t.name() +
                           " row has key 0. Use insert() or save() for new rows.");
@@ -381,6 +462,7 @@ template <class Model> bool connection::update(const table<Model>& t, const Mode
 }
 
 template <class Model> bool connection::remove(const table<Model>& t, const Model& instance) {
+    const detail::owner_guard guard(state_.get()); // semantics 8.2
     const auto key = t.key_of(instance);
     if (key == 0)
         throw usage_error("remove() needs a row with a key; this " + t.name() +
@@ -400,6 +482,7 @@ template <class Model> bool connection::remove(const table<Model>& t, const Mode
 
 template <class Model>
 void connection::bulk_insert(const table<Model>& t, std::span<const Model> instances) {
+    const detail::owner_guard guard(state_.get()); // semantics 8.2
     for (const auto& instance : instances)
         t.check_text_values(instance);
     auto unit = [&] {
@@ -433,6 +516,7 @@ void connection::add_condition(const table<Model>& t, const equals<Model, T>& co
 
 template <class Model>
 std::optional<Model> connection::get(const table<Model>& t, std::int64_t key) {
+    const detail::owner_guard guard(state_.get()); // semantics 8.2
     const std::array<param, 1> params{key};
     const auto rows = select_statement(t, " WHERE " + sql_for(t).key_column + " = ?", params);
     if (rows.empty())
@@ -442,6 +526,7 @@ std::optional<Model> connection::get(const table<Model>& t, std::int64_t key) {
 
 template <class Model, class... Conditions>
 std::vector<Model> connection::find(const table<Model>& t, const Conditions&... conditions) {
+    const detail::owner_guard guard(state_.get()); // semantics 8.2
     std::string where;
     std::vector<param> params;
     (add_condition(t, conditions, where, params), ...);
@@ -453,6 +538,7 @@ std::vector<Model> connection::find(const table<Model>& t, const Conditions&... 
 
 template <class Model, class... Conditions>
 std::int64_t connection::count(const table<Model>& t, const Conditions&... conditions) {
+    const detail::owner_guard guard(state_.get()); // semantics 8.2
     std::string where;
     std::vector<param> params;
     (add_condition(t, conditions, where, params), ...);

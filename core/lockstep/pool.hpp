@@ -1,4 +1,4 @@
-// A thread-safe pool of connections to one URL that never hands back a broken one (SPEC 8.2).
+// A thread-safe pool of connections to one URL that never hands out a broken one (semantics 8.2).
 #pragma once
 
 #include "lockstep/connection.hpp"
@@ -13,10 +13,13 @@
 
 namespace lockstep {
 
-class connection_pool;
+namespace detail {
+struct pool_state;
+}
 
 /// A connection borrowed from a pool; it goes back when the handle is destroyed. Use it from one
-/// thread at a time, like any connection.
+/// thread at a time, like any connection. A handle may outlive its pool: its connection is then
+/// closed when the handle is destroyed, instead of going back (semantics 8.3).
 class pooled_connection {
 public:
     pooled_connection(pooled_connection&& other) noexcept;
@@ -25,21 +28,36 @@ public:
     pooled_connection& operator=(const pooled_connection&) = delete;
     ~pooled_connection();
 
-    connection& operator*() noexcept { return *connection_; }
-    connection* operator->() noexcept { return connection_.get(); }
+    /// The connection. Throws `usage_error` on a moved-from handle.
+    connection& operator*() { return get(); }
+    connection* operator->() { return &get(); }
+    /// Does the handle hold a connection (false once moved from)?
+    explicit operator bool() const noexcept { return connection_ != nullptr; }
 
 private:
     friend class connection_pool;
-    pooled_connection(connection_pool* pool, std::unique_ptr<connection> c) noexcept
-        : pool_(pool), connection_(std::move(c)) {}
+    pooled_connection(std::shared_ptr<detail::pool_state> pool,
+                      std::unique_ptr<connection> c) noexcept
+        : pool_(std::move(pool)), connection_(std::move(c)) {}
+    connection& get();
 
-    connection_pool* pool_;
+    std::shared_ptr<detail::pool_state> pool_;
     std::unique_ptr<connection> connection_;
 };
 
+/// How a pool treats its connections.
+struct pool_options {
+    /// A connection idle for longer than this is tested (`connection::is_alive`) before it is
+    /// handed out, and replaced if the server went away (a restart, a failover). Zero tests
+    /// every time.
+    std::chrono::milliseconds check_idle_after{100};
+};
+
 /// Hands out up to `max_size` connections to `url` across threads. A connection that comes back
-/// lost (`!is_usable()`) or inside an atomic block is discarded, never handed out again;
-/// nothing reconnects behind a caller's back.
+/// lost (`!is_usable()`) or inside an atomic block is discarded, never handed out again; one
+/// that was idle is tested before it is handed out, so after a server restart the first block
+/// of every thread gets a fresh connection. Nothing reconnects behind a caller's back inside a
+/// transaction.
 ///
 /// Example:
 ///
@@ -48,10 +66,10 @@ private:
 ///     lockstep::atomic(*db, [&] { db->insert(authors, Author{.name = "Ada"}); });
 class connection_pool {
 public:
-    connection_pool(std::string url, std::size_t max_size);
+    connection_pool(std::string url, std::size_t max_size, pool_options options = {});
     connection_pool(const connection_pool&) = delete;
     connection_pool& operator=(const connection_pool&) = delete;
-    /// Every borrowed connection must have come back before the pool is destroyed.
+    /// Closes the idle connections. Borrowed ones stay usable and are closed when returned.
     ~connection_pool();
 
     /// Borrows a connection, opening one if none is idle and fewer than `max_size` exist, else
@@ -65,15 +83,7 @@ public:
     std::size_t idle() const;
 
 private:
-    friend class pooled_connection;
-    void give_back(std::unique_ptr<connection> c) noexcept;
-
-    std::string url_;
-    std::size_t max_size_;
-    mutable std::mutex mutex_;
-    std::condition_variable available_;
-    std::vector<std::unique_ptr<connection>> idle_;
-    std::size_t open_ = 0;
+    std::shared_ptr<detail::pool_state> state_;
 };
 
 } // namespace lockstep

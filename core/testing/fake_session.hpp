@@ -29,6 +29,9 @@ public:
     void release_savepoint(std::string_view name) override;
     void rollback_to_savepoint(std::string_view name) override;
     bool in_transaction() override { return in_transaction_; }
+    bool is_alive() noexcept override { return alive_; }
+    /// Makes the engine go away (as a restarted server does): is_alive() answers false.
+    void go_away() noexcept { alive_ = false; }
 
     std::int64_t execute(std::string_view sql, std::span<const param> params) override;
     std::int64_t insert(std::string_view sql, std::span<const param> params,
@@ -56,6 +59,7 @@ private:
     std::vector<std::string> calls_;
     std::vector<std::pair<std::string, std::function<void()>>> failures_;
     bool in_transaction_ = false;
+    bool alive_ = true;
     std::int64_t next_key_ = 1;
 };
 

@@ -55,6 +55,11 @@ public:
     /// view to notice transactions that the engine ended behind its back.
     virtual bool in_transaction() = 0;
 
+    /// Is the engine still there? A cheap test, without a round trip where the engine allows
+    /// (a server that closed the socket after a restart); pools ask it of idle connections.
+    /// Never throws.
+    virtual bool is_alive() noexcept { return true; }
+
     /// Runs a statement that returns no rows; returns the number of rows it changed.
     virtual std::int64_t execute(std::string_view sql, std::span<const param> params) = 0;
     /// Runs an INSERT and returns the key the engine generated for `key_column` (through
