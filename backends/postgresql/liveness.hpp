@@ -1,4 +1,4 @@
-// A liveness test for an idle libpq connection (semantics 8.3), without a round trip.
+// A liveness test for an idle libpq connection (semantics 8.6), without a round trip.
 #pragma once
 
 typedef struct pg_conn PGconn;

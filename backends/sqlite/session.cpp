@@ -74,7 +74,7 @@ session::session(const connection_url& url) : file_(url.database) {
                                       "or off.");
     }
 
-    // NOMUTEX: a connection is used by one thread at a time (semantics 8.2, checked by the
+    // NOMUTEX: a connection is used by one thread at a time (semantics 8.4, checked by the
     // connection itself), so SQLite's own per-connection mutex would only cost time.
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(url.database.c_str(), &db_, flags, nullptr);

@@ -81,7 +81,7 @@ TEST_CASE("A pool hands out a fresh connection after one was lost", "[connection
 TEST_CASE("A pooled connection whose server session ended while it was idle is replaced, so the "
           "next block works the first time",
           "[connection][pool]") {
-    // What a server restart does to every idle connection of a pool (semantics 8.3).
+    // What a server restart does to every idle connection of a pool (semantics 8.6).
     fixture fx;
     LOCKSTEP_REQUIRE_FEATURE(fx.db.features().can_terminate_sessions,
                              "the engine has no server sessions to end");

@@ -27,7 +27,7 @@ namespace lockstep {
 template <class Body>
 auto atomic(connection& db, Body&& body, const atomic_options& options = {})
     -> std::invoke_result_t<Body&> {
-    const auto guard = db.enter(); // the block belongs to this thread (semantics 8.2)
+    const auto guard = db.enter(); // the block belongs to this thread (semantics 8.4)
     return detail::run_block(db.transactions(), options, body);
 }
 

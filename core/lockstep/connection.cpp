@@ -29,13 +29,13 @@ void throw_moved_from() {
 
 void throw_used_by_two_threads() {
     throw usage_error("Another thread is inside a call or an atomic block on this connection. A "
-                      "connection is used by one thread at a time (semantics 8.2): give each "
+                      "connection is used by one thread at a time (semantics 8.4): give each "
                       "thread its own, for example from a lockstep::connection_pool.");
 }
 
 void throw_used_after_fork() {
     throw usage_error("This connection was opened before the process forked; using it in the "
-                      "child would corrupt the parent's session (semantics 8.2). Open new "
+                      "child would corrupt the parent's session (semantics 8.4). Open new "
                       "connections in the child.");
 }
 
@@ -124,7 +124,7 @@ namespace {
 
 void guard_raw_statement(std::string_view sql, const features& f, bool in_block) {
     // Engines disagree on a second statement in one text (SQLite's prepare ignores it, servers
-    // refuse or run it), so every engine refuses it before anything is sent (semantics 1.5).
+    // refuse or run it), so every engine refuses it before anything is sent (semantics 6.6).
     if (detail::has_several_statements(sql)) [[unlikely]]
         throw usage_error("The SQL text holds more than one statement; execute() and query() run "
                           "exactly one. Split it into separate calls, inside lockstep::atomic if "
@@ -155,14 +155,14 @@ void guard_raw_statement(std::string_view sql, const features& f, bool in_block)
 } // namespace
 
 std::int64_t connection::execute_params(std::string_view sql, std::span<const param> params) {
-    const detail::owner_guard guard(state_.get()); // semantics 8.2
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
     guard_raw_statement(sql, features(), in_atomic_block());
     check_params(params);
     return run([&] { return state_->session->execute(sql, params); });
 }
 
 std::vector<row> connection::query_params(std::string_view sql, std::span<const param> params) {
-    const detail::owner_guard guard(state_.get()); // semantics 8.2
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
     guard_raw_statement(sql, features(), in_atomic_block());
     check_params(params);
     return run([&] { return state_->session->query(sql, params); });

@@ -115,7 +115,7 @@ struct connection_state {
 [[noreturn]] void throw_used_after_fork();
 
 /// Marks the calling thread as the connection's user for the guard's life, so a second thread
-/// that enters meanwhile gets `usage_error` instead of corrupting the session (semantics 8.2).
+/// that enters meanwhile gets `usage_error` instead of corrupting the session (semantics 8.4).
 /// Calls nested in the same thread (a receiver's write inside `insert`, statements inside an
 /// atomic block) find the mark theirs and pass at the cost of one load.
 class owner_guard {
@@ -381,7 +381,7 @@ std::int64_t connection::update_row(const table<Model>& t, const Model& instance
 }
 
 template <class Model> Model connection::insert(const table<Model>& t, Model instance) {
-    const detail::owner_guard guard(state_.get()); // semantics 8.2
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
     if (!pre_save.has_receivers(&t)) {
         // Nobody can change the row before it is written: gather and check its values once,
         // before anything reaches the engine (SPEC 2.1).
@@ -414,7 +414,7 @@ template <class Model> Model connection::insert(const table<Model>& t, Model ins
 }
 
 template <class Model> void connection::add(const table<Model>& t, const Model& instance) {
-    const detail::owner_guard guard(state_.get()); // semantics 8.2
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
     if (pre_save.has_receivers(&t) || post_save.has_receivers(&t)) {
         insert(t, instance); // the receivers see the row as insert gives it, key and all
         return;
@@ -424,7 +424,7 @@ template <class Model> void connection::add(const table<Model>& t, const Model& 
 }
 
 template <class Model> bool connection::save(const table<Model>& t, Model& instance) {
-    const detail::owner_guard guard(state_.get()); // semantics 8.2
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
     t.check_text_values(instance);
     bool created = t.key_of(instance) == 0;
     auto unit = [&] {
@@ -441,7 +441,7 @@ template <class Model> bool connection::save(const table<Model>& t, Model& insta
 }
 
 template <class Model> bool connection::update(const table<Model>& t, const Model& instance) {
-    const detail::owner_guard guard(state_.get()); // semantics 8.2
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
     if (t.key_of(instance) == 0)
         throw usage_error("update() needs a row with a key; this " + t.name() +
                           " row has key 0. Use insert() or save() for new rows.");
@@ -462,7 +462,7 @@ template <class Model> bool connection::update(const table<Model>& t, const Mode
 }
 
 template <class Model> bool connection::remove(const table<Model>& t, const Model& instance) {
-    const detail::owner_guard guard(state_.get()); // semantics 8.2
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
     const auto key = t.key_of(instance);
     if (key == 0)
         throw usage_error("remove() needs a row with a key; this " + t.name() +
@@ -482,7 +482,7 @@ template <class Model> bool connection::remove(const table<Model>& t, const Mode
 
 template <class Model>
 void connection::bulk_insert(const table<Model>& t, std::span<const Model> instances) {
-    const detail::owner_guard guard(state_.get()); // semantics 8.2
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
     for (const auto& instance : instances)
         t.check_text_values(instance);
     auto unit = [&] {
@@ -516,7 +516,7 @@ void connection::add_condition(const table<Model>& t, const equals<Model, T>& co
 
 template <class Model>
 std::optional<Model> connection::get(const table<Model>& t, std::int64_t key) {
-    const detail::owner_guard guard(state_.get()); // semantics 8.2
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
     const std::array<param, 1> params{key};
     const auto rows = select_statement(t, " WHERE " + sql_for(t).key_column + " = ?", params);
     if (rows.empty())
@@ -526,7 +526,7 @@ std::optional<Model> connection::get(const table<Model>& t, std::int64_t key) {
 
 template <class Model, class... Conditions>
 std::vector<Model> connection::find(const table<Model>& t, const Conditions&... conditions) {
-    const detail::owner_guard guard(state_.get()); // semantics 8.2
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
     std::string where;
     std::vector<param> params;
     (add_condition(t, conditions, where, params), ...);
@@ -538,7 +538,7 @@ std::vector<Model> connection::find(const table<Model>& t, const Conditions&... 
 
 template <class Model, class... Conditions>
 std::int64_t connection::count(const table<Model>& t, const Conditions&... conditions) {
-    const detail::owner_guard guard(state_.get()); // semantics 8.2
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
     std::string where;
     std::vector<param> params;
     (add_condition(t, conditions, where, params), ...);

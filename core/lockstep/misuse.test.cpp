@@ -1,4 +1,4 @@
-// Unit tests of misuse the connection detects (semantics 8.2, 8.3): two threads at once, moved-
+// Unit tests of misuse the connection detects (semantics 8.4, 8.5): two threads at once, moved-
 // from objects, a connection used after fork, and pooled handles that outlive their pool.
 #include "lockstep/atomic.hpp"
 #include "lockstep/pool.hpp"

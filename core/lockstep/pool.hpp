@@ -19,7 +19,7 @@ struct pool_state;
 
 /// A connection borrowed from a pool; it goes back when the handle is destroyed. Use it from one
 /// thread at a time, like any connection. A handle may outlive its pool: its connection is then
-/// closed when the handle is destroyed, instead of going back (semantics 8.3).
+/// closed when the handle is destroyed, instead of going back (semantics 8.5).
 class pooled_connection {
 public:
     pooled_connection(pooled_connection&& other) noexcept;

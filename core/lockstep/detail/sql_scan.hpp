@@ -30,7 +30,7 @@ std::size_t skip_literal_or_comment(std::string_view sql, std::size_t i) noexcep
 std::pair<std::string, int> number_placeholders(std::string_view sql, std::string_view prefix);
 
 /// Does `sql` hold more than one statement: anything but white space and comments after a `;`
-/// outside literals? (semantics 1.5: one statement per call, on every engine)
+/// outside literals? (semantics 6.6: one statement per call, on every engine)
 bool has_several_statements(std::string_view sql) noexcept;
 
 /// The table a single-table write changes (`INSERT INTO t`, `REPLACE t`, `UPDATE t`,

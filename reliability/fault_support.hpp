@@ -1,0 +1,94 @@
+// Shared parts of the fault tests: a parent/child schema whose post_save receiver writes the
+// child (so a half-committed block shows as a parent without its child), fresh directories,
+// skipping, and the figures each test reports for docs/reliability.md.
+#pragma once
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <lockstep/lockstep.hpp>
+#include <string>
+#include <thread>
+#include <unistd.h>
+
+namespace reliability {
+
+struct parent {
+    std::int64_t id = 0;
+    std::string name;
+};
+
+struct child {
+    std::int64_t id = 0;
+    std::int64_t parent_id = 0;
+    std::string name;
+};
+
+/// Two tables named after `prefix` and this process; the receiver from `connect_child_writer`
+/// inserts "child of <name>" for every new parent, inside the caller's transaction.
+struct pair_schema {
+    explicit pair_schema(const std::string& prefix)
+        : parents(
+              "rel_" + prefix + "_" + std::to_string(::getpid()) + "_parent",
+              {lockstep::primary_key(&parent::id, "id"), lockstep::column(&parent::name, "name")}),
+          children("rel_" + prefix + "_" + std::to_string(::getpid()) + "_child",
+                   {lockstep::primary_key(&child::id, "id"),
+                    lockstep::foreign_key(&child::parent_id, "parent_id", parents,
+                                          lockstep::on_delete::cascade),
+                    lockstep::column(&child::name, "name")}) {}
+
+    lockstep::subscription connect_child_writer() const {
+        return lockstep::post_save.connect(parents, [this](const lockstep::saved<parent>& e) {
+            if (e.created)
+                e.db.add(children, child{.id = 0,
+                                         .parent_id = e.instance.id,
+                                         .name = "child of " + e.instance.name});
+        });
+    }
+
+    lockstep::table<parent> parents;
+    lockstep::table<child> children;
+};
+
+/// A new, empty directory under the build tree's temporary folder.
+inline std::filesystem::path fresh_directory(const std::string& name) {
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("lockstep-reliability-" + name + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir;
+}
+
+/// Ends the process with ctest's skip code, saying why; ctest reports the case as skipped.
+[[noreturn]] inline void skip_case(const std::string& reason) {
+    std::cout << "SKIPPED: " << reason << std::endl;
+    std::_Exit(77);
+}
+
+/// The URL in environment variable `name`, or a skip when ci/services did not set it.
+inline std::string url_from_env(const char* name) {
+    const char* url = std::getenv(name);
+    if (url == nullptr || *url == '\0')
+        skip_case(std::string(name) + " is not set (run ci/services up)");
+    return url;
+}
+
+/// Prints a figure for docs/reliability.md: "RELIABILITY <what>: <figures>".
+inline void report(const std::string& what, const std::string& figures) {
+    std::cout << "RELIABILITY " << what << ": " << figures << std::endl;
+}
+
+/// The class of the lockstep error `body` threw, or "none".
+template <class Body> std::string error_kind_of(Body&& body) {
+    try {
+        body();
+    } catch (const lockstep::error& e) {
+        return e.kind();
+    }
+    return "none";
+}
+
+} // namespace reliability
