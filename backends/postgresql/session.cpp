@@ -93,7 +93,16 @@ session::session(const connection_url& url) {
             throw configuration_error("PostgreSQL URL option \"" + key +
                                       "\" is unknown; use lock_timeout, isolation, or a libpq "
                                       "connection keyword such as sslmode or application_name.");
-        has_connect_timeout = has_connect_timeout || key == "connect_timeout";
+        if (key == "connect_timeout") {
+            // Checked here, so the message says what is wrong (libpq would fail the connection).
+            int seconds = -1;
+            const auto [end, ec] =
+                std::from_chars(value.data(), value.data() + value.size(), seconds);
+            if (ec != std::errc{} || end != value.data() + value.size() || seconds < 0)
+                throw configuration_error("PostgreSQL option connect_timeout=\"" + value +
+                                          "\" is not a whole number of seconds.");
+            has_connect_timeout = true;
+        }
         add(key, value);
     }
     if (!has_connect_timeout)
@@ -119,6 +128,11 @@ session::session(const connection_url& url) {
             message.pop_back();
         PQfinish(conn_);
         conn_ = nullptr;
+        // libpq checks option values when it connects ("invalid sslmode value: ..."): that is
+        // the configuration's fault, and a new connection with the same URL cannot help.
+        if (message.starts_with("invalid ") && message.find(" value") != std::string::npos)
+            throw configuration_error("PostgreSQL rejected an option of the URL: " + message +
+                                      ". Fix the URL.");
         spi::raise({spi::error_category::connection}, {"postgresql", "08001", 0, message, ""});
     }
     PQsetNoticeProcessor(conn_, ignore_notice, nullptr);

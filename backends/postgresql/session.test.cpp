@@ -6,6 +6,7 @@
 #include "lockstep/connection_url.hpp"
 #include "lockstep/errors.hpp"
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -19,6 +20,32 @@ postgresql::session open_session() {
 }
 
 } // namespace
+
+TEST_CASE("?? in a statement is the jsonb ? operator, and ? inside dollar quotes is no placeholder",
+          "[postgresql][server]") {
+    auto s = open_session();
+    const std::array<param, 1> key{std::string_view("a")};
+    const auto rows = s.query("SELECT CAST('{\"a\": 1}' AS jsonb) ?? ?", key);
+    CHECK(as_bool(rows.at(0).at(0)));
+    const auto dollar = s.query("SELECT $$is this a placeholder?$$", {});
+    CHECK(as_text(dollar.at(0).at(0)) == "is this a placeholder?");
+}
+
+TEST_CASE("An empty bytea and empty text are stored as zero-length values, not NULL",
+          "[postgresql][server]") {
+    auto s = open_session();
+    const std::array<param, 2> empty{std::span<const std::byte>(), std::string_view()};
+    const auto rows = s.query("SELECT CAST(? AS bytea) IS NULL, CAST(? AS text) IS NULL", empty);
+    CHECK_FALSE(as_bool(rows.at(0).at(0)));
+    CHECK_FALSE(as_bool(rows.at(0).at(1)));
+}
+
+TEST_CASE("An invalid lock_timeout is refused before a connection is opened",
+          "[postgresql][server]") {
+    auto url = parse_connection_url(std::getenv("LOCKSTEP_POSTGRESQL_URL"));
+    url.options.emplace_back("lock_timeout", "soon");
+    CHECK_THROWS_AS(postgresql::session(url), configuration_error); // LeakSanitizer: no PGconn
+}
 
 TEST_CASE("COMMIT of a transaction the server aborted is reported as a failure, never success",
           "[postgresql][server]") {

@@ -36,6 +36,24 @@ TEST_CASE("An unknown URL option raises configuration_error", "[url]") {
     CHECK(error_class_of([&] { lockstep::connection::open(url); }) == "configuration_error");
 }
 
+TEST_CASE("An option value of the wrong type raises configuration_error and cannot reach a "
+          "connect string",
+          "[url]") {
+    // connect_timeout=abc escaped as std::invalid_argument on MySQL; "5 dbname=postgres"
+    // reached SOCI's connect string and chose another database (semantics 8.1).
+    fixture fx;
+    const auto with = [](const std::string& option) {
+        return database_url() + (database_url().find('?') == std::string::npos ? "?" : "&") +
+               option;
+    };
+    for (const char* option : {"lock_timeout=abc", "lock_timeout=-5", "connect_timeout=abc",
+                               "connect_timeout=5%20dbname%3Dpostgres", "isolation=chaos"}) {
+        INFO(option);
+        CHECK(error_class_of([&] { lockstep::connection::open(with(option)); }) ==
+              "configuration_error");
+    }
+}
+
 TEST_CASE("A second connection does not see uncommitted rows, receivers' rows included, until "
           "commit",
           "[connection][signals]") {
