@@ -34,7 +34,7 @@ public:
     /// Keeps the work and closes the savepoint.
     void release() { db_->transactions().release_manual_savepoint(id_); }
     /// Is the savepoint still open?
-    bool is_open() const noexcept { return db_->transactions().is_manual_savepoint_open(id_); }
+    bool is_open() const { return db_->transactions().is_manual_savepoint_open(id_); }
 
 private:
     connection* db_;
