@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <lockstep/builtin.hpp>
 #include <nlohmann/json.hpp>
 
 namespace {

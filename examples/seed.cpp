@@ -1,6 +1,7 @@
 // The seed scenario from the README, compiled and run as a test so the README cannot drift.
 #include <cassert>
 #include <iostream>
+#include <lockstep/builtin.hpp>
 #include <lockstep/lockstep.hpp>
 
 struct Author {

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <lockstep/builtin.hpp>
 #include <lockstep/lockstep.hpp>
 #include <string>
 #include <thread>

@@ -1,6 +1,7 @@
 // The main() of the fault tests: registers the built-in engines, then runs Catch2.
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+#include <lockstep/builtin.hpp>
 #include <lockstep/lockstep.hpp>
 
 int main(int argc, char** argv) {

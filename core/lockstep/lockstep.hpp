@@ -1,4 +1,5 @@
-// The umbrella header: every public Lockstep header, nothing else.
+// The umbrella header: every public Lockstep header, nothing else. Engines are registered
+// through <lockstep/builtin.hpp> or each engine's own <lockstep/<engine>/driver.hpp>.
 #pragma once
 
 #include "lockstep/atomic.hpp"
@@ -16,11 +17,4 @@
 #include "lockstep/table.hpp"
 #include "lockstep/text_check.hpp"
 #include "lockstep/value.hpp"
-
-namespace lockstep {
-
-/// Registers the driver of every engine this build of Lockstep includes (defined by the
-/// `lockstep::builtin` target, which backends/CMakeLists.txt generates).
-void register_builtin_drivers();
-
-} // namespace lockstep
+#include "lockstep/version.hpp"

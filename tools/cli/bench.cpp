@@ -8,6 +8,12 @@
 namespace lockstep::cli {
 
 int bench(const std::vector<std::string>& args) {
+#if !defined(LOCKSTEP_BENCH_BINARY)
+    (void)args;
+    std::cerr << "lockstep bench: this build has no benchmarks (configure with "
+                 "LOCKSTEP_BUILD_BENCHMARKS=ON and every engine enabled).\n";
+    return 1;
+#else
     const bool signals = !args.empty() && args[0] == "--signals";
     const std::string program = signals ? LOCKSTEP_SIGNAL_BENCH_BINARY : LOCKSTEP_BENCH_BINARY;
     std::vector<std::string> rest(args.begin() + (signals ? 1 : 0), args.end());
@@ -18,6 +24,7 @@ int bench(const std::vector<std::string>& args) {
     ::execv(program.c_str(), argv.data());
     std::cerr << "lockstep bench: cannot run " << program << "\n";
     return 1;
+#endif
 }
 
 } // namespace lockstep::cli

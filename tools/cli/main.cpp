@@ -2,6 +2,7 @@
 #include "commands.hpp"
 
 #include <iostream>
+#include <lockstep/builtin.hpp>
 #include <lockstep/lockstep.hpp>
 
 namespace {

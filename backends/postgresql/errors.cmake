@@ -1,0 +1,7 @@
+# lockstep::postgresql_errors: PostgreSQL's error table and liveness test, for the native backend
+# and the SOCI adapter.
+find_package(PostgreSQL REQUIRED)
+lockstep_add_backend_errors(NAME postgresql
+                            SOURCES ${CMAKE_CURRENT_LIST_DIR}/errors.cpp
+                                    ${CMAKE_CURRENT_LIST_DIR}/liveness.cpp
+                            DEPENDS PostgreSQL::PostgreSQL)

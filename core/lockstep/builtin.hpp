@@ -1,0 +1,16 @@
+// Registration of every engine a build of Lockstep includes; defined by lockstep::builtin.
+#pragma once
+
+namespace lockstep {
+
+/// Registers the driver of every engine this build of Lockstep includes. Defined by the
+/// `lockstep::builtin` library (link it, or call `lockstep::sqlite::register_driver()` and its
+/// siblings from `<lockstep/<engine>/driver.hpp>` for the engines you link yourself).
+///
+/// Example:
+///
+///     lockstep::register_builtin_drivers();
+///     auto db = lockstep::connection::open("sqlite::memory:");
+void register_builtin_drivers();
+
+} // namespace lockstep
