@@ -4,7 +4,9 @@
 #include "matrix.hpp"
 #include "report.hpp"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -159,17 +161,30 @@ int conform(const std::vector<std::string>& args) {
             return render_markdown(m);
         return render_text(m, colour);
     };
-    for (const auto& [f, file] : extra_reports) {
-        std::ofstream(file) << render(f, false);
-        std::cerr << "lockstep conform: " << f << " report written to " << file << "\n";
-    }
+    // A report that cannot be written fails the command: a CI job must not pass without its
+    // JUnit file.
+    bool reports_written = true;
+    const auto write_report = [&](const std::string& file, const std::string& text,
+                                  const std::string& what) {
+        std::ofstream out(file, std::ios::binary | std::ios::trunc);
+        out << text;
+        out.close();
+        if (!out) {
+            std::cerr << "lockstep conform: cannot write the " << what << " report to " << file
+                      << " (" << std::strerror(errno) << "); check that its folder exists and "
+                      << "is writable.\n";
+            reports_written = false;
+            return;
+        }
+        std::cerr << "lockstep conform: " << what << " report written to " << file << "\n";
+    };
+    for (const auto& [f, file] : extra_reports)
+        write_report(file, render(f, false), f);
     const auto report = render(format, output.empty() && ::isatty(STDOUT_FILENO) != 0);
-    if (output.empty()) {
+    if (output.empty())
         std::cout << report;
-    } else {
-        std::ofstream(output) << report;
-        std::cerr << "lockstep conform: report written to " << output << "\n";
-    }
+    else
+        write_report(output, report, format);
     bool keep = false;
     for (const auto& e : m.engines)
         if (e.ran && (e.failed > 0 || e.exit_code != 0)) {
@@ -186,6 +201,8 @@ int conform(const std::vector<std::string>& args) {
                                       std::to_string(e.skipped) + " skipped"
                                 : e.target + ": could not run")
                       << "\n";
+    if (!reports_written)
+        return 3; // could not deliver what was asked for (exit codes: docs/ci.md)
     return m.ok() ? 0 : 1;
 }
 

@@ -20,7 +20,8 @@ constexpr const char* usage =
     "        [--json FILE]        the workloads through the raw driver, Lockstep and SOCI\n"
     "  bench --rss BLOCKS         RSS over many atomic blocks with hooks and receivers\n"
     "  bench --signals            signal dispatch against std::function loops and Boost\n"
-    "  help                       show this text\n";
+    "  help                       show this text\n"
+    "  --version                  show Lockstep's version\n";
 
 } // namespace
 
@@ -29,6 +30,10 @@ int main(int argc, char* argv[]) {
     if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
         std::cout << usage;
         return args.empty() ? 2 : 0;
+    }
+    if (args[0] == "--version" || args[0] == "version") {
+        std::cout << "lockstep " << lockstep::version() << '\n';
+        return 0;
     }
     lockstep::register_builtin_drivers();
     const std::vector<std::string> rest(args.begin() + 1, args.end());

@@ -22,6 +22,7 @@ int probe(const std::vector<std::string>& args) {
                                 : url.engine() + " (native)")
               << "\n"
               << "server version:    " << db.server_version() << "\n"
+              << "lockstep version:  " << lockstep::version() << "\n"
               << "default isolation: " << db.default_isolation() << "\n\ncapabilities:\n";
     for (const auto& f : describe(db.features()))
         std::cout << "  " << std::left << std::setw(30) << f.name << std::setw(5)

@@ -25,3 +25,18 @@ file(READ ${WORK}/report.markdown markdown)
 if(NOT markdown MATCHES "\\| case \\| sqlite \\|")
     message(FATAL_ERROR "unexpected Markdown report: ${markdown}")
 endif()
+
+# A report that cannot be written fails the run (exit 3) and says why: a CI job must not pass
+# without its JUnit file.
+execute_process(COMMAND ${LOCKSTEP} conform --filter [url] --format junit
+                        --output ${WORK}/no/such/folder/report.xml
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 3 OR NOT err MATCHES "cannot write the junit report")
+    message(FATAL_ERROR "an unwritable --output gave exit ${rc}:\n${err}")
+endif()
+
+# --version prints the library's version.
+execute_process(COMMAND ${LOCKSTEP} --version OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "^lockstep [0-9]+\\.[0-9]+\\.[0-9]+")
+    message(FATAL_ERROR "lockstep --version printed \"${out}\" (exit ${rc})")
+endif()
