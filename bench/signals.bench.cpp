@@ -1,5 +1,6 @@
 // Signal dispatch cost per send with 0, 1, 4 and 16 receivers, and connect+disconnect, against
 // an unsynchronised std::vector<std::function> loop and Boost.Signals2 (Google Benchmark).
+// SPDX-License-Identifier: MIT
 #include <benchmark/benchmark.h>
 #include <boost/signals2.hpp>
 #include <functional>

@@ -2,6 +2,7 @@
 // layer (with a real post_save receiver), Lockstep's plain SQL, and SOCI, in one process,
 // interleaved round by round, each run verified by counting rows. Not a test: it asserts nothing
 // about time.
+// SPDX-License-Identifier: MIT
 #include "lockstep/builtin.hpp"
 #include "lockstep/lockstep.hpp"
 

@@ -4,6 +4,7 @@
 #   find_package(SOCI 4.0 REQUIRED COMPONENTS sqlite3 postgresql mysql)
 #
 # Defines SOCI_FOUND, SOCI_VERSION, and imported targets SOCI::core and SOCI::<component>.
+# SPDX-License-Identifier: MIT
 find_path(SOCI_INCLUDE_DIR soci/soci.h)
 find_library(SOCI_core_LIBRARY NAMES soci_core)
 if(SOCI_INCLUDE_DIR AND EXISTS "${SOCI_INCLUDE_DIR}/soci/version.h")

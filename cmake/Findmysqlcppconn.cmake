@@ -1,5 +1,6 @@
 # Findmysqlcppconn: MySQL Connector/C++ 1.1 (Debian's libmysqlcppconn-dev), which ships no CMake
 # package. Defines mysqlcppconn_FOUND and the imported target mysqlcppconn::mysqlcppconn.
+# SPDX-License-Identifier: MIT
 find_path(MYSQLCPPCONN_INCLUDE_DIR mysql_driver.h)
 find_library(MYSQLCPPCONN_LIBRARY mysqlcppconn)
 include(FindPackageHandleStandardArgs)

@@ -2,6 +2,7 @@
 # pkg-config files. `cmake --install build --prefix /opt/lockstep` installs; a host then writes
 #   find_package(lockstep 0.2 REQUIRED COMPONENTS sqlite postgresql)
 #   target_link_libraries(app PRIVATE lockstep::sqlite lockstep::postgresql)
+# SPDX-License-Identifier: MIT
 include(CMakePackageConfigHelpers)
 set(lockstep_cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/lockstep)
 
@@ -93,3 +94,4 @@ configure_file(${PROJECT_SOURCE_DIR}/cmake/lockstep.pc.in
                ${PROJECT_BINARY_DIR}/pkgconfig/lockstep-builtin.pc @ONLY)
 install(DIRECTORY ${PROJECT_BINARY_DIR}/pkgconfig/ DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig
         COMPONENT dev)
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DOCDIR} COMPONENT dev)

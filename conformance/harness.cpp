@@ -1,4 +1,5 @@
 // The conformance harness: fresh tables per case, transcripts, skips.
+// SPDX-License-Identifier: MIT
 #include "harness.hpp"
 
 #include <algorithm>

@@ -1,5 +1,6 @@
 // The conformance harness: the engine under test, a fresh schema per case, the event transcript
 // each case records, and the skip mechanism (Debian's Catch2 2.13 has no SKIP).
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "models.hpp"

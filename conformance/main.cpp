@@ -1,5 +1,6 @@
 // The conformance runner: Catch2 with --url, --results (JSON per case, with transcripts) and
 // --progress, and a listener that counts skipped cases as skipped, never as passed.
+// SPDX-License-Identifier: MIT
 #define CATCH_CONFIG_RUNNER
 #include "harness.hpp"
 

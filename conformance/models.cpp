@@ -1,4 +1,5 @@
 // Table descriptors of the conformance models.
+// SPDX-License-Identifier: MIT
 #include "models.hpp"
 
 namespace conformance {

@@ -1,5 +1,6 @@
 // The models every conformance case uses, mirroring the Django oracle's app: MainModel,
 // SignalModel (its child), UniqueModel and AuditLog, plus two children with other on_delete rules.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
 // The seed scenario from the README, compiled and run as a test so the README cannot drift.
+// SPDX-License-Identifier: MIT
 #include <cassert>
 #include <iostream>
 #include <lockstep/builtin.hpp>

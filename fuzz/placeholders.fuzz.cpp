@@ -1,5 +1,6 @@
 // libFuzzer harness for the placeholder scanner that numbers `?` for PostgreSQL and SOCI:
 // no input crashes it, and what it reports agrees with what it wrote.
+// SPDX-License-Identifier: MIT
 #include "lockstep/detail/sql_scan.hpp"
 
 #include <cstddef>

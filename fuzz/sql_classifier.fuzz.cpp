@@ -1,5 +1,6 @@
 // libFuzzer harness for the SQL statement classifier and the statement splitter that guard raw
 // SQL (semantics 5.1, 5.6, 6.6): no input crashes them or reads out of bounds.
+// SPDX-License-Identifier: MIT
 #include "lockstep/detail/sql_scan.hpp"
 
 #include <cstddef>

@@ -1,5 +1,6 @@
 // libFuzzer harness for the connection URL parser: no input crashes it or escapes as anything
 // but configuration_error, and no password reaches a message or a printable URL (semantics 8.7).
+// SPDX-License-Identifier: MIT
 #include "lockstep/connection_url.hpp"
 #include "lockstep/errors.hpp"
 

@@ -3,6 +3,7 @@
 // Afterwards every acknowledged block is committed whole, no parent lacks its child, no hook ran
 // for a block that did not commit, and an SQLite file passes integrity_check.
 // Usage: lockstep_client_crash URL_ENV_VAR|--url URL [kills] [seed]   (exit 77: URL not set)
+// SPDX-License-Identifier: MIT
 #include "fault_support.hpp"
 
 #include <csignal>

@@ -1,4 +1,5 @@
 // The commit proxy: one thread, poll() over the listener and every relayed pair of sockets.
+// SPDX-License-Identifier: MIT
 #include "commit_proxy.hpp"
 
 #include <arpa/inet.h>

@@ -1,6 +1,7 @@
 // A loopback TCP proxy the fault tests control: it relays a client's connection to a server and,
 // when told, drops the connection just before or just after forwarding a COMMIT, so a test can
 // lose a connection at the one moment where the outcome is unknown (semantics 2.4).
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <atomic>

@@ -4,6 +4,7 @@
 // transfer lost or applied twice, no receiver row without its transfer, hooks counted exactly
 // the committed blocks. Built under the tsan preset too.
 // Usage: lockstep_concurrency URL_ENV_VAR|--url URL [seconds] [threads]  (exit 77: URL not set)
+// SPDX-License-Identifier: MIT
 #include "fault_support.hpp"
 
 #include <atomic>

@@ -1,6 +1,7 @@
 // Shared parts of the fault tests: a parent/child schema whose post_save receiver writes the
 // child (so a half-committed block shows as a parent without its child), fresh directories,
 // skipping, and the figures each test reports for docs/reliability.md.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <catch2/catch.hpp>

@@ -1,4 +1,5 @@
 // The main() of the fault tests: registers the built-in engines, then runs Catch2.
+// SPDX-License-Identifier: MIT
 #define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
 #include <lockstep/builtin.hpp>

@@ -4,6 +4,7 @@
 // connection_error or commit_outcome_unknown as docs/semantics.md says, nothing acknowledged is
 // lost, no hook runs for work that did not commit, and a pool recovers by itself.
 // The engine is chosen by LOCKSTEP_FAULT_TARGET: postgresql, mysql, soci+postgresql, soci+mysql.
+// SPDX-License-Identifier: MIT
 #include "commit_proxy.hpp"
 #include "fault_support.hpp"
 

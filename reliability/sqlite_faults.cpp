@@ -2,6 +2,7 @@
 // database locked by another process, a damaged file. Each raises its documented class and leaves
 // every committed row intact (docs/reliability.md). Cases needing a mount run as root only and
 // exit 77 (ctest: skipped) otherwise; ctest runs each case on its own.
+// SPDX-License-Identifier: MIT
 #include "fault_support.hpp"
 
 #include <catch2/catch.hpp>

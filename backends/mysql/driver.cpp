@@ -1,4 +1,5 @@
 // The MySQL driver and its registration.
+// SPDX-License-Identifier: MIT
 #include "mysql/driver.hpp"
 
 #include "mysql/session.hpp"

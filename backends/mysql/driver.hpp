@@ -1,4 +1,5 @@
 // The MySQL/MariaDB driver: mysql:// (and mariadb://) URLs, on MySQL Connector/C++.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/spi/driver.hpp"

@@ -1,4 +1,5 @@
 // MySQL/MariaDB error numbers mapped to Lockstep's error classes, in one table.
+// SPDX-License-Identifier: MIT
 #include "mysql/errors.hpp"
 
 namespace lockstep::mysql {

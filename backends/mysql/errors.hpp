@@ -1,4 +1,5 @@
 // MySQL/MariaDB server and client error numbers mapped to Lockstep's error classes, in one table.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/spi/raise.hpp"

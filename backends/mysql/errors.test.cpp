@@ -1,4 +1,5 @@
 // Unit test of the MySQL/MariaDB error mapping; needs no server.
+// SPDX-License-Identifier: MIT
 #include "mysql/errors.hpp"
 
 #include <catch2/catch.hpp>

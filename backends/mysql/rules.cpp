@@ -1,4 +1,5 @@
 // The rules every MySQL/MariaDB session of Lockstep's keeps, whichever client library carries it.
+// SPDX-License-Identifier: MIT
 #include "mysql/rules.hpp"
 
 #include "lockstep/detail/sql_scan.hpp"

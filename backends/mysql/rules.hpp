@@ -1,6 +1,7 @@
 // The rules every MySQL/MariaDB session of Lockstep's keeps, whichever client library carries
 // it (Connector/C++ here, SOCI in backends/soci): session settings, the default isolation, the
 // refusal of writes that could not roll back, and implicit commits noticed.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/spi/recent_statements.hpp"

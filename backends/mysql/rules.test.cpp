@@ -1,4 +1,5 @@
 // Unit tests of the MySQL rules shared by the native and SOCI adapters: the rollback guard.
+// SPDX-License-Identifier: MIT
 #include "mysql/rules.hpp"
 
 #include "lockstep/errors.hpp"

@@ -1,6 +1,7 @@
 // spi::session over MySQL Connector/C++ 1.1: strict mode, utf8mb4 with a binary no-pad
 // collation, InnoDB tables, no auto-reconnect; refuses writes that could not roll back and
 // notices transactions that the server ended implicitly.
+// SPDX-License-Identifier: MIT
 #include "mysql/session.hpp"
 
 #include "lockstep/detail/sql_scan.hpp"

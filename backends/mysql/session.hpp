@@ -1,4 +1,5 @@
 // spi::session over one MySQL Connector/C++ connection, with prepared statements cached.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/connection_url.hpp"

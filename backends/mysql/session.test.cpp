@@ -1,5 +1,6 @@
 // Tests of the MySQL session against a real server (LOCKSTEP_MYSQL_URL, from ci/services up);
 // exits 77, which ctest reports as skipped, when no server is configured.
+// SPDX-License-Identifier: MIT
 #define CATCH_CONFIG_RUNNER
 #include "mysql/session.hpp"
 

@@ -1,4 +1,5 @@
 // The PostgreSQL driver and its registration.
+// SPDX-License-Identifier: MIT
 #include "postgresql/driver.hpp"
 
 #include "postgresql/session.hpp"

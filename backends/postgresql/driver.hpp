@@ -1,4 +1,5 @@
 // The PostgreSQL driver: postgresql:// (and postgres://) URLs, on libpq.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/spi/driver.hpp"

@@ -1,5 +1,6 @@
 # lockstep::postgresql_errors: PostgreSQL's error table and liveness test, for the native backend
 # and the SOCI adapter.
+# SPDX-License-Identifier: MIT
 find_package(PostgreSQL REQUIRED)
 lockstep_add_backend_errors(NAME postgresql
                             SOURCES ${CMAKE_CURRENT_LIST_DIR}/errors.cpp

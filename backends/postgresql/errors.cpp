@@ -1,4 +1,5 @@
 // PostgreSQL's SQLSTATE codes mapped to Lockstep's error classes, in one table.
+// SPDX-License-Identifier: MIT
 #include "postgresql/errors.hpp"
 
 #include <string>

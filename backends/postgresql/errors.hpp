@@ -1,4 +1,5 @@
 // PostgreSQL's SQLSTATE codes mapped to Lockstep's error classes, in one table.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/spi/raise.hpp"

@@ -1,4 +1,5 @@
 // Unit test of the PostgreSQL error mapping; needs no server.
+// SPDX-License-Identifier: MIT
 #include "postgresql/errors.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,5 +1,6 @@
 // A liveness test for an idle libpq connection that needs no round trip; shared by the native
 // adapter and the SOCI adapter's PostgreSQL backend.
+// SPDX-License-Identifier: MIT
 #include "postgresql/liveness.hpp"
 
 #include <libpq-fe.h>

@@ -1,4 +1,5 @@
 // A liveness test for an idle libpq connection (semantics 8.6), without a round trip.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 typedef struct pg_conn PGconn;

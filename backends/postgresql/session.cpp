@@ -1,5 +1,6 @@
 // spi::session over libpq: `?` placeholders numbered once per statement, named prepared
 // statements cached per connection, text parameters (binary for bytea), errors by SQLSTATE.
+// SPDX-License-Identifier: MIT
 #include "postgresql/session.hpp"
 
 #include "lockstep/detail/sql_scan.hpp"

@@ -1,4 +1,5 @@
 // spi::session over one libpq connection, with named server-side prepared statements cached.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/connection_url.hpp"

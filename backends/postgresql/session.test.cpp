@@ -1,5 +1,6 @@
 // Tests of the PostgreSQL session against a real server (LOCKSTEP_POSTGRESQL_URL, from
 // ci/services up); exits 77, which ctest reports as skipped, when no server is configured.
+// SPDX-License-Identifier: MIT
 #define CATCH_CONFIG_RUNNER
 #include "postgresql/session.hpp"
 

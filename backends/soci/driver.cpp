@@ -1,4 +1,5 @@
 // The SOCI driver and its registration.
+// SPDX-License-Identifier: MIT
 #include "soci/driver.hpp"
 
 #include "soci/session.hpp"

@@ -1,4 +1,5 @@
 // The SOCI driver: soci+<backend>:// URLs, on SOCI 4.0.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/spi/driver.hpp"

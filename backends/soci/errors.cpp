@@ -1,4 +1,5 @@
 // SOCI's exceptions translated through each engine's own error table.
+// SPDX-License-Identifier: MIT
 #include "soci/errors.hpp"
 
 #include "mysql/errors.hpp"

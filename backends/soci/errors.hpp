@@ -1,6 +1,7 @@
 // SOCI's exceptions translated into Lockstep's error classes: by the backend's own native code
 // (SQLite result code, PostgreSQL SQLSTATE, MySQL error number) through that engine's table,
 // and by SOCI's coarse category only for backends Lockstep has no table for.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/spi/raise.hpp"

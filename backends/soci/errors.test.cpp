@@ -1,4 +1,5 @@
 // Unit test of SOCI error translation; needs no database.
+// SPDX-License-Identifier: MIT
 #include "soci/errors.hpp"
 
 #include <catch2/catch.hpp>

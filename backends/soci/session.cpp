@@ -2,6 +2,7 @@
 // dialect, "still in a transaction?" comes from the native handle (SQLite, PostgreSQL) or the
 // server (MySQL), errors go through each engine's own table, and SOCI's statements are
 // prepared once per text and parameter types and reused.
+// SPDX-License-Identifier: MIT
 #include "soci/session.hpp"
 
 #include "lockstep/detail/sql_scan.hpp"

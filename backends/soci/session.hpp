@@ -1,6 +1,7 @@
 // spi::session over a SOCI session: savepoints through SQL, transaction state tracked here or
 // read from the native handle, errors through each engine's own table, statements prepared
 // once and reused.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/connection_url.hpp"

@@ -1,4 +1,5 @@
 // The SQLite driver and its registration.
+// SPDX-License-Identifier: MIT
 #include "sqlite/driver.hpp"
 
 #include "sqlite/session.hpp"

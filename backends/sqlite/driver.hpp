@@ -1,4 +1,5 @@
 // The SQLite driver: sqlite::memory: and sqlite:///path URLs, on the SQLite C API.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/spi/driver.hpp"

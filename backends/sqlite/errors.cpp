@@ -1,4 +1,5 @@
 // SQLite's extended result codes mapped to Lockstep's error classes, in one table.
+// SPDX-License-Identifier: MIT
 #include "sqlite/errors.hpp"
 
 #include <sqlite3.h>

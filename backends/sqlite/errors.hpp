@@ -1,4 +1,5 @@
 // SQLite's extended result codes mapped to Lockstep's error classes, in one table.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/spi/raise.hpp"

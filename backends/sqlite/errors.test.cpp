@@ -1,4 +1,5 @@
 // Unit test of the SQLite error mapping; needs no database.
+// SPDX-License-Identifier: MIT
 #include "sqlite/errors.hpp"
 
 #include <catch2/catch.hpp>

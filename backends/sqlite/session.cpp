@@ -1,5 +1,6 @@
 // spi::session over the SQLite C API: prepared statements cached per connection, foreign keys
 // on, a busy timeout, and every failure translated by errors.cpp.
+// SPDX-License-Identifier: MIT
 #include "sqlite/session.hpp"
 
 #include "lockstep/errors.hpp"

@@ -1,4 +1,5 @@
 // spi::session over one sqlite3 handle, with a cache of prepared statements.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/connection_url.hpp"

@@ -1,5 +1,6 @@
 // Tests of the SQLite session on an in-memory database: savepoints whose statements are reused
 // by name.
+// SPDX-License-Identifier: MIT
 #include "sqlite/session.hpp"
 
 #include "lockstep/connection_url.hpp"

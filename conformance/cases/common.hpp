@@ -1,4 +1,5 @@
 // Receivers and helpers shared by the conformance cases.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "harness.hpp"

@@ -1,5 +1,6 @@
 // Conflicts between connections end the whole transaction, and retry reruns it (SPEC 2.2, 7).
 // Every engine accepts the URL option lock_timeout=<ms>.
+// SPDX-License-Identifier: MIT
 #include "common.hpp"
 
 #include <condition_variable>

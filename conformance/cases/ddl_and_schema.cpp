@@ -1,5 +1,6 @@
 // Schema changes and engine limits: DDL in blocks, locking reads, keys after rollback
 // (SPEC 5; oracle scenarios 41, 93-95, 104-105).
+// SPDX-License-Identifier: MIT
 #include "common.hpp"
 
 using namespace conformance;

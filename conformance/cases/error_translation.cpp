@@ -1,5 +1,6 @@
 // The same fault raises the same error class on every engine, and a failed statement poisons
 // its block everywhere (SPEC 2.1, 6; oracle scenarios 28-38).
+// SPDX-License-Identifier: MIT
 #include "common.hpp"
 
 using namespace conformance;

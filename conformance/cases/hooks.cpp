@@ -1,4 +1,5 @@
 // on_commit and on_rollback hooks (SPEC 4; oracle scenarios 47-62).
+// SPDX-License-Identifier: MIT
 #include "common.hpp"
 
 using namespace conformance;

@@ -1,5 +1,6 @@
 // Hostile input on every engine: values that engines store differently, or would mangle, either
 // round-trip byte for byte or raise the documented error before anything is sent (semantics 6).
+// SPDX-License-Identifier: MIT
 #include "common.hpp"
 
 #include <cmath>

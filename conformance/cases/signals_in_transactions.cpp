@@ -1,5 +1,6 @@
 // Signals run inside the caller's transaction (SPEC 3.1-3.2; oracle scenarios 1-17). The seed
 // scenario lives here.
+// SPDX-License-Identifier: MIT
 #include "common.hpp"
 
 using namespace conformance;

@@ -1,4 +1,5 @@
 // The public transaction API: atomic blocks, the rollback flag, and on-commit / on-rollback hooks.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/atomic_options.hpp"

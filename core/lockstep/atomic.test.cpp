@@ -1,4 +1,5 @@
 // Unit tests of atomic blocks and hooks: the exact SPI call sequences, against the fake session.
+// SPDX-License-Identifier: MIT
 #include "lockstep/atomic.hpp"
 
 #include "lockstep/log.hpp"

@@ -1,4 +1,5 @@
 // Options of an atomic block, shared by lockstep::atomic and the transaction manager.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/value.hpp"

@@ -1,4 +1,5 @@
 // Registration of every engine a build of Lockstep includes; defined by lockstep::builtin.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 namespace lockstep {

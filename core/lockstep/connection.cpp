@@ -1,5 +1,6 @@
 // The connection's non-template parts: opening by URL, raw SQL with its guards, SQL generation
 // for tables, and DDL.
+// SPDX-License-Identifier: MIT
 #include "lockstep/connection.hpp"
 
 #include "lockstep/connection_url.hpp"

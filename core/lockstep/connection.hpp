@@ -1,5 +1,6 @@
 // The connection: raw SQL with bound parameters, the typed model layer whose writes send the
 // model signals, and the state that atomic blocks and hooks keep per connection.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/detail/run_block.hpp"

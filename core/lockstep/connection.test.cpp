@@ -1,4 +1,5 @@
 // Unit tests of the model layer's SPI call sequences: a write and its signals as one unit.
+// SPDX-License-Identifier: MIT
 #include "lockstep/atomic.hpp"
 #include "lockstep/savepoint.hpp"
 #include "testing/fake_session.hpp"

@@ -1,5 +1,6 @@
 // Parser for database connection URLs. Database URLs are not quite RFC 3986 (sqlite::memory:,
 // socket paths as hosts), so this small parser handles exactly the forms documented in the header.
+// SPDX-License-Identifier: MIT
 #include "lockstep/connection_url.hpp"
 
 #include "lockstep/errors.hpp"

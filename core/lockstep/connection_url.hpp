@@ -1,4 +1,5 @@
 // Connection URLs: the one string that chooses an engine and says how to reach it (SPEC 8.1).
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
 // Unit tests of connection URL parsing: every documented form, and errors that hide passwords.
+// SPDX-License-Identifier: MIT
 #include "lockstep/connection_url.hpp"
 
 #include "lockstep/errors.hpp"

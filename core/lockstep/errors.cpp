@@ -1,4 +1,5 @@
 // Out-of-line parts of the error taxonomy.
+// SPDX-License-Identifier: MIT
 #include "lockstep/errors.hpp"
 
 #include <utility>

@@ -1,4 +1,5 @@
 // Unit tests of the error taxonomy: the actionable predicates each class answers.
+// SPDX-License-Identifier: MIT
 #include "lockstep/errors.hpp"
 
 #include "lockstep/spi/raise.hpp"

@@ -1,4 +1,5 @@
 // The capability list that `lockstep probe` prints: each flag with its question.
+// SPDX-License-Identifier: MIT
 #include "lockstep/features.hpp"
 
 namespace lockstep {

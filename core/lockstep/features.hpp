@@ -1,5 +1,6 @@
 // Engine capabilities, each written as a question. Backends answer them; tests and the core ask
 // them, and never check an engine's name (SPEC 5.8).
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <string_view>

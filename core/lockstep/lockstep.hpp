@@ -1,5 +1,6 @@
 // The umbrella header: every public Lockstep header, nothing else. Engines are registered
 // through <lockstep/builtin.hpp> or each engine's own <lockstep/<engine>/driver.hpp>.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/atomic.hpp"

@@ -1,4 +1,5 @@
 // The process-wide log sink, guarded by a mutex.
+// SPDX-License-Identifier: MIT
 #include "lockstep/log.hpp"
 
 #include <iostream>

@@ -1,5 +1,6 @@
 // The log sink: where Lockstep reports what it cannot throw (robust hook errors, a failed
 // ROLLBACK during unwinding). Messages never contain passwords or bound values.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <functional>

@@ -1,5 +1,6 @@
 // Unit tests of misuse the connection detects (semantics 8.4, 8.5): two threads at once, moved-
 // from objects, a connection used after fork, and pooled handles that outlive their pool.
+// SPDX-License-Identifier: MIT
 #include "lockstep/atomic.hpp"
 #include "lockstep/pool.hpp"
 #include "lockstep/savepoint.hpp"

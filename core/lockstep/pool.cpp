@@ -1,5 +1,6 @@
 // The connection pool: idle connections behind a mutex, a condition variable for waiters, and
 // the shared state that lets a borrowed handle outlive the pool.
+// SPDX-License-Identifier: MIT
 #include "lockstep/pool.hpp"
 
 #include "lockstep/errors.hpp"

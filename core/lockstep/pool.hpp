@@ -1,4 +1,5 @@
 // A thread-safe pool of connections to one URL that never hands out a broken one (semantics 8.2).
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/connection.hpp"

@@ -1,4 +1,5 @@
 // Unit tests of the connection pool, over a driver of fake sessions.
+// SPDX-License-Identifier: MIT
 #include "lockstep/pool.hpp"
 
 #include "lockstep/atomic.hpp"

@@ -1,4 +1,5 @@
 // Retry of whole transactions after a conflict (SPEC 7).
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/atomic.hpp"

@@ -1,5 +1,6 @@
 // Manual savepoints for advanced use: Django's savepoint() / savepoint_rollback(), except that
 // rolling back also discards the hooks registered since (SPEC 4.2).
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/connection.hpp"

@@ -1,5 +1,6 @@
 // Out-of-line parts of signal dispatch: the references that keep each thread's snapshots
 // alive, retired snapshots, and registry ids.
+// SPDX-License-Identifier: MIT
 #include "lockstep/signal.hpp"
 
 #include <array>

@@ -1,5 +1,6 @@
 // Thread-safe signals: receivers connected through owning subscriptions, dispatched on a snapshot
 // in connection order (SPEC 3.4, 3.5).
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <atomic>

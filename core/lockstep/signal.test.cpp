@@ -1,4 +1,5 @@
 // Unit tests of signal dispatch: order, snapshots, owned subscriptions, dedup keys, threads.
+// SPDX-License-Identifier: MIT
 #include "lockstep/signal.hpp"
 
 #include <atomic>

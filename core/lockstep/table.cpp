@@ -1,4 +1,5 @@
 // Table descriptors: validation of the column list and process-unique serial numbers.
+// SPDX-License-Identifier: MIT
 #include "lockstep/table.hpp"
 
 #include <set>

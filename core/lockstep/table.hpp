@@ -1,4 +1,5 @@
 // Table descriptors: a plain struct plus a value that maps its members to columns (no macros).
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/errors.hpp"

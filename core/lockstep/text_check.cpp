@@ -1,4 +1,5 @@
 // UTF-8 validation and length checks shared by raw SQL and the model layer.
+// SPDX-License-Identifier: MIT
 #include "lockstep/text_check.hpp"
 
 #include "lockstep/errors.hpp"

@@ -1,5 +1,6 @@
 // Value validation that makes bad values fail the same way on every engine (semantics 6.2,
 // 6.5): text that is valid UTF-8, without NUL, within the column's length; finite numbers.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <cmath>

@@ -1,4 +1,5 @@
 // Unit tests of UTF-8 validation and the text checks of SPEC 6.2.
+// SPDX-License-Identifier: MIT
 #include "lockstep/text_check.hpp"
 
 #include "lockstep/errors.hpp"

@@ -1,4 +1,5 @@
 // Conversions from engine values to C++ types, and isolation-level names.
+// SPDX-License-Identifier: MIT
 #include "lockstep/value.hpp"
 
 #include "lockstep/errors.hpp"

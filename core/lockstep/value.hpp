@@ -1,5 +1,6 @@
 // Values that cross the engine boundary: `param` borrows what is bound to a statement,
 // `value` owns what a query returns.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <cstddef>

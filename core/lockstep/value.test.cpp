@@ -1,4 +1,5 @@
 // Unit tests of value conversions: what a model member accepts from a driver.
+// SPDX-License-Identifier: MIT
 #include "lockstep/value.hpp"
 
 #include "lockstep/errors.hpp"

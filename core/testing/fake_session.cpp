@@ -1,4 +1,5 @@
 // The scripted fake session: records calls, throws where the test asked it to.
+// SPDX-License-Identifier: MIT
 #include "testing/fake_session.hpp"
 
 #include "lockstep/spi/quote.hpp"

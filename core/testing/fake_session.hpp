@@ -1,5 +1,6 @@
 // A scripted spi::session for unit tests of the core: records every call and fails on demand,
 // so the exact SPI call sequences can be checked without a database.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/connection.hpp"

@@ -1,6 +1,7 @@
 // The seed scenario in a separate program built against an installed Lockstep: a post_save
 // receiver creates a child row, the block throws, and neither row exists. Prints "ok" and the
 // version, or why not. Usage: seed_host URL
+// SPDX-License-Identifier: MIT
 #include <cstdio>
 #include <lockstep/lockstep.hpp>
 #include <stdexcept>

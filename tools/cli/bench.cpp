@@ -1,5 +1,6 @@
 // `lockstep bench`: runs the benchmark programs built beside it (bench/): the workloads W1-W4
 // through the raw driver, Lockstep and SOCI, or with --signals the dispatch microbenchmark.
+// SPDX-License-Identifier: MIT
 #include "commands.hpp"
 
 #include <iostream>

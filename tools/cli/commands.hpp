@@ -1,4 +1,5 @@
 // The subcommands of the `lockstep` program.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <string>

@@ -1,5 +1,6 @@
 // `lockstep conform`: the conformance suite on one or more targets, as one matrix with the
 // transcript identity check, rendered as text, JSON, JUnit XML or Markdown.
+// SPDX-License-Identifier: MIT
 #include "commands.hpp"
 #include "matrix.hpp"
 #include "report.hpp"

@@ -1,5 +1,6 @@
 // `lockstep demo`: the seed scenario. A post_save receiver creates a child row inside the
 // caller's atomic block, the block throws, and neither row exists afterwards.
+// SPDX-License-Identifier: MIT
 #include "commands.hpp"
 
 #include <filesystem>

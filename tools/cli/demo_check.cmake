@@ -1,4 +1,5 @@
 # ctest script: `lockstep demo` prints exactly the two answer lines, then the explanation.
+# SPDX-License-Identifier: MIT
 execute_process(COMMAND ${LOCKSTEP} demo OUTPUT_VARIABLE out RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
     message(FATAL_ERROR "lockstep demo exited with ${rc}:\n${out}")

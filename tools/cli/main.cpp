@@ -1,4 +1,5 @@
 // The `lockstep` command: dispatches to its subcommands and turns errors into clear messages.
+// SPDX-License-Identifier: MIT
 #include "commands.hpp"
 
 #include <iostream>

@@ -1,4 +1,5 @@
 // Running the conformance executable per target and comparing transcripts.
+// SPDX-License-Identifier: MIT
 #include "matrix.hpp"
 
 #include <cstdio>

@@ -1,5 +1,6 @@
 // The conformance matrix: the suite run once per target, and the transcript identity check
 // across targets. `lockstep conform` renders it (report.hpp).
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <filesystem>

@@ -1,4 +1,5 @@
 // `lockstep probe URL`: what an engine is and what it can and cannot do.
+// SPDX-License-Identifier: MIT
 #include "commands.hpp"
 
 #include <iomanip>

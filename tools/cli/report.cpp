@@ -1,4 +1,5 @@
 // The four renderings of a conformance matrix.
+// SPDX-License-Identifier: MIT
 #include "report.hpp"
 
 #include <nlohmann/json.hpp>

@@ -1,5 +1,6 @@
 // Renderings of a conformance matrix: text for people (colour on terminals), JSON for tools,
 // JUnit XML for CI systems, Markdown for CI job summaries.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "matrix.hpp"

@@ -1,4 +1,5 @@
 // Unit tests of the conformance reports: each format parses back and says what the matrix says.
+// SPDX-License-Identifier: MIT
 #include "report.hpp"
 
 #include <catch2/catch.hpp>

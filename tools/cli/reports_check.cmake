@@ -1,5 +1,6 @@
 # ctest script: `lockstep conform --format json|junit` on embedded SQLite produce reports that
 # parse, and the JSON says what ran.
+# SPDX-License-Identifier: MIT
 foreach(format json junit markdown)
     execute_process(COMMAND ${LOCKSTEP} conform --filter [url] --format ${format}
                             --output ${WORK}/report.${format}

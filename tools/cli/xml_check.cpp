@@ -1,4 +1,5 @@
 // Checks that a file is well-formed XML with a <testsuites> root (for the JUnit report test).
+// SPDX-License-Identifier: MIT
 #include <iostream>
 #include <pugixml.hpp>
 

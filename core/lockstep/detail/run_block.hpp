@@ -1,5 +1,6 @@
 // Runs a callable as one atomic block on a transaction manager; shared by lockstep::atomic and
 // the model layer's write units.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/detail/transaction_manager.hpp"

@@ -1,4 +1,5 @@
 // The SQL scanner behind classify_statement: words outside literals, comments and quotes.
+// SPDX-License-Identifier: MIT
 #include "lockstep/detail/sql_scan.hpp"
 
 #include <algorithm>

@@ -1,4 +1,5 @@
 // Transaction manager: the block stack, the poisoning rule and the hooks (see the header's table).
+// SPDX-License-Identifier: MIT
 #include "lockstep/detail/transaction_manager.hpp"
 
 #include "lockstep/log.hpp"

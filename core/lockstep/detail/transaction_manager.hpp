@@ -1,6 +1,7 @@
 // Transaction manager: turns nested atomic blocks into one transaction plus a stack of
 // savepoints, keeps the poisoning rule, and owns the on-commit and on-rollback hooks.
 // Backend-neutral: it talks to engines only through spi::session.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/atomic_options.hpp"

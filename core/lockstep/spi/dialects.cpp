@@ -1,4 +1,5 @@
 // The DDL spellings and capability answers of SQLite, PostgreSQL and MySQL.
+// SPDX-License-Identifier: MIT
 #include "lockstep/spi/dialects.hpp"
 
 namespace lockstep::spi {

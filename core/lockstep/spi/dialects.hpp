@@ -1,6 +1,7 @@
 // What the SQL dialects Lockstep knows spell differently (types, keys, quotes) and what each
 // engine answers to the capability questions, shared by the native adapters and the SOCI
 // adapter so that each engine behaves the same whichever adapter reaches it.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/features.hpp"

@@ -1,4 +1,5 @@
 // Unit tests of the dialects' DDL spellings and the engines' capability answers.
+// SPDX-License-Identifier: MIT
 #include "lockstep/spi/dialects.hpp"
 
 #include <catch2/catch.hpp>

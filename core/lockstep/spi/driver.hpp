@@ -1,4 +1,5 @@
 // A driver opens sessions for one engine; the registry finds drivers by URL scheme.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/connection_url.hpp"

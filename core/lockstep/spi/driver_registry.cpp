@@ -1,5 +1,6 @@
 // The driver registry (a mutex-guarded map from family name to driver), and the SPI's default
 // answers for optional session features.
+// SPDX-License-Identifier: MIT
 #include "lockstep/errors.hpp"
 #include "lockstep/spi/driver.hpp"
 

@@ -1,5 +1,6 @@
 // One number for a parameter list's length and types: backends whose prepared statements fix
 // the parameter types (PostgreSQL, SOCI) check a statement found by address against it.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/value.hpp"

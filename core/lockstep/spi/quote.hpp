@@ -1,5 +1,6 @@
 // Identifier quoting shared by backends: wraps a name in the engine's quote character and
 // doubles that character inside it, so any name is one identifier and never SQL.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <string>

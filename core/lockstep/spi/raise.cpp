@@ -1,4 +1,5 @@
 // Standard messages for classified engine errors.
+// SPDX-License-Identifier: MIT
 #include "lockstep/spi/raise.hpp"
 
 namespace lockstep::spi {

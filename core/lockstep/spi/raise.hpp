@@ -1,5 +1,6 @@
 // One place that turns a backend's classified engine error into the lockstep::error class with
 // a standard message, so every backend's errors.cpp is only a mapping table.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/errors.hpp"

@@ -3,6 +3,7 @@
 // here without hashing its text. Four-way set associative, so the few statements a hot loop
 // uses in turn (a write, its receiver's write, a savepoint's three statements) do not evict
 // each other, wherever the allocator happened to put their texts.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <array>

@@ -1,5 +1,6 @@
 // Each INSERT's text with "RETURNING <key>" appended, built once per statement text: the
 // MySQL and SOCI adapters read generated keys this way without building a string per insert.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/spi/string_map.hpp"

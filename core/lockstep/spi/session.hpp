@@ -1,6 +1,7 @@
 // The backend interface: one live engine connection as the core sees it. Engines implement it;
 // applications never include it. The core calls it from one thread at a time, in the order
 // documented in detail/transaction_manager.hpp.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/features.hpp"

@@ -1,5 +1,6 @@
 // Unit tests of the small pieces backends share to find statements: recent statements by text
 // address, parameter signatures, and INSERT ... RETURNING texts.
+// SPDX-License-Identifier: MIT
 #include "lockstep/spi/parameter_signature.hpp"
 #include "lockstep/spi/recent_statements.hpp"
 #include "lockstep/spi/returning_sql.hpp"

@@ -1,5 +1,6 @@
 // A map keyed by std::string that finds entries by std::string_view without building a string:
 // the statement caches of every backend use it.
+// SPDX-License-Identifier: MIT
 #pragma once
 
 #include <functional>
