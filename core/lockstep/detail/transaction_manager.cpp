@@ -70,7 +70,8 @@ void transaction_manager::enter(const atomic_options& options) {
         frames_.push_back({frame_kind::outermost, 0, commit_hooks_.size(), rollback_hooks_.size()});
         return;
     }
-    if (options.durable)
+    // Directly inside a test's block a durable block is the code under test's outermost one.
+    if (options.durable && !(test_transaction_ && frames_.size() == 1))
         throw usage_error("A durable atomic block cannot run inside another atomic block; durable "
                           "means its COMMIT must be the outermost one. Move it out of the "
                           "enclosing block (model writes and receivers run inside one).");
@@ -80,6 +81,32 @@ void transaction_manager::enter(const atomic_options& options) {
     assert(!joins_enclosing(options)); // run_block joins those without a frame
     check_statement_allowed();
     push_savepoint_frame(frame_kind::savepoint);
+}
+
+std::size_t transaction_manager::open_test_block() {
+    if (in_block())
+        throw usage_error("A test transaction must be the outermost block: open it before any "
+                          "atomic block, once per test.");
+    enter({});
+    test_transaction_ = true;
+    return frames_.size() - 1;
+}
+
+void transaction_manager::close_test_block(std::size_t index) noexcept {
+    if (index >= frames_.size())
+        return;
+    while (frames_.size() > 1)
+        frames_.pop_back(); // nothing can be left open above it by RAII blocks; be safe anyway
+    frames_.pop_back();
+    test_transaction_ = false;
+    finish_outermost_rollback(false);
+}
+
+std::vector<std::function<void()>> transaction_manager::commit_hooks_since(std::size_t mark) const {
+    std::vector<std::function<void()>> out;
+    for (std::size_t i = mark; i < commit_hooks_.size(); ++i)
+        out.push_back(commit_hooks_[i].fn);
+    return out;
 }
 
 void transaction_manager::push_savepoint_frame(frame_kind kind) {

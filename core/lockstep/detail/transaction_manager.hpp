@@ -83,6 +83,17 @@ public:
     /// logged, so the body's exception propagates as it was.
     void exit_threw(std::size_t index) noexcept;
 
+    /// Opens the outermost block of a test (lockstep::testing::test_transaction): it always rolls
+    /// back, and a durable block directly inside it runs as a nested one, as in Django's
+    /// TestCase. Returns its index for `close_test_block`.
+    std::size_t open_test_block();
+    /// Rolls the test's block back, whatever happened inside it. Never throws.
+    void close_test_block(std::size_t index) noexcept;
+    /// How many on_commit hooks are waiting for the outermost COMMIT.
+    std::size_t commit_hook_count() const noexcept { return commit_hooks_.size(); }
+    /// Copies of the waiting on_commit hooks from position `mark` on, in registration order.
+    std::vector<std::function<void()>> commit_hooks_since(std::size_t mark) const;
+
     bool in_block() const noexcept { return !frames_.empty(); }
     std::size_t depth() const noexcept { return frames_.size(); }
     bool needs_rollback() const noexcept { return needs_rollback_; }
@@ -175,6 +186,7 @@ private:
     bool doomed_ = false;
     bool doomed_by_conflict_ = false;
     bool broken_ = false;
+    bool test_transaction_ = false; // the outermost block is a test's (open_test_block)
     std::string doomed_reason_;
     std::exception_ptr doomed_error_; // the error that ended the transaction, if any
 };
