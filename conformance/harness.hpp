@@ -71,7 +71,7 @@ public:
     /// `extra_options` ("lock_timeout=200") added to the URL's query.
     lockstep::connection second_connection(const std::string& extra_options = {}) const;
 
-    /// Committed content, sorted by value (never by key: SPEC 5.4), read through `reader`.
+    /// Committed content, sorted by value (never by key: semantics 5.4), read through `reader`.
     static std::vector<std::string> names(lockstep::connection& reader, const schema& s);
     std::vector<std::string> names() { return names(db, s); }
     std::vector<std::string> messages();

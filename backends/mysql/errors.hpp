@@ -14,7 +14,7 @@ namespace lockstep::mysql {
 spi::error_class classify(int error_number, std::string_view sqlstate) noexcept;
 
 /// The server's message with the quoted values it may contain ("Duplicate entry 'x' for key")
-/// replaced by '***': errors never carry bound values (SPEC 6.1).
+/// replaced by '***': errors never carry bound values (semantics 6.1).
 std::string without_values(int error_number, std::string message);
 
 /// Throws the lockstep error for a MySQL failure.

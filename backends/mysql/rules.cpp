@@ -24,7 +24,7 @@ bool iequals(std::string_view a, std::string_view b) {
 std::string configure_session(const query_function& query, const run_function& run) {
     run("SET SESSION sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,"
         "NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION'");
-    // A binary no-pad collation makes 'abc', 'ABC' and 'abc ' three values (SPEC 5.5).
+    // A binary no-pad collation makes 'abc', 'ABC' and 'abc ' three values (semantics 5.5).
     for (const char* candidate : {"utf8mb4_nopad_bin", "utf8mb4_0900_bin"}) {
         const std::array<param, 1> name{std::string_view(candidate)};
         if (!query("SELECT 1 FROM information_schema.COLLATIONS WHERE COLLATION_NAME = ?", name)
@@ -75,7 +75,7 @@ void rollback_guard::check(std::string_view sql, const query_function& query) {
     }
     throw usage_error("Table \"" + table + "\" uses the " + it->second +
                       " storage engine, which ignores rollback, so a write to it inside an "
-                      "atomic block could not be undone (SPEC 5.2). Convert it with ALTER "
+                      "atomic block could not be undone (semantics 5.2). Convert it with ALTER "
                       "TABLE ... ENGINE=InnoDB, or write to it outside atomic blocks.");
 }
 

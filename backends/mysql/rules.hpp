@@ -31,7 +31,7 @@ std::string configure_session(const query_function& query, const run_function& r
 std::string default_isolation(const query_function& query, std::string_view server_version);
 
 /// Refuses, before sending, a write inside a transaction to a table whose storage engine
-/// ignores rollback (MyISAM, MEMORY, Aria...: SPEC 5.2). Engines are looked up once per table
+/// ignores rollback (MyISAM, MEMORY, Aria...: semantics 5.2). Engines are looked up once per table
 /// in information_schema and remembered until `forget`.
 class rollback_guard {
 public:

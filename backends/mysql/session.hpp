@@ -69,7 +69,8 @@ private:
     void forget_statement(std::string_view sql) noexcept;
     /// Translates a Connector/C++ exception; marks the session lost when it says so.
     [[noreturn]] void fail(const sql::SQLException& e, std::string_view sql);
-    /// Refuses a write inside a transaction to a table whose engine ignores rollback (SPEC 5.2).
+    /// Refuses a write inside a transaction to a table whose engine ignores rollback
+    /// (semantics 5.2).
     void check_rollback_safe(std::string_view sql);
     /// Raises if a statement ended the transaction implicitly behind the core's back.
     void check_still_in_transaction(std::string_view sql);

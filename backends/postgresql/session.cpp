@@ -332,7 +332,7 @@ void session::begin(isolation_level level) {
 void session::commit() {
     const auto r = run_simple("COMMIT");
     // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK and no error
-    // (SPEC 2.3): that is a failure, never a success.
+    // (semantics 2.3): that is a failure, never a success.
     if (std::strcmp(PQcmdStatus(r.get()), "ROLLBACK") == 0)
         spi::raise({spi::error_category::other},
                    {"postgresql", "", 0,

@@ -364,7 +364,7 @@ void session::begin(isolation_level level) {
 void session::commit() {
     if (family_ == family::postgresql && !lost_) {
         // PostgreSQL would answer this COMMIT with ROLLBACK, which SOCI reports as success
-        // (SPEC 2.3): refuse it instead.
+        // (semantics 2.3): refuse it instead.
         if (PQtransactionStatus(native_postgresql(*sql_)) == PQTRANS_INERROR) {
             run_simple("ROLLBACK");
             in_transaction_ = false;

@@ -1,5 +1,5 @@
 // Atomic blocks: commit, rollback, nesting with and without savepoints, durable blocks and the
-// rollback flag (SPEC 1; oracle scenarios 18-23, 42-46, 64-66, 103).
+// rollback flag (semantics 1; oracle scenarios 18-23, 42-46, 64-66, 103).
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 

@@ -1,4 +1,4 @@
-// Conflicts between connections end the whole transaction, and retry reruns it (SPEC 2.2, 7).
+// Conflicts between connections end the whole transaction, and retry reruns it (semantics 2.2, 7).
 // Every engine accepts the URL option lock_timeout=<ms>.
 // SPDX-License-Identifier: MIT
 #include "common.hpp"

@@ -1,5 +1,5 @@
 // A connection the server ends inside an open block: connection_error, no on_commit hook, no
-// rows; lost during COMMIT: commit_outcome_unknown (SPEC 2.2, 2.4, 8.2).
+// rows; lost during COMMIT: commit_outcome_unknown (semantics 2.2, 2.4, 8.2).
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 

@@ -1,4 +1,4 @@
-// Connections and URLs: configuration errors, and what a second connection sees (SPEC 5.7,
+// Connections and URLs: configuration errors, and what a second connection sees (semantics 5.7,
 // 8.1-8.2; oracle scenarios 91-92).
 // SPDX-License-Identifier: MIT
 #include "common.hpp"

@@ -1,5 +1,5 @@
 // Schema changes and engine limits: DDL in blocks, locking reads, keys after rollback
-// (SPEC 5; oracle scenarios 41, 93-95, 104-105).
+// (semantics 5; oracle scenarios 41, 93-95, 104-105).
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 
@@ -92,7 +92,7 @@ TEST_CASE("create_tables outside a block creates every table", "[schema]") {
 }
 
 TEST_CASE("A locking read outside an atomic block raises usage_error", "[schema][atomic]") {
-    // Django: an error on PostgreSQL and MySQL, silently ignored on SQLite (SPEC 5.6).
+    // Django: an error on PostgreSQL and MySQL, silently ignored on SQLite (semantics 5.6).
     fixture fx;
     const auto sql =
         "SELECT * FROM " + fx.db.session().quote_identifier(fx.s.main.name()) + " FOR UPDATE";
@@ -111,7 +111,7 @@ TEST_CASE("A locking read inside an atomic block is allowed where the engine has
 }
 
 TEST_CASE("Keys stay unique among committed rows after a rolled-back insert", "[schema]") {
-    // Whether the rolled-back key is handed out again differs by engine (SPEC 5.4); only
+    // Whether the rolled-back key is handed out again differs by engine (semantics 5.4); only
     // uniqueness among committed rows is promised, so only that is checked.
     fixture fx;
     const auto first = create_main(fx, "first");

@@ -1,5 +1,5 @@
 // Deletion: signals for the deleted row, cascades and other on_delete rules inside the same unit
-// (SPEC 3.3, 5.3; oracle scenarios 69-74).
+// (semantics 3.3, 5.3; oracle scenarios 69-74).
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 

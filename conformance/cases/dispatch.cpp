@@ -1,5 +1,5 @@
 // Dispatch rules: send and send_robust, sender filters, owned subscriptions, dedup keys,
-// snapshots, bulk operations (SPEC 3.3-3.5; oracle scenarios 76-90).
+// snapshots, bulk operations (semantics 3.3-3.5; oracle scenarios 76-90).
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 

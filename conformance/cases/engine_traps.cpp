@@ -1,5 +1,5 @@
 // The traps of engines that cannot keep a promise by themselves: tables that ignore rollback,
-// deadlocks between connections (SPEC 2.2, 5.2).
+// deadlocks between connections (semantics 2.2, 5.2).
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 

@@ -1,5 +1,5 @@
 // The same fault raises the same error class on every engine, and a failed statement poisons
-// its block everywhere (SPEC 2.1, 6; oracle scenarios 28-38).
+// its block everywhere (semantics 2.1, 6; oracle scenarios 28-38).
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 
@@ -37,7 +37,7 @@ TEST_CASE("A duplicate primary key raises integrity_error of kind unique", "[err
 TEST_CASE("A child pointing at a missing parent raises a foreign_key integrity_error at the insert",
           "[errors][schema]") {
     // Django defers foreign keys to COMMIT on PostgreSQL and SQLite; Lockstep checks them at
-    // the statement on every engine (SPEC 5.3).
+    // the statement on every engine (semantics 5.3).
     fixture fx;
     atomic(fx.db, [&] {
         create_main(fx, "parent");
@@ -81,7 +81,7 @@ TEST_CASE("A CHECK violation raises a check integrity_error", "[errors]") {
 TEST_CASE("A caught failed statement poisons the block: the next statement raises usage_error",
           "[errors][atomic]") {
     // Django: PostgreSQL aborts here, SQLite and MySQL carry on and commit. Lockstep: the same
-    // usage_error everywhere (SPEC 2.1).
+    // usage_error everywhere (semantics 2.1).
     fixture fx;
     fx.db.insert(fx.s.uniq, unique_model{.code = "taken"});
     CHECK(error_class_of([&] {
@@ -182,7 +182,7 @@ TEST_CASE("Raw SQL that fails inside a nested block recovers the enclosing block
 }
 
 TEST_CASE("Text longer than the column raises data_error on every engine", "[errors]") {
-    // SQLite would store it; Lockstep refuses everywhere (SPEC 6.2).
+    // SQLite would store it; Lockstep refuses everywhere (semantics 6.2).
     fixture fx;
     auto sub = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
         e.db.insert(fx.s.sig,
@@ -228,7 +228,7 @@ TEST_CASE("Invalid UTF-8 and NUL characters raise data_error before reaching the
 
 TEST_CASE("Text a pre_save receiver puts into the row is checked before the row is written",
           "[errors][signals]") {
-    // The check runs again after pre_save receivers, which may change the row (SPEC 3.2, 6.2).
+    // The check runs again after pre_save receivers, which may change the row (semantics 3.2, 6.2).
     fixture fx;
     auto sub = lockstep::pre_save.connect(fx.s.main, [&](const lockstep::saving<main_model>& e) {
         e.instance.name += std::string(100, 'x'); // now longer than the column's 100
@@ -259,7 +259,7 @@ TEST_CASE("A syntax error raises statement_error", "[errors]") {
 }
 
 TEST_CASE("Text equality and uniqueness are exact, byte for byte", "[errors][schema]") {
-    // MariaDB's default collation treats 'ABC' and 'abc ' as duplicates of 'abc' (SPEC 5.5).
+    // MariaDB's default collation treats 'ABC' and 'abc ' as duplicates of 'abc' (semantics 5.5).
     fixture fx;
     LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_savepoints, "the engine has no savepoints");
     fx.db.insert(fx.s.uniq, unique_model{.code = "abc"});

@@ -1,4 +1,4 @@
-// on_commit and on_rollback hooks (SPEC 4; oracle scenarios 47-62).
+// on_commit and on_rollback hooks (semantics 4; oracle scenarios 47-62).
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 
@@ -108,7 +108,7 @@ TEST_CASE("Outside a block a hook registered by a receiver runs before the write
 }
 
 TEST_CASE("A throwing hook does not stop later hooks and its error reaches the caller", "[hooks]") {
-    // Django drops the later hooks; Lockstep runs them all, then rethrows (SPEC 4.4).
+    // Django drops the later hooks; Lockstep runs them all, then rethrows (semantics 4.4).
     fixture fx;
     strings hooks;
     CHECK(error_class_of([&] {

@@ -1,4 +1,4 @@
-// Manual savepoints and generated savepoint names (SPEC 1.6, 4.2; oracle scenarios 24-27, 36).
+// Manual savepoints and generated savepoint names (semantics 1.6, 4.2; oracle scenarios 24-27, 36).
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 

@@ -1,4 +1,4 @@
-// Signals run inside the caller's transaction (SPEC 3.1-3.2; oracle scenarios 1-17). The seed
+// Signals run inside the caller's transaction (semantics 3.1-3.2; oracle scenarios 1-17). The seed
 // scenario lives here.
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
@@ -34,7 +34,7 @@ TEST_CASE("Rows written by a post_save receiver commit with the block that saved
 
 TEST_CASE("Outside any block a post_save receiver that throws leaves neither row", "[signals]") {
     // Django commits the sender before post_save runs; Lockstep makes the write and its signals
-    // one unit (SPEC 3.2).
+    // one unit (semantics 3.2).
     fixture fx;
     auto sub = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
         e.db.insert(fx.s.sig, signal_model{.main_id = e.instance.id, .message = "partial"});
@@ -90,7 +90,7 @@ TEST_CASE("Inside a block a pre_save receiver's write rolls back with the block"
 
 TEST_CASE("A caller that catches a post_save receiver's exception still has its block rolled back",
           "[signals][atomic]") {
-    // Django commits the sender and the receiver's partial rows here (SPEC 9).
+    // Django commits the sender and the receiver's partial rows here (semantics 9).
     fixture fx;
     auto sub = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
         e.db.insert(fx.s.sig, signal_model{.main_id = e.instance.id, .message = "partial"});

@@ -33,8 +33,8 @@ auto atomic(connection& db, Body&& body, const atomic_options& options = {})
 }
 
 /// Marks the innermost block with a savepoint for rollback at exit (or clears the mark), without
-/// an exception (SPEC 1.4). `set_rollback(db, false)` cannot clear the mark of a failed statement.
-/// Throws `usage_error` outside an atomic block.
+/// an exception (semantics 1.4). `set_rollback(db, false)` cannot clear the mark of a failed
+/// statement. Throws `usage_error` outside an atomic block.
 inline void set_rollback(connection& db, bool rollback) {
     db.transactions().set_rollback(rollback);
 }
@@ -45,7 +45,7 @@ inline bool get_rollback(connection& db) {
 }
 
 /// Runs `hook` after the outermost COMMIT succeeds, in registration order, or at once outside a
-/// transaction (SPEC 4.1). Never on savepoint release, rollback, a failed COMMIT or an unknown
+/// transaction (semantics 4.1). Never on savepoint release, rollback, a failed COMMIT or an unknown
 /// outcome. A throwing hook does not stop later hooks; the first error reaches the caller of the
 /// committing block after all ran. A `robust` hook's error goes to the log sink instead.
 ///
@@ -57,7 +57,7 @@ inline void on_commit(connection& db, std::function<void()> hook, bool robust = 
 }
 
 /// Runs `hook` after the block it was registered in rolls back (ROLLBACK TO its savepoint, or
-/// ROLLBACK). On RELEASE it moves to the enclosing block; on COMMIT it is dropped (SPEC 4.5).
+/// ROLLBACK). On RELEASE it moves to the enclosing block; on COMMIT it is dropped (semantics 4.5).
 /// Throws `usage_error` outside an atomic block.
 inline void on_rollback(connection& db, std::function<void()> hook) {
     db.transactions().on_rollback(std::move(hook));

@@ -15,9 +15,9 @@ namespace lockstep {
 ///     lockstep::isolation_level::serializable});
 struct atomic_options {
     /// Does a nested block get its own savepoint? With `false`, an exception from the block marks
-    /// the enclosing block for rollback and cannot be recovered by catching it (SPEC 1.2).
+    /// the enclosing block for rollback and cannot be recovered by catching it (semantics 1.2).
     bool savepoint = true;
-    /// Must this block be the outermost one? A durable block refuses to nest (SPEC 1.3).
+    /// Must this block be the outermost one? A durable block refuses to nest (semantics 1.3).
     bool durable = false;
     /// Isolation level of the transaction; only the outermost block may choose one.
     /// `engine_default` uses the URL's `isolation` option, or else the engine's default.

@@ -138,9 +138,10 @@ void guard_raw_statement(std::string_view sql, const features& f, bool in_block)
                           "step with the transaction.");
     case detail::statement_class::ddl:
         if (in_block && !f.can_rollback_ddl)
-            throw usage_error("DDL inside an atomic block is refused on this engine: it would "
-                              "commit the transaction implicitly (SPEC 5.1). Run the DDL outside "
-                              "any atomic block.");
+            throw usage_error(
+                "DDL inside an atomic block is refused on this engine: it would "
+                "commit the transaction implicitly (semantics 5.1). Run the DDL outside "
+                "any atomic block.");
         return;
     case detail::statement_class::locking_query:
         if (!in_block)
@@ -289,7 +290,7 @@ void connection::create_tables_impl(std::initializer_list<const table_base*> tab
     if (in_atomic_block() && !features().can_rollback_ddl)
         throw usage_error("create_tables() inside an atomic block is refused on " +
                           std::string(engine_name()) +
-                          ": its DDL commits the transaction implicitly (SPEC 5.1). Create "
+                          ": its DDL commits the transaction implicitly (semantics 5.1). Create "
                           "tables outside any atomic block.");
     std::vector<std::string> statements;
     for (const auto* t : tables) {
@@ -332,7 +333,7 @@ void connection::drop_tables_impl(std::initializer_list<const table_base*> table
     if (in_atomic_block() && !features().can_rollback_ddl)
         throw usage_error("drop_tables() inside an atomic block is refused on " +
                           std::string(engine_name()) +
-                          ": its DDL commits the transaction implicitly (SPEC 5.1).");
+                          ": its DDL commits the transaction implicitly (semantics 5.1).");
     std::vector<const table_base*> reversed(tables);
     std::reverse(reversed.begin(), reversed.end());
     for (const auto* t : reversed) {

@@ -151,7 +151,7 @@ private:
 
 } // namespace detail
 
-/// One database connection. Use it from one thread at a time (SPEC 8.2).
+/// One database connection. Use it from one thread at a time (semantics 8.2).
 ///
 /// Values are always bound as parameters (`?` on every engine); identifiers that Lockstep
 /// generates are quoted. Every statement obeys the atomic-block rules: inside a block that is
@@ -195,7 +195,8 @@ public:
     std::vector<row> query_params(std::string_view sql, std::span<const param> params);
 
     /// Inserts `instance` (the engine gives it a key when its key is 0) and returns it with its
-    /// key. Sends `pre_save` and `post_save` with `created = true` in one atomic unit (SPEC 3.2).
+    /// key. Sends `pre_save` and `post_save` with `created = true` in one atomic unit
+    /// (semantics 3.2).
     template <class Model> Model insert(const table<Model>& t, Model instance);
     /// Inserts `instance` like `insert` (the same signals in the same unit) but returns nothing,
     /// so the key the engine generates is read back only when a `pre_save` or `post_save`
@@ -215,7 +216,7 @@ public:
     template <class Model> bool update(const table<Model>& t, const Model& instance);
     /// Deletes the row with `instance`'s key (rows that point at it follow their `on_delete`);
     /// returns false if there was none. Sends `pre_delete`, and `post_delete` for that row only
-    /// when it was deleted (SPEC 3.3).
+    /// when it was deleted (semantics 3.3).
     template <class Model> bool remove(const table<Model>& t, const Model& instance);
     /// Inserts every instance in one statement each, sending no signals (like Django's
     /// bulk_create); the keys the engine generates are not read back. Faster for loading data
@@ -240,7 +241,7 @@ public:
     }
 
     /// Creates the tables, parents before children. Inside an atomic block this is refused on
-    /// engines whose DDL cannot roll back (SPEC 5.1); outside one, on engines whose DDL can,
+    /// engines whose DDL cannot roll back (semantics 5.1); outside one, on engines whose DDL can,
     /// all tables are created in one transaction.
     template <class... Tables> void create_tables(const Tables&... tables) {
         create_tables_impl({static_cast<const table_base*>(&tables)...});
@@ -250,7 +251,7 @@ public:
         drop_tables_impl({static_cast<const table_base*>(&tables)...});
     }
 
-    /// What this engine can do (SPEC 5.8).
+    /// What this engine can do (semantics 5.8).
     const lockstep::features& features() const;
     /// The engine family: "sqlite", "postgresql", "mysql".
     std::string_view engine_name() const;
@@ -385,7 +386,7 @@ template <class Model> Model connection::insert(const table<Model>& t, Model ins
     const detail::owner_guard guard(state_.get()); // semantics 8.4
     if (!pre_save.has_receivers(&t)) {
         // Nobody can change the row before it is written: gather and check its values once,
-        // before anything reaches the engine (SPEC 2.1).
+        // before anything reaches the engine (semantics 2.1).
         const bool given_key = t.key_of(instance) != 0;
         detail::param_buffer params(t.columns().size());
         const auto values = params.view(t.insert_values(instance, params.data(), given_key, true));
@@ -399,11 +400,12 @@ template <class Model> Model connection::insert(const table<Model>& t, Model ins
         };
         // Outside a block this opens the unit's own transaction; inside one it joins the
         // caller's without a savepoint, so a receiver's exception marks the caller's block
-        // (SPEC 3.2).
+        // (semantics 3.2).
         detail::run_block(state_->transactions, {.savepoint = false}, unit);
         return instance;
     }
-    t.check_text_values(instance); // bad data fails before anything reaches the engine (SPEC 2.1)
+    t.check_text_values(
+        instance); // bad data fails before anything reaches the engine (semantics 2.1)
     auto unit = [&] {
         pre_save.send(saving<Model>{{*this, t, true}, instance}, &t);
         t.check_text_values(instance); // a receiver may have changed it
@@ -420,7 +422,7 @@ template <class Model> void connection::add(const table<Model>& t, const Model& 
         insert(t, instance); // the receivers see the row as insert gives it, key and all
         return;
     }
-    // Nobody sees the row: check its values, then one statement, atomic by itself (SPEC 2.1).
+    // Nobody sees the row: check its values, then one statement, atomic by itself (semantics 2.1).
     gather_and_insert(t, instance, true, false);
 }
 

@@ -1,4 +1,4 @@
-// Connection URLs: the one string that chooses an engine and says how to reach it (SPEC 8.1).
+// Connection URLs: the one string that chooses an engine and says how to reach it (semantics 8.1).
 // SPDX-License-Identifier: MIT
 #pragma once
 

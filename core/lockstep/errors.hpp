@@ -1,5 +1,5 @@
 // The error taxonomy: one small set of classes, each telling the caller what to do next,
-// raised identically by every engine (SPEC section 6).
+// raised identically by every engine (semantics section 6).
 // SPDX-License-Identifier: MIT
 #pragma once
 

@@ -1,5 +1,5 @@
 // Engine capabilities, each written as a question. Backends answer them; tests and the core ask
-// them, and never check an engine's name (SPEC 5.8).
+// them, and never check an engine's name (semantics 5.8).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -24,18 +24,18 @@ struct features {
     /// Can several connections write at the same time, blocking only on the same rows?
     bool supports_concurrent_writers = false;
     /// Does a failed statement leave the transaction aborted until ROLLBACK (TO SAVEPOINT)?
-    /// Lockstep poisons the block on every engine anyway (SPEC 2.1); this says what the engine
+    /// Lockstep poisons the block on every engine anyway (semantics 2.1); this says what the engine
     /// itself would do.
     bool aborts_transaction_on_error = false;
     /// Can tables be of a kind that ignores rollback (MyISAM, MEMORY)? Writes to them inside an
-    /// atomic block are refused (SPEC 5.2).
+    /// atomic block are refused (semantics 5.2).
     bool has_non_transactional_tables = false;
     /// Can binary values (BLOB, BYTEA) be bound as parameters and read back? (SOCI 4.0 cannot.)
     bool binds_binary_values = true;
     /// Can one session end another on the server (pg_terminate_backend, KILL)?
     bool can_terminate_sessions = false;
     /// Does the engine enforce the declared length of text columns by itself? Lockstep checks
-    /// lengths on every engine anyway (SPEC 6.2).
+    /// lengths on every engine anyway (semantics 6.2).
     bool enforces_text_length = false;
 };
 

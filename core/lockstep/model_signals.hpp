@@ -1,6 +1,6 @@
 // The model signals pre_save, post_save, pre_delete and post_delete, and their typed events.
-// Receivers run synchronously in the caller's transaction, on the caller's connection (SPEC 3).
-// SPDX-License-Identifier: MIT
+// Receivers run synchronously in the caller's transaction, on the caller's connection (semantics
+// 3). SPDX-License-Identifier: MIT
 #pragma once
 
 #include "lockstep/signal.hpp"

@@ -1,4 +1,4 @@
-// Retry of whole transactions after a conflict (SPEC 7).
+// Retry of whole transactions after a conflict (semantics 7).
 // SPDX-License-Identifier: MIT
 #pragma once
 

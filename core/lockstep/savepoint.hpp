@@ -1,5 +1,5 @@
 // Manual savepoints for advanced use: Django's savepoint() / savepoint_rollback(), except that
-// rolling back also discards the hooks registered since (SPEC 4.2).
+// rolling back also discards the hooks registered since (semantics 4.2).
 // SPDX-License-Identifier: MIT
 #pragma once
 
@@ -9,7 +9,7 @@
 
 namespace lockstep {
 
-/// A savepoint inside the current atomic block, with a generated name (SPEC 1.6).
+/// A savepoint inside the current atomic block, with a generated name (semantics 1.6).
 ///
 /// Savepoints end in the reverse order of creation. One left open when its atomic block exits
 /// becomes part of that block. Prefer a nested `lockstep::atomic`, which cannot be misused.

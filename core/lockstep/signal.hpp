@@ -1,5 +1,5 @@
 // Thread-safe signals: receivers connected through owning subscriptions, dispatched on a snapshot
-// in connection order (SPEC 3.4, 3.5).
+// in connection order (semantics 3.4, 3.5).
 // SPDX-License-Identifier: MIT
 #pragma once
 

@@ -23,18 +23,18 @@ class table_base;
 
 /// What happens to rows that point at a deleted row.
 enum class on_delete {
-    cascade,  ///< they are deleted too, inside the same unit (SPEC 3.3)
+    cascade,  ///< they are deleted too, inside the same unit (semantics 3.3)
     restrict, ///< the delete fails with an `integrity_error` (foreign_key)
     set_null, ///< their key becomes NULL (the member must be `std::optional`)
 };
 
-/// Column option: the most characters a text column holds (checked on every engine, SPEC 6.2).
+/// Column option: the most characters a text column holds (checked on every engine, semantics 6.2).
 struct max_length {
     explicit constexpr max_length(std::size_t n) noexcept : characters(n) {}
     std::size_t characters;
 };
 
-/// Column option: no two rows may hold the same value (compared byte for byte, SPEC 5.5).
+/// Column option: no two rows may hold the same value (compared byte for byte, semantics 5.5).
 struct unique_t {
     explicit constexpr unique_t() = default;
 };
@@ -178,7 +178,7 @@ column_def<Model> primary_key(std::int64_t Model::*member, std::string name) {
 template <class Model> class table;
 
 /// A foreign key to `parent`'s primary key, checked at the statement that breaks it on every
-/// engine (SPEC 5.3).
+/// engine (semantics 5.3).
 template <class Model, class T, class Parent>
 column_def<Model> foreign_key(T Model::*member, std::string name, const table<Parent>& parent,
                               on_delete deletion) {
@@ -259,7 +259,7 @@ public:
 
     /// Writes the values an INSERT binds, in column order, into `out` (room for every column):
     /// every column, or every column but the key when `with_key` is false. With `check`, text
-    /// values are checked first (SPEC 6.2), naming the column when one is bad. Returns how
+    /// values are checked first (semantics 6.2), naming the column when one is bad. Returns how
     /// many were written. The values borrow from `m`.
     std::size_t insert_values(const Model& m, param* out, bool with_key, bool check) const {
         std::size_t used = 0;

@@ -1,4 +1,4 @@
-// Unit tests of UTF-8 validation and the text checks of SPEC 6.2.
+// Unit tests of UTF-8 validation and the text checks of semantics 6.2.
 // SPDX-License-Identifier: MIT
 #include "lockstep/text_check.hpp"
 

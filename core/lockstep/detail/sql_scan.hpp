@@ -1,6 +1,6 @@
 // A tiny SQL scanner: classifies a raw statement by its leading keyword, and spots locking reads,
-// so the core can refuse what would break a promise before anything is sent (SPEC 1.5, 5.1, 5.6).
-// SPDX-License-Identifier: MIT
+// so the core can refuse what would break a promise before anything is sent
+// (semantics 1.5, 5.1, 5.6). SPDX-License-Identifier: MIT
 #pragma once
 
 #include <cstddef>

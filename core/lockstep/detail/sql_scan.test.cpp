@@ -1,4 +1,4 @@
-// Unit tests of the statement classifier that guards SPEC 1.5, 5.1 and 5.6.
+// Unit tests of the statement classifier that guards semantics 1.5, 5.1 and 5.6.
 // SPDX-License-Identifier: MIT
 #include "lockstep/detail/sql_scan.hpp"
 

@@ -31,7 +31,7 @@ transaction_manager::transaction_manager(spi::session& session, isolation_level 
     : session_(session), features_(session.features()), url_isolation_(url_isolation) {}
 
 const std::string& transaction_manager::add_savepoint_names(std::size_t index) {
-    // Generated, never taken from input, and a plain identifier on every engine (SPEC 1.6).
+    // Generated, never taken from input, and a plain identifier on every engine (semantics 1.6).
     // Built once per depth: savepoint workloads format no number per savepoint.
     while (savepoint_names_.size() <= index)
         savepoint_names_.push_back("ls" + std::to_string(savepoint_names_.size()));
@@ -225,7 +225,7 @@ void transaction_manager::exit_threw(std::size_t index) noexcept {
     frames_.pop_back();
     switch (f.kind) {
     case frame_kind::manual:
-        mark_enclosing_for_rollback(); // no savepoint of its own (SPEC 1.2)
+        mark_enclosing_for_rollback(); // no savepoint of its own (semantics 1.2)
         return;
     case frame_kind::savepoint:
         if (!broken_ && !doomed_)
@@ -300,7 +300,7 @@ void transaction_manager::run_commit_hooks() {
         try {
             hook.fn();
         } catch (...) {
-            // Every hook runs even if an earlier one threw (SPEC 4.4); the first error of a
+            // Every hook runs even if an earlier one threw (semantics 4.4); the first error of a
             // non-robust hook reaches the caller, the rest go to the log.
             if (!hook.robust && !first)
                 first = std::current_exception();
@@ -353,7 +353,7 @@ void transaction_manager::statement_failed(const error& e) noexcept {
     if (e.poisons_connection())
         broken_ = true;
     // An error without an engine name was raised by Lockstep before anything was sent (a
-    // backend's refusal, a placeholder count): nothing happened in the engine (SPEC 2.1).
+    // backend's refusal, a placeholder count): nothing happened in the engine (semantics 2.1).
     if (!in_block() || (e.engine_name().empty() && !e.poisons_connection()))
         return;
     needs_rollback_ = true;

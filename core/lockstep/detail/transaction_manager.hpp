@@ -46,7 +46,7 @@ public:
     /// Does a block with `options` join the enclosing one, with no frame of its own? It does when
     /// it is nested, has no savepoint (none asked for, or the engine has none) and asks for
     /// nothing only an outermost block can do. Such a block sends nothing: all it must do is mark
-    /// the enclosing block for rollback if its body throws (SPEC 1.2).
+    /// the enclosing block for rollback if its body throws (semantics 1.2).
     bool joins_enclosing(const atomic_options& options) const noexcept {
         return in_block() && !options.durable &&
                options.isolation == isolation_level::engine_default &&
@@ -99,7 +99,7 @@ public:
     bool needs_rollback() const noexcept { return needs_rollback_; }
     bool is_broken() const noexcept { return broken_; }
 
-    /// SPEC 1.4. Throws `usage_error` outside an atomic block.
+    /// semantics 1.4. Throws `usage_error` outside an atomic block.
     void set_rollback(bool rollback);
     bool get_rollback() const;
 
@@ -108,17 +108,17 @@ public:
         if (broken_ || ((doomed_ || needs_rollback_) && in_block())) [[unlikely]]
             refuse_statement();
     }
-    /// Records that a statement failed with `e` (SPEC 2.1, 2.2). Errors that carry no engine name
-    /// were raised before anything reached the engine and leave the block as it was. Called
+    /// Records that a statement failed with `e` (semantics 2.1, 2.2). Errors that carry no engine
+    /// name were raised before anything reached the engine and leave the block as it was. Called
     /// while `e` is being handled, so an error that ends the transaction can be kept and raised
     /// again, as its own class, by the outermost block's exit.
     void statement_failed(const error& e) noexcept;
     /// Records that the connection is lost.
     void mark_broken() noexcept;
 
-    /// SPEC 4.1-4.4: runs `hook` now outside a transaction, else after the outermost COMMIT.
+    /// semantics 4.1-4.4: runs `hook` now outside a transaction, else after the outermost COMMIT.
     void on_commit(std::function<void()> hook, bool robust);
-    /// SPEC 4.5: runs `hook` after the block it was registered in rolls back.
+    /// semantics 4.5: runs `hook` after the block it was registered in rolls back.
     void on_rollback(std::function<void()> hook);
 
     /// Manual savepoints (advanced use): an id for `release_manual`/`rollback_manual`.

@@ -24,8 +24,9 @@ std::string sql_dialect::column_type(lockstep::column_type type,
 const sql_dialect& sqlite_dialect() noexcept {
     // Integers are "BIGINT" (INTEGER affinity either way) so that readers going by the declared
     // type (SOCI reads "INTEGER" as a 32-bit int) see 64 bits; booleans are stored as 0 and 1;
-    // lengths are enforced by Lockstep, not SQLite (SPEC 6.2). AUTOINCREMENT: keys of deleted
-    // committed rows are never handed out again (keys of rolled-back inserts may be: SPEC 5.4).
+    // lengths are enforced by Lockstep, not SQLite (semantics 6.2). AUTOINCREMENT: keys of deleted
+    // committed rows are never handed out again (keys of rolled-back inserts may be:
+    // semantics 5.4).
     static const sql_dialect d{'"',
                                "BIGINT",
                                "BOOLEAN",

@@ -37,7 +37,7 @@ const sql_dialect& postgresql_dialect() noexcept;
 const sql_dialect& mysql_dialect() noexcept;
 
 /// What follows CREATE TABLE on MySQL: InnoDB so that rows roll back, utf8mb4 with the binary
-/// no-pad `collation` so that text compares byte for byte (SPEC 5.2, 5.5).
+/// no-pad `collation` so that text compares byte for byte (semantics 5.2, 5.5).
 std::string mysql_table_suffix(std::string_view collation);
 
 /// Each engine's answers to the capability questions. Answers that depend on the adapter or
