@@ -474,15 +474,20 @@ const bench_tables& tables() {
 /// atomic; savepoint rollbacks and the W4 rollback through set_rollback (no exception).
 class model_variant final : public variant {
 public:
-    explicit model_variant(const std::string& url)
-        : db_(lockstep::connection::open(url)),
+    /// With `counted`, a lockstep::counting_tracer observes the connection: the model layer with
+    /// a tracer installed, beside the same without one (issue 15's cost of tracing).
+    explicit model_variant(const std::string& url, bool counted = false)
+        : counted_(counted), db_(lockstep::connection::open(url)),
           receiver_(
               lockstep::post_save.connect(t_.main, [this](const lockstep::saved<parent_row>& e) {
                   // Several model variants may live at once (--compare): each serves its rows.
                   if (&e.db == &db_)
                       e.db.add(t_.sig, child_row{.main_id = e.instance.id, .message = "child"});
-              })) {}
-    std::string name() const override { return "model"; }
+              })) {
+        if (counted_)
+            db_.set_tracer(std::make_shared<lockstep::counting_tracer>());
+    }
+    std::string name() const override { return counted_ ? "model+counters" : "model"; }
     long server_pid() override { return session_pid(db_); }
     /// The pid of the PostgreSQL backend serving `db`. MySQL's session id is a connection id,
     /// not a pid (every MariaDB thread is pinned instead): 0 there, as for SQLite.
@@ -511,6 +516,7 @@ public:
 private:
     void insert() { db_.insert(t_.main, parent_row{.id = 0, .name = "parent"}); }
     const bench_tables& t_ = tables(); // first: the receiver below uses it
+    bool counted_;
     lockstep::connection db_;
     lockstep::subscription receiver_;
 };
@@ -614,6 +620,7 @@ target make_target(const std::string& url_text) {
         t.variants.push_back(std::make_unique<raw_sqlite>(url.database));
         t.variants.push_back(std::make_unique<spi_variant>(url_text));
         t.variants.push_back(std::make_unique<model_variant>(url_text));
+        t.variants.push_back(std::make_unique<model_variant>(url_text, true));
         t.variants.push_back(std::make_unique<plain_variant>(url_text));
         t.variants.push_back(
             std::make_unique<soci_variant>("sqlite3", "db=" + url.database, "sqlite"));

@@ -93,6 +93,13 @@ std::string connection::server_session_id() {
     return run([&] { return state_->session->server_session_id(); });
 }
 
+void connection::set_tracer(std::shared_ptr<lockstep::tracer> t, tracer_options options) {
+    const detail::owner_guard guard(state_.get());
+    state_->tracer = std::move(t);
+    state_->trace_options = std::move(options);
+    state_->transactions.set_tracer(state_->tracer.get());
+}
+
 bool connection::is_alive() noexcept {
     if (!is_usable())
         return false;
@@ -160,14 +167,14 @@ std::int64_t connection::execute_params(std::string_view sql, std::span<const pa
     const detail::owner_guard guard(state_.get()); // semantics 8.4
     guard_raw_statement(sql, features(), in_atomic_block());
     check_params(params);
-    return run([&] { return state_->session->execute(sql, params); });
+    return run(sql, params, [&] { return state_->session->execute(sql, params); });
 }
 
 std::vector<row> connection::query_params(std::string_view sql, std::span<const param> params) {
     const detail::owner_guard guard(state_.get()); // semantics 8.4
     guard_raw_statement(sql, features(), in_atomic_block());
     check_params(params);
-    return run([&] { return state_->session->query(sql, params); });
+    return run(sql, params, [&] { return state_->session->query(sql, params); });
 }
 
 const detail::table_sql& connection::sql_for(const table_base& t) {
@@ -232,24 +239,29 @@ std::int64_t connection::insert_statement(const table_base& t, std::span<const p
     // Both arms are views: a "" arm would make the result a temporary std::string.
     const std::string_view key_column =
         given_key || !read_key ? std::string_view{} : std::string_view(t.key().name);
-    return run([&] {
-        const auto key = state_->session->insert(text, params, key_column);
-        if (given_key)
-            return std::get<std::int64_t>(params[t.key_index()]);
-        return key;
-    });
+    return run(
+        text, params,
+        [&] {
+            const auto key = state_->session->insert(text, params, key_column);
+            if (given_key)
+                return std::get<std::int64_t>(params[t.key_index()]);
+            return key;
+        },
+        true);
 }
 
 std::int64_t connection::update_statement(const table_base& t, std::span<const param> params) {
     const auto& sql = sql_for(t);
     if (sql.update_by_key.empty()) // only a key: the row exists iff a select finds it
         return count_statement(t, " WHERE " + sql.key_column + " = ?", params.last(1));
-    return run([&] { return state_->session->execute(sql.update_by_key, params); });
+    return run(sql.update_by_key, params,
+               [&] { return state_->session->execute(sql.update_by_key, params); });
 }
 
 std::int64_t connection::delete_statement(const table_base& t, std::int64_t key) {
     const std::array<param, 1> params{key};
-    return run([&] { return state_->session->execute(sql_for(t).delete_by_key, params); });
+    const auto& text = sql_for(t).delete_by_key;
+    return run(text, params, [&] { return state_->session->execute(text, params); });
 }
 
 std::vector<row> connection::select_statement(const table_base& t, const std::string& where,
@@ -257,14 +269,14 @@ std::vector<row> connection::select_statement(const table_base& t, const std::st
     check_params(params);
     const auto& sql = sql_for(t);
     const auto text = sql.select_columns + where + " ORDER BY " + sql.key_column;
-    return run([&] { return state_->session->query(text, params); });
+    return run(text, params, [&] { return state_->session->query(text, params); });
 }
 
 std::int64_t connection::count_statement(const table_base& t, const std::string& where,
                                          std::span<const param> params) {
     check_params(params);
     const auto text = "SELECT COUNT(*) FROM " + state_->session->quote_identifier(t.name()) + where;
-    const auto rows = run([&] { return state_->session->query(text, params); });
+    const auto rows = run(text, params, [&] { return state_->session->query(text, params); });
     return rows.empty() ? 0 : as_integer(rows.front().front());
 }
 
@@ -320,7 +332,7 @@ void connection::create_tables_impl(std::initializer_list<const table_base*> tab
     }
     auto create_all = [&] {
         for (const auto& sql : statements)
-            run([&] { return state_->session->execute(sql, {}); });
+            run(sql, {}, [&] { return state_->session->execute(sql, {}); });
     };
     if (!in_atomic_block() && features().can_rollback_ddl)
         detail::run_block(state_->transactions, {}, create_all);
@@ -338,7 +350,7 @@ void connection::drop_tables_impl(std::initializer_list<const table_base*> table
     std::reverse(reversed.begin(), reversed.end());
     for (const auto* t : reversed) {
         const auto sql = "DROP TABLE IF EXISTS " + state_->session->quote_identifier(t->name());
-        run([&] { return state_->session->execute(sql, {}); });
+        run(sql, {}, [&] { return state_->session->execute(sql, {}); });
     }
 }
 

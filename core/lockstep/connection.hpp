@@ -11,10 +11,12 @@
 #include "lockstep/spi/session.hpp"
 #include "lockstep/table.hpp"
 #include "lockstep/text_check.hpp"
+#include "lockstep/trace.hpp"
 #include "lockstep/value.hpp"
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <new>
@@ -108,7 +110,9 @@ struct connection_state {
     };
     std::array<recent_table, 4> recent_sql{};
     std::size_t next_recent_sql = 0;
-    std::uint32_t opened_in; // the fork_generation when the connection was opened
+    std::uint32_t opened_in;                  // the fork_generation when the connection was opened
+    std::shared_ptr<lockstep::tracer> tracer; // nullptr: nobody listens (one branch per statement)
+    tracer_options trace_options;
 };
 
 [[noreturn]] void throw_moved_from();
@@ -277,6 +281,15 @@ public:
     /// handing out a connection that has been idle.
     bool is_alive() noexcept;
 
+    /// Reports every statement and block event of this connection to `t` (nullptr: stops).
+    /// Bound values reach the tracer only through `options.parameters`. With no tracer, each
+    /// statement costs one predictable branch.
+    ///
+    /// Example:
+    ///
+    ///     db.set_tracer(std::make_shared<lockstep::stream_tracer>(std::clog));
+    void set_tracer(std::shared_ptr<lockstep::tracer> t, tracer_options options = {});
+
     /// Internals for lockstep's own templates (atomic, hooks, savepoints). Not for applications.
     /// Throws `usage_error` for a moved-from connection or while another thread is inside a
     /// call or block on it.
@@ -300,7 +313,16 @@ private:
             detail::throw_moved_from();
         return *state_;
     }
+    /// Runs a call to the engine that is no statement of the user's (version, session id).
     template <class F> auto run(F&& statement) -> decltype(statement());
+    /// Runs statement `sql` through `statement`, applying the block rules and, when a tracer is
+    /// installed, timing it. `inserted` says the result is a key, not a row count.
+    template <class F>
+    auto run(std::string_view sql, std::span<const param> params, F&& statement,
+             bool inserted = false) -> decltype(statement());
+    template <class F>
+    auto run_traced(std::string_view sql, std::span<const param> params, F& statement,
+                    bool inserted) -> decltype(statement());
     template <class Model> void insert_row(const table<Model>& t, Model& instance);
     /// Gathers `instance`'s values (checking its text first with `check`) and runs the table's
     /// INSERT; returns what `insert_statement` returns.
@@ -343,6 +365,59 @@ template <class F> auto connection::run(F&& statement) -> decltype(statement()) 
     try {
         return statement();
     } catch (const error& e) {
+        tm.statement_failed(e);
+        throw;
+    }
+}
+
+template <class F>
+auto connection::run(std::string_view sql, std::span<const param> params, F&& statement,
+                     bool inserted) -> decltype(statement()) {
+    auto& tm = state_->transactions;
+    tm.check_statement_allowed();
+    if (state_->tracer) [[unlikely]]
+        return run_traced(sql, params, statement, inserted);
+    try {
+        return statement();
+    } catch (const error& e) {
+        tm.statement_failed(e);
+        throw;
+    }
+}
+
+template <class F>
+auto connection::run_traced(std::string_view sql, std::span<const param> params, F& statement,
+                            bool inserted) -> decltype(statement()) {
+    auto& tm = state_->transactions;
+    std::vector<std::string> shown;
+    statement_trace trace{sql, {}, -1, nullptr, nullptr};
+    if (state_->trace_options.parameters) {
+        for (std::size_t i = 0; i < params.size(); ++i)
+            shown.push_back(state_->trace_options.parameters(i, params[i]));
+        trace.parameters = &shown;
+    }
+    const auto report = [&] {
+        try {
+            state_->tracer->statement(trace);
+        } catch (...) {
+            // A tracer's failure must not change what the statement did.
+        }
+    };
+    const auto started = std::chrono::steady_clock::now();
+    try {
+        auto result = statement();
+        trace.duration = std::chrono::steady_clock::now() - started;
+        using result_type = std::decay_t<decltype(result)>;
+        if constexpr (std::is_same_v<result_type, std::vector<row>>)
+            trace.rows = static_cast<std::int64_t>(result.size());
+        else if constexpr (std::is_integral_v<result_type>)
+            trace.rows = inserted ? 1 : static_cast<std::int64_t>(result);
+        report();
+        return result;
+    } catch (const error& e) {
+        trace.duration = std::chrono::steady_clock::now() - started;
+        trace.failure = &e;
+        report();
         tm.statement_failed(e);
         throw;
     }

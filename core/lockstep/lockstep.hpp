@@ -17,5 +17,6 @@
 #include "lockstep/signal.hpp"
 #include "lockstep/table.hpp"
 #include "lockstep/text_check.hpp"
+#include "lockstep/trace.hpp"
 #include "lockstep/value.hpp"
 #include "lockstep/version.hpp"

@@ -107,7 +107,10 @@ pooled_connection connection_pool::acquire(std::chrono::milliseconds timeout) {
     ++s.open; // reserve the slot, then open without holding the lock
     lock.unlock();
     try {
-        return pooled_connection(state_, std::make_unique<connection>(connection::open(s.url)));
+        auto opened = std::make_unique<connection>(connection::open(s.url));
+        if (s.options.tracer)
+            opened->set_tracer(s.options.tracer, s.options.trace_options);
+        return pooled_connection(state_, std::move(opened));
     } catch (...) {
         lock.lock();
         --s.open;

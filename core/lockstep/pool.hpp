@@ -52,6 +52,10 @@ struct pool_options {
     /// handed out, and replaced if the server went away (a restart, a failover). Zero tests
     /// every time.
     std::chrono::milliseconds check_idle_after{100};
+    /// Installed on every connection the pool opens (connection::set_tracer); called from
+    /// every thread that uses the pool, so it must be thread-safe (the ready tracers are).
+    std::shared_ptr<lockstep::tracer> tracer{};
+    tracer_options trace_options{};
 };
 
 /// Hands out up to `max_size` connections to `url` across threads. A connection that comes back

@@ -68,6 +68,7 @@ void transaction_manager::enter(const atomic_options& options) {
         }
         reset_flags();
         frames_.push_back({frame_kind::outermost, 0, commit_hooks_.size(), rollback_hooks_.size()});
+        emit(block_event::begin, 1);
         return;
     }
     // Directly inside a test's block a durable block is the code under test's outermost one.
@@ -81,6 +82,17 @@ void transaction_manager::enter(const atomic_options& options) {
     assert(!joins_enclosing(options)); // run_block joins those without a frame
     check_statement_allowed();
     push_savepoint_frame(frame_kind::savepoint);
+}
+
+void transaction_manager::emit_to_tracer(block_event event, std::size_t depth,
+                                         std::size_t count) noexcept {
+    try {
+        tracer_->block(event, depth, count);
+    } catch (const std::exception& e) {
+        log(log_level::warning, std::string("A tracer threw, and was ignored: ") + e.what());
+    } catch (...) {
+        log(log_level::warning, "A tracer threw, and was ignored.");
+    }
 }
 
 std::size_t transaction_manager::open_test_block() {
@@ -118,6 +130,7 @@ void transaction_manager::push_savepoint_frame(frame_kind kind) {
         throw;
     }
     frames_.push_back({kind, id, commit_hooks_.size(), rollback_hooks_.size()});
+    emit(block_event::savepoint, frames_.size());
 }
 
 void transaction_manager::close_frames_above(std::size_t index) noexcept {
@@ -150,6 +163,7 @@ void transaction_manager::exit_returned(std::size_t index) {
             statement_failed(e); // the enclosing block is now marked for rollback
             throw;
         }
+        emit(block_event::release, frames_.size() + 1);
         return;
     case frame_kind::outermost:
         break;
@@ -215,6 +229,7 @@ void transaction_manager::exit_returned(std::size_t index) {
     }
     rollback_hooks_.clear();
     reset_flags();
+    emit(block_event::commit, 1);
     run_commit_hooks();
 }
 
@@ -242,6 +257,7 @@ void transaction_manager::roll_back_frame(const frame& f, bool rethrow_hook_erro
         const auto& name = savepoint_name(frames_.size()); // the frame's index before its pop
         session_.rollback_to_savepoint(name);
         session_.release_savepoint(name);
+        emit(block_event::rollback_to, frames_.size() + 1);
         needs_rollback_ = false;
         rollback_requested_ = false;
         statement_failed_ = false;
@@ -266,6 +282,7 @@ void transaction_manager::finish_outermost_rollback(bool rethrow_hook_errors) {
     }
     commit_hooks_.clear();
     reset_flags();
+    emit(block_event::rollback, 1);
     run_rollback_hooks_from(0, rethrow_hook_errors);
 }
 
@@ -276,6 +293,7 @@ void transaction_manager::run_rollback_hooks_from(std::size_t mark, bool rethrow
         std::make_move_iterator(rollback_hooks_.begin() + mark),
         std::make_move_iterator(rollback_hooks_.end()));
     rollback_hooks_.resize(mark);
+    emit(block_event::rollback_hooks_ran, frames_.size() + 1, hooks.size());
     std::exception_ptr first;
     for (auto& hook : hooks) {
         try {
@@ -295,6 +313,8 @@ void transaction_manager::run_rollback_hooks_from(std::size_t mark, bool rethrow
 void transaction_manager::run_commit_hooks() {
     auto hooks = std::move(commit_hooks_);
     commit_hooks_.clear();
+    if (!hooks.empty())
+        emit(block_event::hooks_ran, 1, hooks.size());
     std::exception_ptr first;
     for (auto& hook : hooks) {
         try {
@@ -454,6 +474,7 @@ void transaction_manager::rollback_manual_savepoint(std::uint64_t id) {
         statement_failed(e);
         throw;
     }
+    emit(block_event::rollback_to, index + 1);
     // Rolling back to the savepoint undoes whatever failed after it, so the block may go on.
     needs_rollback_ = false;
     rollback_requested_ = false;

@@ -7,6 +7,7 @@
 #include "lockstep/atomic_options.hpp"
 #include "lockstep/errors.hpp"
 #include "lockstep/spi/session.hpp"
+#include "lockstep/trace.hpp"
 
 #include <cstdint>
 #include <exception>
@@ -94,6 +95,11 @@ public:
     /// Copies of the waiting on_commit hooks from position `mark` on, in registration order.
     std::vector<std::function<void()>> commit_hooks_since(std::size_t mark) const;
 
+    /// Reports block events to `t` from now on (nullptr: to nobody).
+    void set_tracer(tracer* t) noexcept { tracer_ = t; }
+    /// lockstep::retry is about to run its block again (`attempt` is 2 for the first rerun).
+    void note_retry(std::size_t attempt) noexcept { emit(block_event::retry, 1, attempt); }
+
     bool in_block() const noexcept { return !frames_.empty(); }
     std::size_t depth() const noexcept { return frames_.size(); }
     bool needs_rollback() const noexcept { return needs_rollback_; }
@@ -141,6 +147,12 @@ private:
     };
 
     void enter(const atomic_options& options);
+    /// One predictable branch when no tracer is installed.
+    void emit(block_event event, std::size_t depth, std::size_t count = 0) noexcept {
+        if (tracer_ != nullptr) [[unlikely]]
+            emit_to_tracer(event, depth, count);
+    }
+    void emit_to_tracer(block_event event, std::size_t depth, std::size_t count) noexcept;
     /// The transaction is over on the engine because of `e` (being handled now).
     void doom(const error& e, std::string reason) noexcept;
     [[noreturn]] void refuse_statement() const;
@@ -187,6 +199,7 @@ private:
     bool doomed_by_conflict_ = false;
     bool broken_ = false;
     bool test_transaction_ = false; // the outermost block is a test's (open_test_block)
+    tracer* tracer_ = nullptr;      // owned by the connection
     std::string doomed_reason_;
     std::exception_ptr doomed_error_; // the error that ended the transaction, if any
 };
