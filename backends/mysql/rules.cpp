@@ -79,6 +79,14 @@ void rollback_guard::check(std::string_view sql, const query_function& query) {
                       "TABLE ... ENGINE=InnoDB, or write to it outside atomic blocks.");
 }
 
+void raise_value_too_large(std::size_t index, std::size_t size, std::size_t limit) {
+    throw data_error(
+        "Value " + std::to_string(index + 1) + " of the statement is " + std::to_string(size) +
+        " bytes, more than this server's max_allowed_packet of " + std::to_string(limit) +
+        " bytes; nothing was sent. Store less, or raise max_allowed_packet on the "
+        "server.");
+}
+
 void raise_implicit_commit(std::string_view engine, std::string_view sql) {
     throw usage_error("The statement \"" + std::string(sql) +
                           "\" ended the transaction implicitly (MySQL commits before and after "

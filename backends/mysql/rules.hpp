@@ -7,6 +7,7 @@
 #include "lockstep/spi/recent_statements.hpp"
 #include "lockstep/value.hpp"
 
+#include <cstddef>
 #include <functional>
 #include <span>
 #include <string>
@@ -53,6 +54,10 @@ private:
     spi::stable_texts stable_;
     spi::stable_texts safe_stable_; // the stable texts checked safe since the last forget
 };
+
+/// Refuses value `index` (0-based) of a statement, `size` bytes long, that is not below the
+/// server's max_allowed_packet `limit`: data_error, before anything is sent (semantics 6.2).
+[[noreturn]] void raise_value_too_large(std::size_t index, std::size_t size, std::size_t limit);
 
 /// Throws the error for a statement that ended the transaction implicitly: it reached the
 /// engine, so the core ends the block instead of carrying on.

@@ -195,12 +195,7 @@ sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const p
 
 const char* session::checked_size(std::string_view value, std::size_t index) const {
     if (value.size() >= max_value_bytes_) [[unlikely]]
-        throw data_error("Value " + std::to_string(index + 1) + " of the statement is " +
-                         std::to_string(value.size()) +
-                         " bytes, more than this server's max_allowed_packet of " +
-                         std::to_string(max_value_bytes_) +
-                         " bytes; nothing was sent. Store less, or raise max_allowed_packet on the "
-                         "server.");
+        raise_value_too_large(index, value.size(), max_value_bytes_);
     return value.data() ? value.data() : "";
 }
 

@@ -321,12 +321,7 @@ session::prepared& session::bind_values(prepared& entry, std::span<const param> 
             h.real = *d;
         else if (const auto* s = std::get_if<std::string_view>(&p)) {
             if (s->size() >= max_value_bytes_) [[unlikely]]
-                throw data_error("Value " + std::to_string(i + 1) + " of the statement is " +
-                                 std::to_string(s->size()) +
-                                 " bytes, more than this server's max_allowed_packet of " +
-                                 std::to_string(max_value_bytes_) +
-                                 " bytes; nothing was sent. Store less, or raise "
-                                 "max_allowed_packet on the server.");
+                mysql::raise_value_too_large(i, s->size(), max_value_bytes_);
             h.text.assign(*s);
         }
     }

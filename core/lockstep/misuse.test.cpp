@@ -14,21 +14,9 @@
 #include <unistd.h>
 
 using namespace lockstep;
+using testing::fake_driver;
 
 namespace {
-
-class fake_driver final : public spi::driver {
-public:
-    std::string_view name() const noexcept override { return "sqlite"; }
-    std::unique_ptr<spi::session> open(const connection_url&) const override {
-        auto s = std::make_unique<testing::fake_session>();
-        last = s.get();
-        ++opened;
-        return s;
-    }
-    mutable std::atomic<int> opened{0};
-    mutable testing::fake_session* last = nullptr;
-};
 
 template <class Body> std::string error_kind_of(Body&& body) {
     try {

@@ -11,20 +11,7 @@
 
 using namespace lockstep;
 
-namespace {
-
-// Fake sessions under the "sqlite" family name, so pool URLs parse; registered per test.
-class fake_driver final : public spi::driver {
-public:
-    std::string_view name() const noexcept override { return "sqlite"; }
-    std::unique_ptr<spi::session> open(const connection_url&) const override {
-        ++opened;
-        return std::make_unique<testing::fake_session>();
-    }
-    mutable std::atomic<int> opened{0};
-};
-
-} // namespace
+using testing::fake_driver;
 
 TEST_CASE("A pool reuses a returned connection instead of opening another", "[pool]") {
     auto driver = std::make_shared<fake_driver>();

@@ -121,14 +121,7 @@ TEST_CASE("The stream tracer writes a line per event; the slow-statement tracer 
 }
 
 TEST_CASE("A pool installs its tracer on every connection it opens", "[trace][pool]") {
-    class fake_driver final : public spi::driver {
-    public:
-        std::string_view name() const noexcept override { return "sqlite"; }
-        std::unique_ptr<spi::session> open(const connection_url&) const override {
-            return std::make_unique<testing::fake_session>();
-        }
-    };
-    spi::register_driver(std::make_shared<fake_driver>());
+    spi::register_driver(std::make_shared<testing::fake_driver>());
     auto counts = std::make_shared<counting_tracer>();
     connection_pool pool("sqlite::memory:", 2, {.tracer = counts});
     {

@@ -4,8 +4,10 @@
 #pragma once
 
 #include "lockstep/connection.hpp"
+#include "lockstep/spi/driver.hpp"
 #include "lockstep/spi/session.hpp"
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -75,6 +77,21 @@ struct fake_connection {
     fake_connection();
     fake_session* session; // owned by db
     connection db;
+};
+
+/// A driver of fake sessions under the "sqlite" family name, so pool URLs parse; tests register
+/// one and read how many sessions it opened and which it opened last.
+class fake_driver final : public spi::driver {
+public:
+    std::string_view name() const noexcept override { return "sqlite"; }
+    std::unique_ptr<spi::session> open(const connection_url&) const override {
+        auto s = std::make_unique<fake_session>();
+        last = s.get();
+        ++opened;
+        return s;
+    }
+    mutable std::atomic<int> opened{0};
+    mutable fake_session* last = nullptr;
 };
 
 } // namespace lockstep::testing
