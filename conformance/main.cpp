@@ -115,7 +115,9 @@ int main(int argc, char* argv[]) {
         url = value != nullptr && *value != '\0' ? value : "sqlite::memory:";
     }
 
+#if !defined(LOCKSTEP_DRIVERS_FROM_PLUGINS) // a shared build loads each engine's plugin on demand
     lockstep::register_builtin_drivers();
+#endif
     nlohmann::json engine;
     try {
         auto probe = lockstep::connection::open(url);

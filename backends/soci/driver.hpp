@@ -12,9 +12,9 @@ namespace lockstep::soci {
 /// `soci+mysql` take the native forms (`soci+sqlite3://:memory:`, `soci+sqlite3:///abs.db`,
 /// `soci+postgresql://user:pass@host:port/db`, `soci+mysql://user:pass@host:port/db`); any other
 /// SOCI backend is loaded by name and takes its SOCI connect string in `?connect=...`.
-std::shared_ptr<const spi::driver> make_driver();
+LOCKSTEP_API std::shared_ptr<const spi::driver> make_driver();
 
 /// Registers the SOCI driver with the core's registry.
-void register_driver();
+LOCKSTEP_API void register_driver();
 
 } // namespace lockstep::soci

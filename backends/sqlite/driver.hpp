@@ -11,9 +11,9 @@ namespace lockstep::sqlite {
 /// The driver for `sqlite:` URLs. Options: `begin=deferred|immediate|exclusive` (default
 /// deferred), `busy_timeout=<ms>` (default 5000),
 /// `journal_mode=delete|truncate|persist|memory|wal|off`.
-std::shared_ptr<const spi::driver> make_driver();
+LOCKSTEP_API std::shared_ptr<const spi::driver> make_driver();
 
 /// Registers the SQLite driver with the core's registry.
-void register_driver();
+LOCKSTEP_API void register_driver();
 
 } // namespace lockstep::sqlite

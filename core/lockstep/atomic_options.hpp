@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
 #include "lockstep/value.hpp"
 
 namespace lockstep {
@@ -13,7 +14,7 @@ namespace lockstep {
 ///     lockstep::atomic(db, body, {.savepoint = false});
 ///     lockstep::atomic(db, body, {.durable = true, .isolation =
 ///     lockstep::isolation_level::serializable});
-struct atomic_options {
+struct LOCKSTEP_API atomic_options {
     /// Does a nested block get its own savepoint? With `false`, an exception from the block marks
     /// the enclosing block for rollback and cannot be recovered by catching it (semantics 1.2).
     bool savepoint = true;

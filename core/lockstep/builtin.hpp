@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
+
 namespace lockstep {
 
 /// Registers the driver of every engine this build of Lockstep includes. Defined by the
@@ -12,6 +14,6 @@ namespace lockstep {
 ///
 ///     lockstep::register_builtin_drivers();
 ///     auto db = lockstep::connection::open("sqlite::memory:");
-void register_builtin_drivers();
+LOCKSTEP_API void register_builtin_drivers();
 
 } // namespace lockstep

@@ -6,6 +6,7 @@
 #include "lockstep/connection_url.hpp"
 #include "lockstep/detail/sql_scan.hpp"
 #include "lockstep/spi/driver.hpp"
+#include "lockstep/spi/plugin.hpp"
 
 #include <algorithm>
 #include <pthread.h>
@@ -45,17 +46,25 @@ void throw_used_after_fork() {
 connection connection::open(std::string_view url_text) {
     const auto url = parse_connection_url(url_text);
     const auto family = url.is_soci() ? std::string("soci") : url.engine();
-    const auto driver = spi::find_driver(family);
+    auto driver = spi::find_driver(family);
+    if (!driver)
+        driver = spi::load_plugin(family); // semantics 8.8: a plugin serves what is not linked in
     if (!driver) {
-        std::string built_in;
-        for (const auto& name : spi::registered_drivers())
-            built_in += (built_in.empty() ? "" : ", ") + name;
+        const auto joined = [](const std::vector<std::string>& names) {
+            std::string text;
+            for (const auto& name : names)
+                text += (text.empty() ? "" : ", ") + name;
+            return text.empty() ? std::string("none") : text;
+        };
+        const auto dirs = spi::plugin_directories();
         throw configuration_error(
             "Connection URL \"" + url.redacted() + "\" needs the " + family +
-            " driver, which is not built into this program (built in: " +
-            (built_in.empty() ? std::string("none; call lockstep::register_builtin_drivers()")
-                              : built_in) +
-            "). Rebuild Lockstep with that engine enabled, or register its driver.");
+            " driver, which this program neither links in (linked in: " +
+            joined(spi::registered_drivers()) + ") nor finds as a plugin (plugins found: " +
+            joined(spi::available_plugins()) + "; searched " +
+            (dirs.empty() ? std::string("no directory: set LOCKSTEP_PLUGIN_PATH") : joined(dirs)) +
+            "). Link lockstep::" + family + " and call lockstep::register_builtin_drivers(), or " +
+            "install the " + family + " plugin (" + spi::plugin_file_name(family) + ").");
     }
     auto level = isolation_level::engine_default;
     if (const auto option = url.option("isolation"))

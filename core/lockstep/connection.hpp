@@ -6,6 +6,7 @@
 #include "lockstep/detail/run_block.hpp"
 #include "lockstep/detail/transaction_manager.hpp"
 #include "lockstep/errors.hpp"
+#include "lockstep/export.hpp"
 #include "lockstep/features.hpp"
 #include "lockstep/model_signals.hpp"
 #include "lockstep/spi/session.hpp"
@@ -48,7 +49,7 @@ template <class Model, class T, class V> equals<Model, T> eq(T Model::*member, V
 namespace detail {
 
 /// SQL for one table on one engine, built once per connection.
-struct table_sql {
+struct LOCKSTEP_API table_sql {
     std::string insert_generated_key; // every column but the key
     std::string insert_given_key;     // every column
     std::string update_by_key;        // SET every column but the key, WHERE key
@@ -60,7 +61,7 @@ struct table_sql {
 
 /// A few parameters on the stack, more on the heap: the hot path allocates nothing, and the
 /// stack slots are not initialised (every slot is written before `view` exposes it).
-class param_buffer {
+class LOCKSTEP_API param_buffer {
 public:
     static_assert(std::is_trivially_copyable_v<param> && std::is_trivially_destructible_v<param>);
     explicit param_buffer(std::size_t size)
@@ -84,15 +85,15 @@ private:
 
 /// Bumped in every child process a fork creates (pthread_atfork): a connection opened before
 /// the fork refuses to work in the child, whose use would corrupt the parent's session.
-extern std::atomic<std::uint32_t> fork_generation;
+extern LOCKSTEP_API std::atomic<std::uint32_t> fork_generation;
 
 /// An address unique to the calling thread while it lives: the owner mark of a connection.
-inline std::uintptr_t this_thread_token() noexcept {
+LOCKSTEP_API inline std::uintptr_t this_thread_token() noexcept {
     static thread_local char token;
     return reinterpret_cast<std::uintptr_t>(&token);
 }
 
-struct connection_state {
+struct LOCKSTEP_API connection_state {
     connection_state(std::unique_ptr<spi::session> s, isolation_level level)
         : session(std::move(s)), transactions(*session, level),
           opened_in(fork_generation.load(std::memory_order_relaxed)) {}
@@ -115,15 +116,15 @@ struct connection_state {
     tracer_options trace_options;
 };
 
-[[noreturn]] void throw_moved_from();
-[[noreturn]] void throw_used_by_two_threads();
-[[noreturn]] void throw_used_after_fork();
+[[noreturn]] LOCKSTEP_API void throw_moved_from();
+[[noreturn]] LOCKSTEP_API void throw_used_by_two_threads();
+[[noreturn]] LOCKSTEP_API void throw_used_after_fork();
 
 /// Marks the calling thread as the connection's user for the guard's life, so a second thread
 /// that enters meanwhile gets `usage_error` instead of corrupting the session (semantics 8.4).
 /// Calls nested in the same thread (a receiver's write inside `insert`, statements inside an
 /// atomic block) find the mark theirs and pass at the cost of one load.
-class owner_guard {
+class LOCKSTEP_API owner_guard {
 public:
     explicit owner_guard(connection_state* state) {
         if (state == nullptr) [[unlikely]]
@@ -166,7 +167,7 @@ private:
 ///     auto db = lockstep::connection::open("sqlite::memory:");
 ///     db.create_tables(authors, profiles);
 ///     lockstep::atomic(db, [&] { db.insert(authors, Author{.name = "Ada"}); });
-class connection {
+class LOCKSTEP_API connection {
 public:
     /// Opens a connection to `url` (see connection_url.hpp) with a registered driver. Throws
     /// `configuration_error` for a bad URL or an engine that is not built in, and

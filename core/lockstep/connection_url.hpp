@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,7 +26,7 @@ namespace lockstep {
 ///     soci+sqlite3://:memory:              SOCI in front of the native form
 ///
 /// The password is kept for the driver but never printed: `redacted()` replaces it.
-struct connection_url {
+struct LOCKSTEP_API connection_url {
     std::string scheme;   ///< as written, lower-case: "sqlite", "postgresql", "soci+mysql", ...
     std::string user;     ///< empty when not given
     std::string password; ///< empty when not given; never appears in messages
@@ -53,16 +55,16 @@ struct connection_url {
 ///
 ///     auto url = lockstep::parse_connection_url("postgresql://app:secret@db:5432/app");
 ///     // url.engine() == "postgresql", url.port == 5432, url.redacted() has "***"
-connection_url parse_connection_url(std::string_view text);
+LOCKSTEP_API connection_url parse_connection_url(std::string_view text);
 
 /// Returns `text` with anything that looks like a password replaced by "***"; for messages
 /// about URLs that could not be parsed. Over-masks rather than under: everything from the first
 /// ':' after "://" to the last '@' is masked, and every option whose name contains "pass",
 /// "pwd" or "secret" in any case.
-std::string redact_url_text(std::string_view text);
+LOCKSTEP_API std::string redact_url_text(std::string_view text);
 
 /// Is `key` the name of an option whose value is secret ("password", "PASSWORD",
 /// "sslpassword", "passwd", ...)? Such values are never printed.
-bool is_secret_option(std::string_view key);
+LOCKSTEP_API bool is_secret_option(std::string_view key);
 
 } // namespace lockstep

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
+
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -13,7 +15,7 @@ namespace lockstep {
 /// Where an error came from: the engine's own words, kept as data beside Lockstep's message.
 ///
 /// `statement` is the SQL text with placeholders; bound values never appear here.
-struct error_details {
+struct LOCKSTEP_API error_details {
     std::string engine;   ///< URL scheme of the engine ("sqlite", "postgresql", ...), or empty
     std::string sqlstate; ///< five-character SQLSTATE where the engine has one, else empty
     std::int64_t
@@ -26,7 +28,7 @@ struct error_details {
 ///
 /// `what()` is a sentence that says what happened and what to do; the engine's own words are
 /// in `details()`. Catch a subclass to act on it; catch `lockstep::error` to log it.
-class error : public std::runtime_error {
+class LOCKSTEP_API error : public std::runtime_error {
 public:
     error(const std::string& message, error_details details = {});
 
@@ -54,21 +56,21 @@ private:
 
 /// The calling code broke a rule (a statement in a failed block, DDL where it cannot roll back,
 /// commit inside an atomic block...). Fix the code; retrying will fail the same way.
-class usage_error : public error {
+class LOCKSTEP_API usage_error : public error {
 public:
     using error::error;
     const char* kind() const noexcept override { return "usage_error"; }
 };
 
 /// Bad configuration: a malformed URL, an unknown engine, a driver that is not built in.
-class configuration_error : public error {
+class LOCKSTEP_API configuration_error : public error {
 public:
     using error::error;
     const char* kind() const noexcept override { return "configuration_error"; }
 };
 
 /// The connection is lost or could not be opened. Discard it and open a new one.
-class connection_error : public error {
+class LOCKSTEP_API connection_error : public error {
 public:
     using error::error;
     bool poisons_transaction() const noexcept override { return true; }
@@ -80,10 +82,10 @@ public:
 enum class constraint_kind { unique, foreign_key, not_null, check, other };
 
 /// Returns "unique", "foreign_key", "not_null", "check" or "other".
-std::string_view to_string(constraint_kind kind) noexcept;
+LOCKSTEP_API std::string_view to_string(constraint_kind kind) noexcept;
 
 /// A constraint failed: the data is wrong. An enclosing savepoint block can recover.
-class integrity_error : public error {
+class LOCKSTEP_API integrity_error : public error {
 public:
     integrity_error(const std::string& message, constraint_kind constraint,
                     error_details details = {});
@@ -96,7 +98,7 @@ private:
 
 /// Deadlock, serialization failure or lock wait timeout: the whole transaction is over on every
 /// engine. Retry the whole outermost atomic block (see `lockstep::retry`).
-class transaction_conflict : public error {
+class LOCKSTEP_API transaction_conflict : public error {
 public:
     using error::error;
     bool is_retryable() const noexcept override { return true; }
@@ -106,7 +108,7 @@ public:
 
 /// The connection was lost while COMMIT was in flight: the transaction may or may not have
 /// committed. No hook ran and the connection is discarded. Check the data before retrying.
-class commit_outcome_unknown : public error {
+class LOCKSTEP_API commit_outcome_unknown : public error {
 public:
     using error::error;
     bool poisons_transaction() const noexcept override { return true; }
@@ -115,7 +117,7 @@ public:
 };
 
 /// A value the column cannot hold: too long, invalid UTF-8, a NUL in text, out of range.
-class data_error : public error {
+class LOCKSTEP_API data_error : public error {
 public:
     using error::error;
     const char* kind() const noexcept override { return "data_error"; }
@@ -123,14 +125,14 @@ public:
 
 /// The engine rejected the statement itself: a syntax error, an unknown table or column,
 /// missing privileges. Fix the SQL or the schema.
-class statement_error : public error {
+class LOCKSTEP_API statement_error : public error {
 public:
     using error::error;
     const char* kind() const noexcept override { return "statement_error"; }
 };
 
 /// The engine lacks a feature the call needs. Check `db.features()` first.
-class not_supported : public error {
+class LOCKSTEP_API not_supported : public error {
 public:
     using error::error;
     const char* kind() const noexcept override { return "not_supported"; }
@@ -139,7 +141,7 @@ public:
 /// The engine ran out of something: disk space, memory, connections. The statement did nothing;
 /// the engine may have ended the transaction (then the block re-raises this at its exit). Free
 /// the resource, then retry the whole block.
-class resource_error : public error {
+class LOCKSTEP_API resource_error : public error {
 public:
     using error::error;
     const char* kind() const noexcept override { return "resource_error"; }
@@ -149,7 +151,7 @@ public:
 /// internal error, a damaged database file, an interrupted statement, an exception raised by a
 /// trigger. `native_code()` and `native_message()` say which. Repeating the same work rarely
 /// helps; report it.
-class engine_error : public error {
+class LOCKSTEP_API engine_error : public error {
 public:
     using error::error;
     const char* kind() const noexcept override { return "engine_error"; }
@@ -158,6 +160,6 @@ public:
 /// Throws an error of the same class as `original` (its constraint too, for `integrity_error`)
 /// with `message` and `original`'s details: for re-raising the error that ended a transaction
 /// when its block exits (semantics 2.3).
-[[noreturn]] void throw_same_class(const error& original, const std::string& message);
+[[noreturn]] LOCKSTEP_API void throw_same_class(const error& original, const std::string& message);
 
 } // namespace lockstep

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
+
 #include <string_view>
 #include <vector>
 
@@ -10,7 +12,7 @@ namespace lockstep {
 
 /// What an engine can and cannot do. Every difference between engines that Lockstep does not
 /// hide is one of these answers.
-struct features {
+struct LOCKSTEP_API features {
     /// Can a transaction contain named savepoints?
     bool supports_savepoints = true;
     /// Can a savepoint be released before its transaction ends?
@@ -40,13 +42,13 @@ struct features {
 };
 
 /// One capability as `lockstep probe` shows it: its name, its question, and the answer.
-struct feature_answer {
+struct LOCKSTEP_API feature_answer {
     std::string_view name;
     std::string_view question;
     bool answer;
 };
 
 /// Every capability of `f`, in declaration order, with its question.
-std::vector<feature_answer> describe(const features& f);
+LOCKSTEP_API std::vector<feature_answer> describe(const features& f);
 
 } // namespace lockstep

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
+
 #include <functional>
 #include <string_view>
 
@@ -18,9 +20,9 @@ using log_sink = std::function<void(log_level, std::string_view)>;
 /// Example:
 ///
 ///     lockstep::set_log_sink([](lockstep::log_level, std::string_view m) { my_log(m); });
-void set_log_sink(log_sink sink);
+LOCKSTEP_API void set_log_sink(log_sink sink);
 
 /// Sends `message` to the current sink. Thread-safe; never throws.
-void log(log_level level, std::string_view message) noexcept;
+LOCKSTEP_API void log(log_level level, std::string_view message) noexcept;
 
 } // namespace lockstep

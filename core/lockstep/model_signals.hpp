@@ -3,6 +3,7 @@
 // 3). SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
 #include "lockstep/signal.hpp"
 #include "lockstep/table.hpp"
 
@@ -11,7 +12,7 @@ namespace lockstep {
 class connection;
 
 /// What every save event carries, whatever the model: for receivers of every table.
-struct save_event {
+struct LOCKSTEP_API save_event {
     connection& db;          ///< write through this connection to join the caller's transaction
     const table_base& table; ///< the sender
     bool created;            ///< is this an insert (true) or an update (false)?
@@ -25,7 +26,7 @@ template <class Model> struct saving : save_event { Model& instance; };
 template <class Model> struct saved : save_event { const Model& instance; };
 
 /// What every delete event carries, whatever the model.
-struct delete_event {
+struct LOCKSTEP_API delete_event {
     connection& db;
     const table_base& table;
 };

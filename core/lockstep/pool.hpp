@@ -3,6 +3,7 @@
 #pragma once
 
 #include "lockstep/connection.hpp"
+#include "lockstep/export.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -21,7 +22,7 @@ struct pool_state;
 /// A connection borrowed from a pool; it goes back when the handle is destroyed. Use it from one
 /// thread at a time, like any connection. A handle may outlive its pool: its connection is then
 /// closed when the handle is destroyed, instead of going back (semantics 8.5).
-class pooled_connection {
+class LOCKSTEP_API pooled_connection {
 public:
     pooled_connection(pooled_connection&& other) noexcept;
     pooled_connection& operator=(pooled_connection&&) = delete;
@@ -47,7 +48,7 @@ private:
 };
 
 /// How a pool treats its connections.
-struct pool_options {
+struct LOCKSTEP_API pool_options {
     /// A connection idle for longer than this is tested (`connection::is_alive`) before it is
     /// handed out, and replaced if the server went away (a restart, a failover). Zero tests
     /// every time.
@@ -69,7 +70,7 @@ struct pool_options {
 ///     lockstep::connection_pool pool("postgresql://app@db/app", 8);
 ///     auto db = pool.acquire();
 ///     lockstep::atomic(*db, [&] { db->insert(authors, Author{.name = "Ada"}); });
-class connection_pool {
+class LOCKSTEP_API connection_pool {
 public:
     connection_pool(std::string url, std::size_t max_size, pool_options options = {});
     connection_pool(const connection_pool&) = delete;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "lockstep/connection.hpp"
+#include "lockstep/export.hpp"
 
 #include <cstdint>
 
@@ -21,7 +22,7 @@ namespace lockstep {
 ///         try { risky(db); sp.release(); }
 ///         catch (const lockstep::integrity_error&) { sp.rollback(); }
 ///     });
-class savepoint {
+class LOCKSTEP_API savepoint {
 public:
     /// Creates a savepoint. Throws `usage_error` outside an atomic block.
     explicit savepoint(connection& db)

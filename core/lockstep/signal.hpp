@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +22,7 @@ namespace lockstep {
 namespace detail {
 
 /// The part of a signal that subscriptions point at, so a subscription can outlive its signal.
-class signal_registry_base {
+class LOCKSTEP_API signal_registry_base {
 public:
     virtual ~signal_registry_base() = default;
     virtual void disconnect(std::uint64_t id) noexcept = 0;
@@ -32,35 +34,35 @@ public:
 /// new one), so one comparison tells both "same signal" and "same version". The slots are
 /// trivial, so reaching them costs no TLS guard; the references that keep their lists alive
 /// sit beside them, touched only on a refresh.
-struct snapshot_slot {
+struct LOCKSTEP_API snapshot_slot {
     std::uint64_t stamp;
     const void* first; // the list's receivers, [first, last): one load less per dispatch
     const void* last;
 };
 
 inline constexpr std::size_t dispatch_slot_count = 32;
-inline thread_local snapshot_slot dispatch_slots[dispatch_slot_count]{};
+LOCKSTEP_API inline thread_local snapshot_slot dispatch_slots[dispatch_slot_count]{};
 /// This thread's dispatches so far, begun and ended: their difference is the nesting depth.
 /// Two counters rather than one depth, so that a dispatch's increment at its start and its
 /// increment at its end do not wait on each other through memory (each counter's chain is one
 /// update per dispatch). `dispatch_has_retired` is set while lists retired during a dispatch
 /// wait for the outermost one to end.
-inline thread_local unsigned dispatch_begun = 0;
-inline thread_local unsigned dispatch_ended = 0;
-inline thread_local bool dispatch_has_retired = false;
+LOCKSTEP_API inline thread_local unsigned dispatch_begun = 0;
+LOCKSTEP_API inline thread_local unsigned dispatch_ended = 0;
+LOCKSTEP_API inline thread_local bool dispatch_has_retired = false;
 
 /// Points `slot` at `fresh` as of `stamp`, keeping `fresh` alive; the list it replaces stays
 /// alive until this thread's outermost dispatch ends (an outer dispatch of a signal sharing the
 /// slot may still be iterating it).
-void refresh_snapshot(snapshot_slot& slot, std::shared_ptr<const void> fresh, std::uint64_t stamp,
-                      const void* first, const void* last);
+LOCKSTEP_API void refresh_snapshot(snapshot_slot& slot, std::shared_ptr<const void> fresh,
+                                   std::uint64_t stamp, const void* first, const void* last);
 /// Frees the lists retired during the dispatch that just ended on this thread.
-void release_retired_snapshots();
+LOCKSTEP_API void release_retired_snapshots();
 /// A process-unique stamp for a signal's new receiver list (never reused, unlike addresses).
-std::uint64_t next_signal_stamp() noexcept;
+LOCKSTEP_API std::uint64_t next_signal_stamp() noexcept;
 
 /// Marks a dispatch on this thread; the outermost one frees the lists retired meanwhile.
-class dispatch_scope {
+class LOCKSTEP_API dispatch_scope {
 public:
     dispatch_scope() noexcept { ++dispatch_begun; }
     ~dispatch_scope() {
@@ -121,7 +123,7 @@ private:
 };
 
 /// How a receiver is connected.
-struct connect_options {
+struct LOCKSTEP_API connect_options {
     /// Only events sent by this sender reach the receiver; null means every sender. Model signals
     /// use the table as the sender.
     const void* sender = nullptr;
@@ -130,7 +132,7 @@ struct connect_options {
 };
 
 /// One receiver's failure, as `send_robust` reports it.
-struct receiver_failure {
+struct LOCKSTEP_API receiver_failure {
     std::size_t receiver_index; ///< position among the receivers that were called, from 0
     std::exception_ptr error;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "lockstep/errors.hpp"
+#include "lockstep/export.hpp"
 #include "lockstep/text_check.hpp"
 #include "lockstep/value.hpp"
 
@@ -29,19 +30,19 @@ enum class on_delete {
 };
 
 /// Column option: the most characters a text column holds (checked on every engine, semantics 6.2).
-struct max_length {
+struct LOCKSTEP_API max_length {
     explicit constexpr max_length(std::size_t n) noexcept : characters(n) {}
     std::size_t characters;
 };
 
 /// Column option: no two rows may hold the same value (compared byte for byte, semantics 5.5).
-struct unique_t {
+struct LOCKSTEP_API unique_t {
     explicit constexpr unique_t() = default;
 };
 inline constexpr unique_t unique{};
 
 /// A column as the DDL and SQL builders see it.
-struct column_info {
+struct LOCKSTEP_API column_info {
     std::string name;
     column_type type = column_type::integer;
     bool nullable = false;
@@ -125,7 +126,7 @@ private:
     T Model::*member_;
 };
 
-std::uint64_t next_table_serial() noexcept;
+LOCKSTEP_API std::uint64_t next_table_serial() noexcept;
 
 } // namespace detail
 
@@ -194,7 +195,7 @@ column_def<Model> foreign_key(T Model::*member, std::string name, const table<Pa
 }
 
 /// What every table has, whatever its model type: a name, columns and a primary key.
-class table_base {
+class LOCKSTEP_API table_base {
 public:
     table_base(const table_base&) = delete;
     table_base& operator=(const table_base&) = delete;

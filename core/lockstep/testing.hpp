@@ -4,6 +4,7 @@
 #pragma once
 
 #include "lockstep/connection.hpp"
+#include "lockstep/export.hpp"
 
 #include <functional>
 #include <utility>
@@ -24,7 +25,7 @@ namespace lockstep::testing {
 ///         create_author(db, "Ada");                 // may use atomic(..., {.durable = true})
 ///         CHECK(db.count(profiles) == 1);
 ///     }                                             // rolled back here
-class test_transaction {
+class LOCKSTEP_API test_transaction {
 public:
     /// Opens the test's transaction. Throws `usage_error` inside another block.
     explicit test_transaction(connection& db)

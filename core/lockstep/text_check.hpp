@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
+
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -14,7 +16,7 @@ namespace lockstep {
 
 /// Returns the number of characters (code points) in `text`, or nothing if `text` is not valid
 /// UTF-8 (overlong forms, surrogates and code points above U+10FFFF are invalid).
-std::optional<std::size_t> utf8_length(std::string_view text) noexcept;
+LOCKSTEP_API std::optional<std::size_t> utf8_length(std::string_view text) noexcept;
 
 namespace detail {
 
@@ -55,8 +57,8 @@ inline bool is_short_plain_ascii(std::string_view text, std::optional<std::size_
 }
 
 /// The whole check of `check_text`, out of line, for text the fast path did not clear.
-void check_text_fully(std::string_view text, std::optional<std::size_t> max_length,
-                      std::string_view column, std::string_view table);
+LOCKSTEP_API void check_text_fully(std::string_view text, std::optional<std::size_t> max_length,
+                                   std::string_view column, std::string_view table);
 
 } // namespace detail
 
@@ -75,7 +77,8 @@ inline void check_text(std::string_view text, std::optional<std::size_t> max_len
 }
 
 namespace detail {
-[[noreturn]] void throw_not_finite(double number, std::string_view column, std::string_view table);
+[[noreturn]] LOCKSTEP_API void throw_not_finite(double number, std::string_view column,
+                                                std::string_view table);
 } // namespace detail
 
 /// Throws `data_error` if `value` is NaN or an infinity: SQLite stores NaN as NULL, PostgreSQL

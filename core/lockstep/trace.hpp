@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
 #include "lockstep/value.hpp"
 
 #include <atomic>
@@ -34,10 +35,10 @@ enum class block_event {
 };
 
 /// Returns "begin", "savepoint", ... for `event`.
-std::string_view to_string(block_event event) noexcept;
+LOCKSTEP_API std::string_view to_string(block_event event) noexcept;
 
 /// One statement, as a tracer hears it when it has finished.
-struct statement_trace {
+struct LOCKSTEP_API statement_trace {
     std::string_view sql; ///< with its placeholders; never with values
     std::chrono::nanoseconds duration{};
     std::int64_t rows = -1;         ///< rows changed or returned; -1 when it failed
@@ -56,7 +57,7 @@ struct statement_trace {
 ///         void statement(const lockstep::statement_trace& s) override { log(s.sql, s.duration); }
 ///     };
 ///     db.set_tracer(std::make_shared<printer>());
-class tracer {
+class LOCKSTEP_API tracer {
 public:
     virtual ~tracer() = default;
     /// A statement finished, or failed.
@@ -71,7 +72,7 @@ public:
 };
 
 /// How a tracer is installed.
-struct tracer_options {
+struct LOCKSTEP_API tracer_options {
     /// Bound values are never shown to a tracer unless this is set; then each value is passed
     /// through it, with its position, and the tracer sees what it returns ("***" for secrets).
     std::function<std::string(std::size_t position, const param& value)> parameters{};
@@ -79,7 +80,7 @@ struct tracer_options {
 
 /// Writes one line per statement and block event to a stream ("lockstep: 0.081 ms 1 row
 /// INSERT INTO ..."). Lines from several threads do not interleave.
-class stream_tracer : public tracer {
+class LOCKSTEP_API stream_tracer : public tracer {
 public:
     explicit stream_tracer(std::ostream& out) : out_(out) {}
     void statement(const statement_trace& s) override;
@@ -98,7 +99,7 @@ private:
 ///         std::chrono::milliseconds(50), [](const lockstep::statement_trace& s) {
 ///             std::clog << "slow: " << s.sql << "\n";
 ///         }));
-class slow_statement_tracer : public tracer {
+class LOCKSTEP_API slow_statement_tracer : public tracer {
 public:
     slow_statement_tracer(std::chrono::nanoseconds threshold,
                           std::function<void(const statement_trace&)> report)
@@ -114,7 +115,7 @@ private:
 };
 
 /// Counts what happened, readable at any time from any thread.
-class counting_tracer : public tracer {
+class LOCKSTEP_API counting_tracer : public tracer {
 public:
     struct counts {
         std::uint64_t statements = 0, failed_statements = 0, blocks = 0, commits = 0, rollbacks = 0,

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -79,15 +81,15 @@ inline bool is_null(const value& v) noexcept {
 
 /// Reads an integer from a value: integers as they are, booleans as 0/1. Throws `data_error`
 /// for anything else (including NULL).
-std::int64_t as_integer(const value& v);
+LOCKSTEP_API std::int64_t as_integer(const value& v);
 /// Reads a real number; integers convert. Throws `data_error` for anything else.
-double as_real(const value& v);
+LOCKSTEP_API double as_real(const value& v);
 /// Reads a boolean; integers convert (non-zero is true). Throws `data_error` for anything else.
-bool as_bool(const value& v);
+LOCKSTEP_API bool as_bool(const value& v);
 /// Reads text. Throws `data_error` for anything else.
-const std::string& as_text(const value& v);
+LOCKSTEP_API const std::string& as_text(const value& v);
 /// Reads binary data; text converts byte for byte. Throws `data_error` for anything else.
-blob as_blob(const value& v);
+LOCKSTEP_API blob as_blob(const value& v);
 
 /// Isolation level of a transaction. `engine_default` leaves the engine's own default in place.
 enum class isolation_level {
@@ -99,11 +101,11 @@ enum class isolation_level {
 };
 
 /// Returns the SQL spelling ("READ COMMITTED", ...), or "" for `engine_default`.
-std::string_view to_sql(isolation_level level) noexcept;
+LOCKSTEP_API std::string_view to_sql(isolation_level level) noexcept;
 
 /// Parses "read_committed", "read-committed" or "READ COMMITTED" (any case). Throws
 /// `configuration_error` naming the accepted values.
-isolation_level parse_isolation_level(std::string_view text);
+LOCKSTEP_API isolation_level parse_isolation_level(std::string_view text);
 
 } // namespace lockstep
 

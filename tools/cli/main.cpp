@@ -36,7 +36,9 @@ int main(int argc, char* argv[]) {
         std::cout << "lockstep " << lockstep::version() << '\n';
         return 0;
     }
+#if !defined(LOCKSTEP_DRIVERS_FROM_PLUGINS) // a shared build loads each engine's plugin on demand
     lockstep::register_builtin_drivers();
+#endif
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     try {
         if (args[0] == "demo")

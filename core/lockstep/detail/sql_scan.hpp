@@ -3,6 +3,8 @@
 // (semantics 1.5, 5.1, 5.6). SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
+
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -22,24 +24,25 @@ enum class statement_class {
 
 /// If a string literal, quoted identifier, comment or PostgreSQL dollar-quoted string starts at
 /// `i`, the index just past it (the end of `sql` if it is not closed); else `i`.
-std::size_t skip_literal_or_comment(std::string_view sql, std::size_t i) noexcept;
+LOCKSTEP_API std::size_t skip_literal_or_comment(std::string_view sql, std::size_t i) noexcept;
 
 /// Rewrites each `?` placeholder outside literals, quoted identifiers, comments and
 /// dollar-quoted strings as `prefix` followed by its 1-based number (`$1`, `$2`, ... for
 /// PostgreSQL; `:p1` for SOCI); `??` becomes a literal `?` (PostgreSQL's jsonb `?` operators).
 /// Returns the new text and the number of placeholders.
-std::pair<std::string, int> number_placeholders(std::string_view sql, std::string_view prefix);
+LOCKSTEP_API std::pair<std::string, int> number_placeholders(std::string_view sql,
+                                                             std::string_view prefix);
 
 /// Does `sql` hold more than one statement: anything but white space and comments after a `;`
 /// outside literals? (semantics 6.6: one statement per call, on every engine)
-bool has_several_statements(std::string_view sql) noexcept;
+LOCKSTEP_API bool has_several_statements(std::string_view sql) noexcept;
 
 /// The table a single-table write changes (`INSERT INTO t`, `REPLACE t`, `UPDATE t`,
 /// `DELETE FROM t`), without schema or quotes; empty if `sql` is not such a write.
-std::string write_target(std::string_view sql);
+LOCKSTEP_API std::string write_target(std::string_view sql);
 
 /// Classifies `sql` by its first keyword, skipping white space, comments and parentheses.
 /// Words inside string literals and quoted identifiers are never taken for keywords.
-statement_class classify_statement(std::string_view sql) noexcept;
+LOCKSTEP_API statement_class classify_statement(std::string_view sql) noexcept;
 
 } // namespace lockstep::detail

@@ -6,6 +6,7 @@
 
 #include "lockstep/atomic_options.hpp"
 #include "lockstep/errors.hpp"
+#include "lockstep/export.hpp"
 #include "lockstep/spi/session.hpp"
 #include "lockstep/trace.hpp"
 
@@ -38,7 +39,7 @@ namespace lockstep::detail {
 /// - `doomed`: the transaction is over on the engine (deadlock, serialization failure, lock
 ///   timeout, the engine ended it behind our back); only the outermost block can end it.
 /// - `broken`: the connection is lost; nothing more is sent to the engine.
-class transaction_manager {
+class LOCKSTEP_API transaction_manager {
 public:
     explicit transaction_manager(spi::session& session, isolation_level url_isolation);
     transaction_manager(const transaction_manager&) = delete;

@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
 #include "lockstep/features.hpp"
 #include "lockstep/value.hpp"
 
@@ -15,7 +16,7 @@
 namespace lockstep::spi {
 
 /// How one dialect spells identifiers, column types and generated keys.
-struct sql_dialect {
+struct LOCKSTEP_API sql_dialect {
     char identifier_quote;
     const char* integer;
     const char* boolean;
@@ -30,20 +31,20 @@ struct sql_dialect {
 };
 
 /// SQLite: AUTOINCREMENT keys, lengths that Lockstep (not SQLite) enforces.
-const sql_dialect& sqlite_dialect() noexcept;
+LOCKSTEP_API const sql_dialect& sqlite_dialect() noexcept;
 /// PostgreSQL: identity keys that also accept a key of the caller's choosing.
-const sql_dialect& postgresql_dialect() noexcept;
+LOCKSTEP_API const sql_dialect& postgresql_dialect() noexcept;
 /// MySQL/MariaDB: AUTO_INCREMENT keys, backtick quotes.
-const sql_dialect& mysql_dialect() noexcept;
+LOCKSTEP_API const sql_dialect& mysql_dialect() noexcept;
 
 /// What follows CREATE TABLE on MySQL: InnoDB so that rows roll back, utf8mb4 with the binary
 /// no-pad `collation` so that text compares byte for byte (semantics 5.2, 5.5).
-std::string mysql_table_suffix(std::string_view collation);
+LOCKSTEP_API std::string mysql_table_suffix(std::string_view collation);
 
 /// Each engine's answers to the capability questions. Answers that depend on the adapter or
 /// the server version (supports_returning, binds_binary_values) are the adapter's to adjust.
-lockstep::features sqlite_features() noexcept;
-lockstep::features postgresql_features() noexcept;
-lockstep::features mysql_features() noexcept;
+LOCKSTEP_API lockstep::features sqlite_features() noexcept;
+LOCKSTEP_API lockstep::features postgresql_features() noexcept;
+LOCKSTEP_API lockstep::features mysql_features() noexcept;
 
 } // namespace lockstep::spi

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "lockstep/connection_url.hpp"
+#include "lockstep/export.hpp"
 #include "lockstep/spi/session.hpp"
 
 #include <memory>
@@ -13,7 +14,7 @@
 namespace lockstep::spi {
 
 /// Opens sessions for one engine family.
-class driver {
+class LOCKSTEP_API driver {
 public:
     virtual ~driver() = default;
     /// The family this driver serves: "sqlite", "postgresql", "mysql", or "soci" for every
@@ -43,12 +44,12 @@ private:
 
 /// Registers `d` under `d->name()`, replacing an earlier driver of that name. Registration is
 /// explicit (no static-initialisation tricks, which static libraries silently drop).
-void register_driver(std::shared_ptr<const driver> d);
+LOCKSTEP_API void register_driver(std::shared_ptr<const driver> d);
 
 /// The driver registered for `name`, or null.
-std::shared_ptr<const driver> find_driver(std::string_view name);
+LOCKSTEP_API std::shared_ptr<const driver> find_driver(std::string_view name);
 
 /// The names of every registered driver, sorted.
-std::vector<std::string> registered_drivers();
+LOCKSTEP_API std::vector<std::string> registered_drivers();
 
 } // namespace lockstep::spi

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "lockstep/errors.hpp"
+#include "lockstep/export.hpp"
 
 namespace lockstep::spi {
 
@@ -21,7 +22,7 @@ enum class error_category {
 };
 
 /// What a backend's mapping table returns for one native error.
-struct error_class {
+struct LOCKSTEP_API error_class {
     error_category category;
     constraint_kind constraint = constraint_kind::other;
 
@@ -30,10 +31,11 @@ struct error_class {
 
 /// Throws the lockstep error for `cls`, with a sentence saying what happened and what to do,
 /// followed by the engine's own message. `details` carries engine, codes and statement.
-[[noreturn]] void raise(error_class cls, error_details details);
+[[noreturn]] LOCKSTEP_API void raise(error_class cls, error_details details);
 
 /// Like `raise`, with `sentence` instead of the class's standard one (for a backend that knows
 /// better what happened and what to do, such as "the database file is read-only").
-[[noreturn]] void raise(error_class cls, const std::string& sentence, error_details details);
+[[noreturn]] LOCKSTEP_API void raise(error_class cls, const std::string& sentence,
+                                     error_details details);
 
 } // namespace lockstep::spi

@@ -6,6 +6,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -18,7 +20,7 @@ namespace lockstep::spi {
 
 /// Texts the core promised stay at their address, unchanged (session::note_stable_sql): their
 /// address and length alone identify them.
-class stable_texts {
+class LOCKSTEP_API stable_texts {
 public:
     void note(std::string_view text) { lengths_[text.data()] = text.size(); }
     void clear() noexcept { lengths_.clear(); }

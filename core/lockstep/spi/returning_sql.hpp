@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
 #include "lockstep/spi/string_map.hpp"
 
 #include <cstddef>
@@ -17,7 +18,7 @@ namespace lockstep::spi {
 /// Example:
 ///
 ///     const auto& text = returning_.text(sql, "id", [&](auto c) { return quote_identifier(c); });
-class returning_sql_cache {
+class LOCKSTEP_API returning_sql_cache {
 public:
     /// `insert_sql` followed by ` RETURNING ` and the quoted `key_column`.
     template <class Quote>

@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
 #include "lockstep/features.hpp"
 #include "lockstep/value.hpp"
 
@@ -24,7 +25,7 @@ namespace lockstep::spi {
 /// differently rewrites them once when it prepares the statement. Values are always bound, never
 /// spliced into SQL. Every method that talks to the engine translates failures into the
 /// `lockstep::error` classes (in one place per backend, its errors.cpp).
-class session {
+class LOCKSTEP_API session {
 public:
     virtual ~session() = default;
 
@@ -96,7 +97,7 @@ public:
 /// A session whose savepoints are plain SQL statements, spelt the same on every engine Lockstep
 /// knows (SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT). Backends implement
 /// `run_control`, which runs one statement without parameters.
-class sql_savepoint_session : public session {
+class LOCKSTEP_API sql_savepoint_session : public session {
 public:
     void create_savepoint(std::string_view name) override { run_control(texts(name).create); }
     void release_savepoint(std::string_view name) override { run_control(texts(name).release); }

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/export.hpp"
+
 #include <functional>
 #include <string>
 #include <string_view>
@@ -11,7 +13,7 @@
 namespace lockstep::spi {
 
 /// Hashes std::string and std::string_view alike, so lookups need no temporary string.
-struct string_hash {
+struct LOCKSTEP_API string_hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept {
         return std::hash<std::string_view>{}(s);
