@@ -5,6 +5,7 @@
 #include "matrix.hpp"
 #include "report.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -16,18 +17,6 @@
 
 namespace lockstep::cli {
 namespace {
-
-constexpr const char* usage =
-    "usage: lockstep conform [--url URL]... [--all] [--filter SPEC] [--list]\n"
-    "                        [--format text|json|junit|markdown] [--output FILE]\n"
-    "  --url URL      a target (repeat for several); default: embedded SQLite\n"
-    "  --all          embedded SQLite and SOCI's SQLite, plus every server URL that\n"
-    "                 ci/services wrote (.lockstep/services/env) or the environment holds\n"
-    "  --filter SPEC  only cases matching a name (wildcards *) or a tag ([hooks])\n"
-    "  --list         list the cases (with --filter, the matching ones) and exit\n"
-    "  --format F     text (default), json, junit or markdown\n"
-    "  --output FILE  write the report there instead of stdout\n"
-    "  --report F=FILE  also write the report in format F to FILE (repeatable)\n";
 
 // The server targets `--all` runs, in matrix order, by the variables ci/services writes.
 constexpr const char* server_variables[] = {"LOCKSTEP_POSTGRESQL_URL", "LOCKSTEP_MYSQL_URL",
@@ -44,7 +33,6 @@ std::map<std::string, std::string> read_env_file() {
         if (dir == dir.root_path())
             break;
     }
-    candidates.emplace_back(std::filesystem::path(LOCKSTEP_SOURCE_DIR) / ".lockstep/services/env");
     for (const auto& path : candidates) {
         std::ifstream in(path);
         if (!in)
@@ -84,68 +72,34 @@ std::vector<std::string> all_urls(const std::filesystem::path& work_dir) {
 
 } // namespace
 
-int conform(const std::vector<std::string>& args) {
-    std::vector<std::string> urls;
-    std::string format = "text", output, filter;
+int conform(const conform_options& options) {
+    auto urls = options.urls;
+    const auto& format = options.format;
+    const auto& output = options.output;
+    const auto& filter = options.filter;
     std::vector<std::pair<std::string, std::string>> extra_reports;
-    bool all = false, list = false;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const auto& a = args[i];
-        const bool has_value = i + 1 < args.size();
-        if (a == "--url" && has_value)
-            urls.push_back(args[++i]);
-        else if (a.starts_with("--url="))
-            urls.push_back(a.substr(6));
-        else if (a == "--all")
-            all = true;
-        else if (a == "--list")
-            list = true;
-        else if (a == "--filter" && has_value)
-            filter = args[++i];
-        else if (a == "--format" && has_value)
-            format = args[++i];
-        else if (a == "--output" && has_value)
-            output = args[++i];
-        else if (a == "--report" && has_value && args[i + 1].find('=') != std::string::npos) {
-            const auto& spec = args[++i];
-            extra_reports.emplace_back(spec.substr(0, spec.find('=')),
-                                       spec.substr(spec.find('=') + 1));
-        } else {
-            std::cerr << usage;
-            return 2;
-        }
+    for (const auto& spec : options.reports) // checked as FORMAT=FILE by the parser
+        extra_reports.emplace_back(spec.substr(0, spec.find('=')), spec.substr(spec.find('=') + 1));
+    const auto binary = helper_program("lockstep-conformance");
+    if (!std::filesystem::exists(binary)) {
+        std::cerr << "lockstep conform: the conformance runner " << binary << " is not there; "
+                  << "reinstall Lockstep (it installs the runner in libexec/lockstep).\n";
+        return exit_cannot_run;
     }
-    const auto known = [](const std::string& f) {
-        return f == "text" || f == "json" || f == "junit" || f == "markdown";
-    };
-    for (const auto& f : {format}) {
-        if (!known(f)) {
-            std::cerr << "lockstep conform: unknown format \"" << f
-                      << "\"; use text, json, junit or markdown\n";
-            return 2;
-        }
-    }
-    for (const auto& [f, file] : extra_reports)
-        if (!known(f)) {
-            std::cerr << "lockstep conform: unknown format \"" << f
-                      << "\" in --report; use text, json, junit or markdown\n";
-            return 2;
-        }
-    const std::string binary = LOCKSTEP_CONFORMANCE_BINARY;
-    if (list) {
+    if (options.list) {
         for (const auto& [name, tags] : list_cases(binary, filter)) {
             std::cout << name;
             for (const auto& tag : tags)
                 std::cout << " [" << tag << "]";
             std::cout << "\n";
         }
-        return 0;
+        return exit_passed;
     }
 
     const auto work_dir =
         std::filesystem::temp_directory_path() / ("lockstep-conform-" + std::to_string(::getpid()));
     std::filesystem::create_directories(work_dir);
-    if (all) {
+    if (options.all) {
         const auto more = all_urls(work_dir);
         urls.insert(urls.end(), more.begin(), more.end());
     }
@@ -181,7 +135,7 @@ int conform(const std::vector<std::string>& args) {
     };
     for (const auto& [f, file] : extra_reports)
         write_report(file, render(f, false), f);
-    const auto report = render(format, output.empty() && ::isatty(STDOUT_FILENO) != 0);
+    const auto report = render(format, output.empty() && use_colour(options.colour, STDOUT_FILENO));
     if (output.empty())
         std::cout << report;
     else
@@ -202,9 +156,17 @@ int conform(const std::vector<std::string>& args) {
                                       std::to_string(e.skipped) + " skipped"
                                 : e.target + ": could not run")
                       << "\n";
+    // A failed promise outranks a target that could not run: the failure is certain.
+    if (!m.ok() && (!m.differences.empty() ||
+                    std::any_of(m.engines.begin(), m.engines.end(),
+                                [](const engine_run& e) { return e.ran && e.failed > 0; })))
+        return exit_failed;
     if (!reports_written)
-        return 3; // could not deliver what was asked for (exit codes: docs/ci.md)
-    return m.ok() ? 0 : 1;
+        return exit_cannot_run; // could not deliver what was asked for (docs/ci.md)
+    for (const auto& e : m.engines)
+        if (!e.ran || e.exit_code != 0)
+            return e.ran ? exit_failed : exit_cannot_run;
+    return exit_passed;
 }
 
 } // namespace lockstep::cli

@@ -28,20 +28,14 @@ const char* python_bool(bool value) {
 
 } // namespace
 
-int demo(const std::vector<std::string>& args) {
-    if (args.size() > 1) {
-        std::cerr << "usage: lockstep demo [URL]\n";
-        return 2;
-    }
+int demo(const std::string& given_url) {
     std::filesystem::path temp_dir;
-    std::string url;
-    if (args.empty()) {
+    std::string url = given_url;
+    if (url.empty()) {
         temp_dir = std::filesystem::temp_directory_path() /
                    ("lockstep-demo-" + std::to_string(::getpid()));
         std::filesystem::create_directories(temp_dir);
         url = "sqlite://" + (temp_dir / "demo.db").string();
-    } else {
-        url = args[0];
     }
 
     // Table names carry the process id, so the demo never touches a user's own tables.

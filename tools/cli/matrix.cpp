@@ -2,7 +2,8 @@
 // SPDX-License-Identifier: MIT
 #include "matrix.hpp"
 
-#include <cstdio>
+#include "spawn.hpp"
+
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -14,17 +15,6 @@
 
 namespace lockstep::cli {
 namespace {
-
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
-
-std::string filter_argument(const std::string& filter) {
-    return filter.empty() ? std::string() : " " + shell_quote(filter);
-}
 
 void show_progress(const std::string& name, int done, int total, bool terminal) {
     if (terminal) {
@@ -54,26 +44,22 @@ engine_run run_engine(const std::string& binary, const std::string& url, const s
     const auto results_path = work_dir / ("engine" + std::to_string(index) + ".json");
     const auto error_path = work_dir / ("engine" + std::to_string(index) + ".err");
     run.log = work_dir / ("engine" + std::to_string(index) + ".log");
-    ::setenv("LOCKSTEP_TEST_URL", url.c_str(), 1);
-    const std::string command = shell_quote(binary) + " --progress --results " +
-                                shell_quote(results_path.string()) + " -o " +
-                                shell_quote(run.log.string()) + filter_argument(filter) + " 2>" +
-                                shell_quote(error_path.string());
     const bool terminal = ::isatty(STDERR_FILENO) != 0;
     std::cerr << "Running the conformance suite on " << run.display_url << "\n";
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr)
-        throw std::runtime_error("could not start " + binary);
+    // No shell: the arguments go as they are, and the URL (which may hold a password) travels
+    // in the child's environment, never on a command line.
+    std::vector<std::string> argv{binary, "--progress",    "--results", results_path.string(),
+                                  "-o",   run.log.string()};
+    if (!filter.empty())
+        argv.push_back(filter);
     int done = 0;
-    char line[8192];
-    while (std::fgets(line, sizeof line, pipe) != nullptr)
-        if (std::string_view(line).starts_with("result "))
-            show_progress(run.display_url, ++done, total, terminal);
-    const int status = ::pclose(pipe);
-    run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    run.exit_code = run_program(argv, {"LOCKSTEP_TEST_URL=" + url}, error_path.string(),
+                                [&](std::string_view line) {
+                                    if (line.starts_with("result "))
+                                        show_progress(run.display_url, ++done, total, terminal);
+                                });
     if (terminal && done > 0)
         std::cerr << "\n";
-    ::unsetenv("LOCKSTEP_TEST_URL");
     std::ifstream in(results_path);
     if (!in) {
         std::ifstream err(error_path);
@@ -111,17 +97,15 @@ bool matrix::ok() const {
 
 std::vector<std::pair<std::string, std::vector<std::string>>>
 list_cases(const std::string& binary, const std::string& filter) {
-    FILE* pipe = ::popen(
-        (shell_quote(binary) + " --list-cases" + filter_argument(filter) + " 2>/dev/null").c_str(),
-        "r");
+    std::vector<std::string> argv{binary, "--list-cases"};
+    if (!filter.empty())
+        argv.push_back(filter);
     std::vector<std::pair<std::string, std::vector<std::string>>> cases;
-    if (pipe == nullptr)
-        return cases;
     std::string text;
-    char buffer[8192];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
-        text.append(buffer, n);
-    ::pclose(pipe);
+    run_program(argv, {}, "", [&](std::string_view line) {
+        text.append(line);
+        text += '\n';
+    });
     for (const auto& c : nlohmann::json::parse(text, nullptr, false))
         if (c.is_object())
             cases.emplace_back(c["name"].get<std::string>(),

@@ -3,6 +3,7 @@
 #include "report.hpp"
 
 #include <nlohmann/json.hpp>
+#include <pugixml.hpp>
 #include <sstream>
 
 namespace lockstep::cli {
@@ -37,31 +38,12 @@ std::string summary_line(const engine_run& e) {
            " failed, " + std::to_string(e.skipped) + " skipped";
 }
 
-std::string xml_escape(const std::string& text) {
+/// XML 1.0 forbids most control characters even when escaped; pugixml escapes the rest.
+std::string xml_text(const std::string& text) {
     std::string out;
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&apos;";
-            break;
-        default:
-            // XML 1.0 forbids most control characters even when escaped.
-            if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t' || c == '\r')
-                out += c;
-        }
-    }
+    for (char c : text)
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t' || c == '\r')
+            out += c;
     return out;
 }
 
@@ -170,85 +152,93 @@ std::string render_json(const matrix& m) {
 }
 
 std::string render_junit(const matrix& m) {
+    pugi::xml_document doc;
+    auto declaration = doc.append_child(pugi::node_declaration);
+    declaration.append_attribute("version") = "1.0";
+    declaration.append_attribute("encoding") = "UTF-8";
+    auto root = doc.append_child("testsuites");
+    root.append_attribute("name") = "lockstep conform";
     int tests = 0, failures = 0, skipped = 0;
-    std::ostringstream suites;
+    const auto add_case = [](pugi::xml_node suite, const std::string& classname,
+                             const std::string& name) {
+        auto c = suite.append_child("testcase");
+        c.append_attribute("classname") = xml_text(classname).c_str();
+        c.append_attribute("name") = xml_text(name).c_str();
+        return c;
+    };
+    const auto count = [](pugi::xml_node suite, int n, int failed, int skip) {
+        suite.append_attribute("tests") = n;
+        suite.append_attribute("failures") = failed;
+        suite.append_attribute("skipped") = skip;
+        suite.append_attribute("errors") = 0;
+    };
     for (const auto& e : m.engines) {
         int suite_tests = 0, suite_failures = 0, suite_skipped = 0;
-        std::ostringstream cases;
+        auto suite = root.append_child("testsuite");
+        suite.append_attribute("name") = xml_text(e.target).c_str();
+        const auto classname = "conformance." + e.target;
         if (!e.ran) {
             ++suite_tests;
             ++suite_failures;
-            cases << "    <testcase classname=\"conformance." << xml_escape(e.target)
-                  << "\" name=\"the suite runs\">\n      <failure message=\"" << xml_escape(e.error)
-                  << "\"/>\n    </testcase>\n";
+            add_case(suite, classname, "the suite runs")
+                .append_child("failure")
+                .append_attribute("message") = xml_text(e.error).c_str();
         }
         for (const auto& [name, tags] : m.cases) {
             const auto it = e.cases.find(name);
             if (it == e.cases.end())
                 continue;
             ++suite_tests;
-            cases << "    <testcase classname=\"conformance." << xml_escape(e.target)
-                  << "\" name=\"" << xml_escape(name) << "\"";
-            if (it->second.status == "passed") {
-                cases << "/>\n";
+            auto c = add_case(suite, classname, name);
+            if (it->second.status == "passed")
                 continue;
-            }
-            cases << ">\n";
             if (it->second.status == "skipped") {
                 ++suite_skipped;
-                cases << "      <skipped message=\"" << xml_escape(it->second.reason) << "\"/>\n";
+                c.append_child("skipped").append_attribute("message") =
+                    xml_text(it->second.reason).c_str();
             } else {
                 ++suite_failures;
-                cases << "      <failure message=\""
-                      << xml_escape(it->second.reason.empty() ? "the case failed; see the log"
-                                                              : it->second.reason)
-                      << "\"/>\n";
+                c.append_child("failure").append_attribute("message") =
+                    xml_text(it->second.reason.empty() ? "the case failed; see the log"
+                                                       : it->second.reason)
+                        .c_str();
             }
-            cases << "      <system-out>" << xml_escape(join(it->second.transcript, "\n"))
-                  << "</system-out>\n    </testcase>\n";
+            c.append_child("system-out").text() =
+                xml_text(join(it->second.transcript, "\n")).c_str();
         }
-        suites << "  <testsuite name=\"" << xml_escape(e.target) << "\" tests=\"" << suite_tests
-               << "\" failures=\"" << suite_failures << "\" skipped=\"" << suite_skipped
-               << "\" errors=\"0\">\n"
-               << cases.str() << "  </testsuite>\n";
+        count(suite, suite_tests, suite_failures, suite_skipped);
         tests += suite_tests;
         failures += suite_failures;
         skipped += suite_skipped;
     }
     if (m.engines.size() > 1) {
-        std::ostringstream cases;
+        auto suite = root.append_child("testsuite");
+        suite.append_attribute("name") = "transcript identity";
         int compared = 0;
         for (const auto& [name, tags] : m.cases) {
             ++compared;
-            cases << "    <testcase classname=\"conformance.transcripts\" name=\""
-                  << xml_escape(name) << "\"";
-            bool found = false;
+            auto c = add_case(suite, "conformance.transcripts", name);
             for (const auto& d : m.differences)
                 if (d.case_name == name) {
-                    found = true;
                     std::string detail;
                     for (const auto& [target, transcript] : d.transcripts)
                         detail += target + ": [" + join(transcript, "] [") + "]\n";
-                    cases << ">\n      <failure message=\"the transcripts differ between "
-                             "engines\">"
-                          << xml_escape(detail) << "</failure>\n    </testcase>\n";
+                    auto failure = c.append_child("failure");
+                    failure.append_attribute("message") = "the transcripts differ between engines";
+                    failure.text() = xml_text(detail).c_str();
                 }
-            if (!found)
-                cases << "/>\n";
         }
         const auto differing = static_cast<int>(m.differences.size());
-        suites << "  <testsuite name=\"transcript identity\" tests=\"" << compared
-               << "\" failures=\"" << differing << "\" skipped=\"0\" errors=\"0\">\n"
-               << cases.str() << "  </testsuite>\n";
+        count(suite, compared, differing, 0);
         tests += compared;
         failures += differing;
     }
+    root.append_attribute("tests") = tests;
+    root.append_attribute("failures") = failures;
+    root.append_attribute("skipped") = skipped;
+    root.append_attribute("errors") = 0;
     std::ostringstream out;
-    out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"lockstep conform\" "
-           "tests=\""
-        << tests << "\" failures=\"" << failures << "\" skipped=\"" << skipped
-        << "\" errors=\"0\">\n"
-        << suites.str() << "</testsuites>\n";
+    doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
     return out.str();
 }
 
