@@ -66,12 +66,12 @@ public:
 };
 
 /// Sent before a model row is inserted or updated, inside the write's transaction.
-inline model_signal<save_event, saving> pre_save;
+LOCKSTEP_API inline model_signal<save_event, saving> pre_save;
 /// Sent after a model row is inserted or updated, inside the write's transaction.
-inline model_signal<save_event, saved> post_save;
+LOCKSTEP_API inline model_signal<save_event, saved> post_save;
 /// Sent before a model row is deleted, inside the delete's transaction.
-inline model_signal<delete_event, deleting> pre_delete;
+LOCKSTEP_API inline model_signal<delete_event, deleting> pre_delete;
 /// Sent after a model row is deleted, inside the delete's transaction.
-inline model_signal<delete_event, deleted> post_delete;
+LOCKSTEP_API inline model_signal<delete_event, deleted> post_delete;
 
 } // namespace lockstep
