@@ -48,7 +48,7 @@ struct LOCKSTEP_API connection_url {
 };
 
 /// Parses a connection URL. Throws `configuration_error` for a malformed URL or a scheme that
-/// is none of sqlite, postgresql, mysql or soci+<backend>; the message never contains the
+/// is none of sqlite, postgresql, mysql or `soci+<backend>`; the message never contains the
 /// password.
 ///
 /// Example:
