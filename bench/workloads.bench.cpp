@@ -492,7 +492,9 @@ public:
     /// The pid of the PostgreSQL backend serving `db`. MySQL's session id is a connection id,
     /// not a pid (every MariaDB thread is pinned instead): 0 there, as for SQLite.
     static long session_pid(lockstep::connection& db) {
-        return db.session().engine() == "postgresql" ? std::stol(db.server_session_id()) : 0;
+        return lockstep::detail::connection_access::session(db).engine() == "postgresql"
+                   ? std::stol(db.server_session_id())
+                   : 0;
     }
     void run(const workload& w) override {
         for (int t = 0; t < w.transactions; ++t)
@@ -526,7 +528,7 @@ private:
 class spi_variant final : public primitive_variant {
 public:
     explicit spi_variant(const std::string& url) : db_(lockstep::connection::open(url)) {
-        const auto& s = db_.session();
+        const auto& s = lockstep::detail::connection_access::session(db_);
         parent_ = "INSERT INTO " + s.quote_identifier(main_table) + " (" +
                   s.quote_identifier("name") + ") VALUES (?)";
         child_ = "INSERT INTO " + s.quote_identifier(child_table) + " (" +
@@ -536,18 +538,27 @@ public:
     std::string name() const override { return "spi"; }
 
 private:
-    void begin() override { db_.session().begin(lockstep::isolation_level::engine_default); }
-    void commit() override { db_.session().commit(); }
-    void rollback() override { db_.session().rollback(); }
-    void savepoint() override { db_.session().create_savepoint("s"); }
-    void release() override { db_.session().release_savepoint("s"); }
-    void rollback_to() override { db_.session().rollback_to_savepoint("s"); }
+    void begin() override {
+        lockstep::detail::connection_access::session(db_).begin(
+            lockstep::isolation_level::engine_default);
+    }
+    void commit() override { lockstep::detail::connection_access::session(db_).commit(); }
+    void rollback() override { lockstep::detail::connection_access::session(db_).rollback(); }
+    void savepoint() override {
+        lockstep::detail::connection_access::session(db_).create_savepoint("s");
+    }
+    void release() override {
+        lockstep::detail::connection_access::session(db_).release_savepoint("s");
+    }
+    void rollback_to() override {
+        lockstep::detail::connection_access::session(db_).rollback_to_savepoint("s");
+    }
     void op() override {
         // The same values as the raw variant: string literals, the parent's key.
         const std::array<lockstep::param, 1> p{std::string_view("parent")};
-        const auto key = db_.session().insert(parent_, p, "id");
+        const auto key = lockstep::detail::connection_access::session(db_).insert(parent_, p, "id");
         const std::array<lockstep::param, 2> c{key, std::string_view("child")};
-        db_.session().insert(child_, c, "id");
+        lockstep::detail::connection_access::session(db_).insert(child_, c, "id");
     }
     lockstep::connection db_;
     std::string parent_, child_;
@@ -557,7 +568,7 @@ private:
 class plain_variant final : public variant {
 public:
     explicit plain_variant(const std::string& url) : db_(lockstep::connection::open(url)) {
-        const auto& s = db_.session();
+        const auto& s = lockstep::detail::connection_access::session(db_);
         parent_sql_ = "INSERT INTO " + s.quote_identifier(main_table) + " (" +
                       s.quote_identifier("name") + ") VALUES (?) RETURNING " +
                       s.quote_identifier("id");
@@ -850,11 +861,10 @@ int main(int argc, char* argv[]) {
             if (t.mysql_server_pid)
                 pin_all_threads(t.mysql_server_pid);
         }
-        const auto joined_sql = "SELECT COUNT(*) FROM " +
-                                setup.session().quote_identifier(child_table) + " c JOIN " +
-                                setup.session().quote_identifier(main_table) + " m ON c." +
-                                setup.session().quote_identifier("main_id") + " = m." +
-                                setup.session().quote_identifier("id");
+        const auto joined_sql = "SELECT COUNT(*) FROM " + setup.quote_identifier(child_table) +
+                                " c JOIN " + setup.quote_identifier(main_table) + " m ON c." +
+                                setup.quote_identifier("main_id") + " = m." +
+                                setup.quote_identifier("id");
         // Where the raw variant is not the physical limit (Connector/C++ on MariaDB), every
         // variant is also compared with the one that is (the C API).
         std::optional<std::size_t> limit;

@@ -77,9 +77,9 @@ void move_money(connection& db, const bank& b, std::mt19937& rng, counters& c) {
     const std::int64_t amount = static_cast<std::int64_t>(rng() % 50) + 1;
     const bool give_up = rng() % 10 == 0;   // a deliberate rollback
     const bool bad_nested = rng() % 4 == 0; // a nested block that fails and is caught
-    const auto table = db.session().quote_identifier(b.accounts.name());
-    const auto balance = db.session().quote_identifier("balance");
-    const auto id = db.session().quote_identifier("id");
+    const auto table = db.quote_identifier(b.accounts.name());
+    const auto balance = db.quote_identifier("balance");
+    const auto id = db.quote_identifier("id");
     const auto update =
         "UPDATE " + table + " SET " + balance + " = " + balance + " + ? WHERE " + id + " = ?";
     try {

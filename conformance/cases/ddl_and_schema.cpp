@@ -15,7 +15,7 @@ struct probe_model {
 
 bool table_exists(lockstep::connection& db, const std::string& name) {
     try {
-        db.query("SELECT COUNT(*) FROM " + db.session().quote_identifier(name));
+        db.query("SELECT COUNT(*) FROM " + db.quote_identifier(name));
         return true;
     } catch (const lockstep::statement_error&) {
         return false;
@@ -49,7 +49,7 @@ TEST_CASE("DDL inside a nested block rolls back with its savepoint", "[schema][s
     LOCKSTEP_REQUIRE_FEATURE(fx.db.features().can_rollback_ddl,
                              "the engine commits DDL implicitly, so Lockstep refuses it in blocks");
     const auto name = fx.s.main.name() + "_nested_probe";
-    const auto quoted = fx.db.session().quote_identifier(name);
+    const auto quoted = fx.db.quote_identifier(name);
     atomic(fx.db, [&] {
         create_main(fx, "before");
         CHECK(error_class_of([&] {
@@ -69,7 +69,7 @@ TEST_CASE("DDL inside a block is refused before sending where the engine cannot 
     fixture fx;
     LOCKSTEP_REQUIRE_FEATURE(!fx.db.features().can_rollback_ddl,
                              "the engine rolls DDL back, so DDL inside blocks is allowed");
-    const auto quoted = fx.db.session().quote_identifier(fx.s.main.name() + "_refused");
+    const auto quoted = fx.db.quote_identifier(fx.s.main.name() + "_refused");
     CHECK(error_class_of([&] {
               atomic(fx.db, [&] {
                   create_main(fx, "before ddl");
@@ -94,8 +94,7 @@ TEST_CASE("create_tables outside a block creates every table", "[schema]") {
 TEST_CASE("A locking read outside an atomic block raises usage_error", "[schema][atomic]") {
     // Django: an error on PostgreSQL and MySQL, silently ignored on SQLite (semantics 5.6).
     fixture fx;
-    const auto sql =
-        "SELECT * FROM " + fx.db.session().quote_identifier(fx.s.main.name()) + " FOR UPDATE";
+    const auto sql = "SELECT * FROM " + fx.db.quote_identifier(fx.s.main.name()) + " FOR UPDATE";
     CHECK(error_class_of([&] { fx.db.query(sql); }) == "usage_error");
 }
 
@@ -105,8 +104,7 @@ TEST_CASE("A locking read inside an atomic block is allowed where the engine has
     LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_select_for_update,
                              "the engine has no SELECT ... FOR UPDATE (it locks whole databases)");
     create_main(fx, "x");
-    const auto sql =
-        "SELECT * FROM " + fx.db.session().quote_identifier(fx.s.main.name()) + " FOR UPDATE";
+    const auto sql = "SELECT * FROM " + fx.db.quote_identifier(fx.s.main.name()) + " FOR UPDATE";
     atomic(fx.db, [&] { CHECK(fx.db.query(sql).size() == 1); });
 }
 

@@ -20,7 +20,7 @@ TEST_CASE("A write inside a block to a table that ignores rollback is refused be
     // Created behind Lockstep's back, as a legacy schema would have it (MySQL syntax: only
     // engines with such tables get here).
     const auto name = fx.s.main.name() + "_nontx";
-    fx.db.execute("CREATE TABLE " + fx.db.session().quote_identifier(name) +
+    fx.db.execute("CREATE TABLE " + fx.db.quote_identifier(name) +
                   " (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY, action VARCHAR(100) NOT "
                   "NULL) ENGINE=MyISAM");
     const lockstep::table<audit_log> nontx(
@@ -54,8 +54,7 @@ TEST_CASE("A table converted to an engine that ignores rollback is refused insid
     atomic(fx.db, [&] { fx.db.insert(fx.s.audit, audit_log{.action = "while transactional"}); });
     // DDL outside any block (MySQL syntax: only engines with such tables get here). Lockstep
     // must not trust what it learned about the table before.
-    fx.db.execute("ALTER TABLE " + fx.db.session().quote_identifier(fx.s.audit.name()) +
-                  " ENGINE=MyISAM");
+    fx.db.execute("ALTER TABLE " + fx.db.quote_identifier(fx.s.audit.name()) + " ENGINE=MyISAM");
     CHECK(error_class_of([&] {
               atomic(fx.db, [&] { fx.db.insert(fx.s.audit, audit_log{.action = "refused"}); });
           }) == "usage_error");

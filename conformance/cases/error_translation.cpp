@@ -55,8 +55,8 @@ TEST_CASE("A child pointing at a missing parent raises a foreign_key integrity_e
 
 TEST_CASE("NULL in a NOT NULL column raises a not_null integrity_error", "[errors]") {
     fixture fx;
-    const std::string sql = "INSERT INTO " + fx.db.session().quote_identifier(fx.s.main.name()) +
-                            " (" + fx.db.session().quote_identifier("name") + ") VALUES (?)";
+    const std::string sql = "INSERT INTO " + fx.db.quote_identifier(fx.s.main.name()) + " (" +
+                            fx.db.quote_identifier("name") + ") VALUES (?)";
     try {
         fx.db.execute(sql, nullptr);
         FAIL("NULL was stored");
@@ -67,7 +67,7 @@ TEST_CASE("NULL in a NOT NULL column raises a not_null integrity_error", "[error
 
 TEST_CASE("A CHECK violation raises a check integrity_error", "[errors]") {
     fixture fx;
-    const auto table = fx.db.session().quote_identifier(fx.s.main.name() + "_checked");
+    const auto table = fx.db.quote_identifier(fx.s.main.name() + "_checked");
     fx.db.execute("CREATE TABLE " + table + " (n INTEGER CHECK (n > 0))");
     try {
         fx.db.execute("INSERT INTO " + table + " (n) VALUES (?)", -1);
@@ -167,8 +167,8 @@ TEST_CASE("Raw SQL that fails inside a nested block recovers the enclosing block
           "[errors][savepoints]") {
     fixture fx;
     LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_savepoints, "the engine has no savepoints");
-    const auto table = fx.db.session().quote_identifier(fx.s.uniq.name());
-    const auto code = fx.db.session().quote_identifier("code");
+    const auto table = fx.db.quote_identifier(fx.s.uniq.name());
+    const auto code = fx.db.quote_identifier("code");
     fx.db.execute("INSERT INTO " + table + " (" + code + ") VALUES (?)", "taken");
     atomic(fx.db, [&] {
         CHECK(error_class_of([&] {

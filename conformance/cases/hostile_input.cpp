@@ -126,8 +126,8 @@ TEST_CASE("NaN and infinities raise data_error before anything is sent, on every
     fixture fx;
     const auto t = value_table(fx);
     fx.db.create_tables(t);
-    const auto table = fx.db.session().quote_identifier(t.name());
-    const auto column = fx.db.session().quote_identifier("real_value");
+    const auto table = fx.db.quote_identifier(t.name());
+    const auto column = fx.db.quote_identifier("real_value");
     atomic(fx.db, [&] {
         for (const double bad : {std::nan(""), std::numeric_limits<double>::infinity(),
                                  -std::numeric_limits<double>::infinity()}) {
@@ -214,8 +214,8 @@ TEST_CASE("Identifiers with quotes, spaces and SQL in them are quoted, never spl
 TEST_CASE("Text with a second statement is refused with usage_error and none of it runs",
           "[hostile][errors]") {
     fixture fx;
-    const auto table = fx.db.session().quote_identifier(fx.s.main.name());
-    const auto name = fx.db.session().quote_identifier("name");
+    const auto table = fx.db.quote_identifier(fx.s.main.name());
+    const auto name = fx.db.quote_identifier("name");
     const auto insert = "INSERT INTO " + table + " (" + name + ") VALUES ('first')";
     CHECK(error_class_of([&] { fx.db.execute(insert + "; COMMIT"); }) == "usage_error");
     CHECK(error_class_of([&] { fx.db.execute(insert + "; " + insert); }) == "usage_error");

@@ -28,20 +28,21 @@ namespace lockstep {
 template <class Body>
 auto atomic(connection& db, Body&& body, const atomic_options& options = {})
     -> std::invoke_result_t<Body&> {
-    const auto guard = db.enter(); // the block belongs to this thread (semantics 8.4)
-    return detail::run_block(db.transactions(), options, body);
+    const auto guard =
+        detail::connection_access::enter(db); // the block belongs to this thread (semantics 8.4)
+    return detail::run_block(detail::connection_access::transactions(db), options, body);
 }
 
 /// Marks the innermost block with a savepoint for rollback at exit (or clears the mark), without
 /// an exception (semantics 1.4). `set_rollback(db, false)` cannot clear the mark of a failed
 /// statement. Throws `usage_error` outside an atomic block.
 inline void set_rollback(connection& db, bool rollback) {
-    db.transactions().set_rollback(rollback);
+    detail::connection_access::transactions(db).set_rollback(rollback);
 }
 
 /// Is the innermost block marked for rollback? Throws `usage_error` outside an atomic block.
 inline bool get_rollback(connection& db) {
-    return db.transactions().get_rollback();
+    return detail::connection_access::transactions(db).get_rollback();
 }
 
 /// Runs `hook` after the outermost COMMIT succeeds, in registration order, or at once outside a
@@ -53,14 +54,14 @@ inline bool get_rollback(connection& db) {
 ///
 ///     lockstep::on_commit(db, [&] { mailer.send_welcome(author.id); });
 inline void on_commit(connection& db, std::function<void()> hook, bool robust = false) {
-    db.transactions().on_commit(std::move(hook), robust);
+    detail::connection_access::transactions(db).on_commit(std::move(hook), robust);
 }
 
 /// Runs `hook` after the block it was registered in rolls back (ROLLBACK TO its savepoint, or
 /// ROLLBACK). On RELEASE it moves to the enclosing block; on COMMIT it is dropped (semantics 4.5).
 /// Throws `usage_error` outside an atomic block.
 inline void on_rollback(connection& db, std::function<void()> hook) {
-    db.transactions().on_rollback(std::move(hook));
+    detail::connection_access::transactions(db).on_rollback(std::move(hook));
 }
 
 } // namespace lockstep

@@ -84,6 +84,9 @@ const features& connection::features() const {
 std::string_view connection::engine_name() const {
     return state().session->engine();
 }
+std::string connection::quote_identifier(std::string_view name) const {
+    return state().session->quote_identifier(name);
+}
 std::string_view connection::target_name() const {
     return state().session->target();
 }

@@ -31,7 +31,7 @@ TEST_CASE("A pool never hands back a connection returned inside an atomic block"
     {
         auto db = pool.acquire();
         // Misuse on purpose: the handle is destroyed while its block is still open.
-        db->transactions().open_block({});
+        lockstep::detail::connection_access::transactions(*db).open_block({});
     }
     CHECK(pool.size() == 0);
     auto fresh = pool.acquire();

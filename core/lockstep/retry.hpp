@@ -34,7 +34,8 @@ template <class Body> auto retry(connection& db, Body&& body, int attempts = 3) 
         }
         std::this_thread::sleep_for(wait);
         wait *= 2;
-        db.transactions().note_retry(static_cast<std::size_t>(attempt) + 1);
+        detail::connection_access::transactions(db).note_retry(static_cast<std::size_t>(attempt) +
+                                                               1);
     }
 }
 

@@ -26,17 +26,21 @@ class LOCKSTEP_API savepoint {
 public:
     /// Creates a savepoint. Throws `usage_error` outside an atomic block.
     explicit savepoint(connection& db)
-        : db_(&db), id_(db.transactions().create_manual_savepoint()) {}
+        : db_(&db), id_(detail::connection_access::transactions(db).create_manual_savepoint()) {}
     savepoint(const savepoint&) = delete;
     savepoint& operator=(const savepoint&) = delete;
 
     /// Undoes everything since the savepoint was created, including hooks registered since and
     /// a failed statement's mark; the savepoint stays open.
-    void rollback() { db_->transactions().rollback_manual_savepoint(id_); }
+    void rollback() {
+        detail::connection_access::transactions(*db_).rollback_manual_savepoint(id_);
+    }
     /// Keeps the work and closes the savepoint.
-    void release() { db_->transactions().release_manual_savepoint(id_); }
+    void release() { detail::connection_access::transactions(*db_).release_manual_savepoint(id_); }
     /// Is the savepoint still open?
-    bool is_open() const { return db_->transactions().is_manual_savepoint_open(id_); }
+    bool is_open() const {
+        return detail::connection_access::transactions(*db_).is_manual_savepoint_open(id_);
+    }
 
 private:
     connection* db_;

@@ -29,8 +29,8 @@ class LOCKSTEP_API test_transaction {
 public:
     /// Opens the test's transaction. Throws `usage_error` inside another block.
     explicit test_transaction(connection& db)
-        : db_(db), index_(db.transactions().open_test_block()) {}
-    ~test_transaction() { db_.transactions().close_test_block(index_); }
+        : db_(db), index_(detail::connection_access::transactions(db).open_test_block()) {}
+    ~test_transaction() { detail::connection_access::transactions(db_).close_test_block(index_); }
     test_transaction(const test_transaction&) = delete;
     test_transaction& operator=(const test_transaction&) = delete;
 
@@ -57,9 +57,9 @@ std::vector<std::function<void()>> capture_on_commit(connection& db, Body&& body
     if (!db.in_atomic_block())
         throw usage_error("capture_on_commit needs an open atomic block (a test_transaction): "
                           "outside one, on_commit runs each hook at once.");
-    const auto mark = db.transactions().commit_hook_count();
+    const auto mark = detail::connection_access::transactions(db).commit_hook_count();
     std::forward<Body>(body)();
-    auto hooks = db.transactions().commit_hooks_since(mark);
+    auto hooks = detail::connection_access::transactions(db).commit_hooks_since(mark);
     if (execute)
         for (auto& hook : hooks)
             hook();

@@ -1,0 +1,148 @@
+// Internals of lockstep::connection that its inline templates need: the per-connection state,
+// the owner guard (semantics 8.4) and a parameter buffer. Not part of the API.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "lockstep/detail/run_block.hpp"
+#include "lockstep/detail/transaction_manager.hpp"
+#include "lockstep/export.hpp"
+#include "lockstep/spi/session.hpp"
+#include "lockstep/trace.hpp"
+#include "lockstep/value.hpp"
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <vector>
+
+namespace lockstep {
+
+class connection;
+
+namespace detail {
+
+/// SQL for one table on one engine, built once per connection.
+struct LOCKSTEP_API table_sql {
+    std::string insert_generated_key; // every column but the key
+    std::string insert_given_key;     // every column
+    std::string update_by_key;        // SET every column but the key, WHERE key
+    std::string delete_by_key;
+    std::string select_columns; // SELECT every column FROM table
+    std::string key_column;     // quoted
+    std::vector<std::string> quoted_columns;
+};
+
+/// A few parameters on the stack, more on the heap: the hot path allocates nothing, and the
+/// stack slots are not initialised (every slot is written before `view` exposes it).
+class LOCKSTEP_API param_buffer {
+public:
+    static_assert(std::is_trivially_copyable_v<param> && std::is_trivially_destructible_v<param>);
+    explicit param_buffer(std::size_t size)
+        : data_(size > inline_count ? new param[size] : reinterpret_cast<param*>(inline_)),
+          heap_(size > inline_count ? data_ : nullptr) {}
+    ~param_buffer() { delete[] heap_; }
+    param_buffer(const param_buffer&) = delete;
+    param_buffer& operator=(const param_buffer&) = delete;
+    /// Writes slot `i` (a placement copy: the slot may hold no object yet).
+    void set(std::size_t i, const param& p) noexcept { new (data_ + i) param(p); }
+    /// Room for the `size` parameters, for writers that construct them in place.
+    param* data() noexcept { return data_; }
+    std::span<const param> view(std::size_t count) const { return {data_, count}; }
+
+private:
+    static constexpr std::size_t inline_count = 16;
+    alignas(param) std::byte inline_[inline_count * sizeof(param)];
+    param* data_;
+    param* heap_;
+};
+
+/// Bumped in every child process a fork creates (pthread_atfork): a connection opened before
+/// the fork refuses to work in the child, whose use would corrupt the parent's session.
+extern LOCKSTEP_API std::atomic<std::uint32_t> fork_generation;
+
+/// An address unique to the calling thread while it lives: the owner mark of a connection.
+LOCKSTEP_API inline std::uintptr_t this_thread_token() noexcept {
+    static thread_local char token;
+    return reinterpret_cast<std::uintptr_t>(&token);
+}
+
+struct LOCKSTEP_API connection_state {
+    connection_state(std::unique_ptr<spi::session> s, isolation_level level)
+        : session(std::move(s)), transactions(*session, level),
+          opened_in(fork_generation.load(std::memory_order_relaxed)) {}
+    /// The thread inside a call (or an atomic block) on this connection now, or 0 (semantics
+    /// 8.2). One compare-and-swap on entry to the outermost call, one store on exit.
+    std::atomic<std::uintptr_t> owner{0};
+    std::unique_ptr<spi::session> session;
+    transaction_manager transactions;
+    std::unordered_map<std::uint64_t, table_sql> sql_cache; // never shrinks: entries are stable
+    /// The last few tables written, checked before the map: a write and its receivers' writes
+    /// touch a handful of tables over and over.
+    struct recent_table {
+        std::uint64_t serial = 0;
+        const table_sql* sql = nullptr;
+    };
+    std::array<recent_table, 4> recent_sql{};
+    std::size_t next_recent_sql = 0;
+    std::uint32_t opened_in;                  // the fork_generation when the connection was opened
+    std::shared_ptr<lockstep::tracer> tracer; // nullptr: nobody listens (one branch per statement)
+    tracer_options trace_options;
+};
+
+[[noreturn]] LOCKSTEP_API void throw_moved_from();
+[[noreturn]] LOCKSTEP_API void throw_used_by_two_threads();
+[[noreturn]] LOCKSTEP_API void throw_used_after_fork();
+
+/// Marks the calling thread as the connection's user for the guard's life, so a second thread
+/// that enters meanwhile gets `usage_error` instead of corrupting the session (semantics 8.4).
+/// Calls nested in the same thread (a receiver's write inside `insert`, statements inside an
+/// atomic block) find the mark theirs and pass at the cost of one load.
+class LOCKSTEP_API owner_guard {
+public:
+    explicit owner_guard(connection_state* state) {
+        if (state == nullptr) [[unlikely]]
+            throw_moved_from();
+        const auto me = this_thread_token();
+        if (state->owner.load(std::memory_order_relaxed) == me)
+            return; // an outer call of this thread holds the mark
+        std::uintptr_t nobody = 0;
+        if (!state->owner.compare_exchange_strong(nobody, me, std::memory_order_acquire))
+            [[unlikely]]
+            throw_used_by_two_threads();
+        owner_ = &state->owner;
+        if (state->opened_in != fork_generation.load(std::memory_order_relaxed)) [[unlikely]] {
+            owner_->store(0, std::memory_order_release);
+            owner_ = nullptr;
+            throw_used_after_fork();
+        }
+    }
+    ~owner_guard() {
+        if (owner_ != nullptr)
+            owner_->store(0, std::memory_order_release);
+    }
+    owner_guard(const owner_guard&) = delete;
+    owner_guard& operator=(const owner_guard&) = delete;
+
+private:
+    std::atomic<std::uintptr_t>* owner_ = nullptr;
+};
+
+} // namespace detail
+
+namespace detail {
+
+/// The gate through which Lockstep's own templates reach a connection's internals; the
+/// connection befriends it, so applications see no public accessor.
+struct connection_access {
+    static transaction_manager& transactions(connection& db);
+    static owner_guard enter(connection& db);
+    static spi::session& session(connection& db);
+};
+
+} // namespace detail
+} // namespace lockstep
