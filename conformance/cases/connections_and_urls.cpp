@@ -3,6 +3,9 @@
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 
+#include <algorithm>
+#include <mutex>
+
 using namespace conformance;
 using lockstep::atomic;
 
@@ -115,4 +118,42 @@ TEST_CASE("An isolation level named in the URL is accepted; an unknown one raise
     CHECK(error_class_of([&] {
               lockstep::connection::open(database_url() + separator + "isolation=sometimes");
           }) == "configuration_error");
+}
+
+TEST_CASE("A slow_statement_ms URL option sends slow statements to the log sink; a bad value "
+          "raises configuration_error",
+          "[url][trace]") {
+    fixture fx;
+    const auto separator = database_url().find('?') == std::string::npos ? "?" : "&";
+    std::vector<std::string> logged;
+    std::mutex logged_mutex;
+    lockstep::set_log_sink([&](lockstep::log_level level, std::string_view message) {
+        const std::lock_guard lock(logged_mutex);
+        if (level == lockstep::log_level::warning)
+            logged.emplace_back(message);
+    });
+    {
+        // 0 ms: every statement is slow enough, so the SELECT must be reported.
+        auto db = lockstep::connection::open(database_url() + separator + "slow_statement_ms=0");
+        db.query("SELECT 1");
+    }
+    {
+        // An hour: nothing is.
+        auto db =
+            lockstep::connection::open(database_url() + separator + "slow_statement_ms=3600000");
+        db.query("SELECT 2");
+    }
+    lockstep::set_log_sink({});
+    const auto mentions = [&](const std::string& sql) {
+        return std::count_if(logged.begin(), logged.end(), [&](const std::string& m) {
+            return m.find("slow statement") != std::string::npos && m.ends_with(sql);
+        });
+    };
+    CHECK(mentions("SELECT 1") == 1);
+    CHECK(mentions("SELECT 2") == 0);
+    for (const auto* bad : {"slow_statement_ms=fast", "slow_statement_ms=-5", "slow_statement_ms="})
+        CHECK(error_class_of([&] {
+                  lockstep::connection::open(database_url() + separator + bad);
+              }) == "configuration_error");
+    fx.log("slow statements logged: " + std::to_string(mentions("SELECT 1")));
 }

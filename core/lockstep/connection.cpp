@@ -5,10 +5,13 @@
 
 #include "lockstep/connection_url.hpp"
 #include "lockstep/detail/sql_scan.hpp"
+#include "lockstep/log.hpp"
 #include "lockstep/spi/driver.hpp"
 #include "lockstep/spi/plugin.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <chrono>
 #include <pthread.h>
 
 namespace lockstep {
@@ -69,7 +72,31 @@ connection connection::open(std::string_view url_text) {
     auto level = isolation_level::engine_default;
     if (const auto option = url.option("isolation"))
         level = parse_isolation_level(*option);
-    return connection(driver->open(url), level);
+    // slow_statement_ms is the core's own option (semantics 8.9): checked here, hidden from the
+    // driver, whose options are its engine's.
+    std::optional<std::chrono::milliseconds> slow;
+    auto driver_url = url;
+    if (const auto option = url.option("slow_statement_ms")) {
+        std::int64_t ms = -1;
+        const auto [end, ec] = std::from_chars(option->data(), option->data() + option->size(), ms);
+        if (ec != std::errc{} || end != option->data() + option->size() || ms < 0)
+            throw configuration_error("URL option slow_statement_ms=\"" + *option +
+                                      "\" is not a whole number of milliseconds (0 or more); "
+                                      "write for example slow_statement_ms=200.");
+        slow = std::chrono::milliseconds(ms);
+        std::erase_if(driver_url.options,
+                      [](const auto& kv) { return kv.first == "slow_statement_ms"; });
+    }
+    connection db(driver->open(driver_url), level);
+    if (slow)
+        db.set_tracer(std::make_shared<slow_statement_tracer>(*slow, [](const statement_trace& s) {
+            log(log_level::warning,
+                "slow statement (" +
+                    std::to_string(
+                        std::chrono::duration_cast<std::chrono::milliseconds>(s.duration).count()) +
+                    " ms, threshold from the URL's slow_statement_ms): " + std::string(s.sql));
+        }));
+    return db;
 }
 
 connection::connection(std::unique_ptr<spi::session> session, isolation_level url_isolation)
