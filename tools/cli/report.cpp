@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: MIT
 #include "report.hpp"
 
+#include <lockstep/version.hpp>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 #include <sstream>
@@ -143,6 +144,7 @@ std::string render_json(const matrix& m) {
         differences.push_back({{"case", d.case_name}, {"transcripts", std::move(transcripts)}});
     }
     return nlohmann::json{{"schema", "lockstep-conform/1"},
+                          {"lockstep_version", lockstep::version()},
                           {"ok", m.ok()},
                           {"engines", std::move(engines)},
                           {"cases", std::move(cases)},
@@ -176,6 +178,9 @@ std::string render_junit(const matrix& m) {
         int suite_tests = 0, suite_failures = 0, suite_skipped = 0;
         auto suite = root.append_child("testsuite");
         suite.append_attribute("name") = xml_text(e.target).c_str();
+        auto property = suite.append_child("properties").append_child("property");
+        property.append_attribute("name") = "lockstep_version";
+        property.append_attribute("value") = lockstep::version();
         const auto classname = "conformance." + e.target;
         if (!e.ran) {
             ++suite_tests;
@@ -249,7 +254,7 @@ std::string render_markdown(const matrix& m) {
         return text;
     };
     std::ostringstream out;
-    out << "## Lockstep conformance\n\n";
+    out << "## Lockstep " << lockstep::version() << " conformance\n\n";
     for (const auto& e : m.engines)
         out << "- **" << md(summary_line(e)) << "**\n";
     out << "- transcripts: "

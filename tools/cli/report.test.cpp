@@ -3,6 +3,7 @@
 #include "report.hpp"
 
 #include <catch2/catch.hpp>
+#include <lockstep/version.hpp>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
@@ -46,6 +47,7 @@ TEST_CASE("The JSON report parses and carries statuses, reasons, transcripts and
           "[reports]") {
     const auto doc = nlohmann::json::parse(render_json(sample()));
     CHECK(doc["schema"] == "lockstep-conform/1");
+    CHECK(doc["lockstep_version"] == LOCKSTEP_VERSION_STRING);
     CHECK(doc["ok"] == false);
     REQUIRE(doc["engines"].size() == 3);
     CHECK(doc["engines"][1]["failed"] == 1);
@@ -71,6 +73,10 @@ TEST_CASE("The JUnit report is well-formed XML whose counts match the matrix", "
     CHECK(root.attribute("skipped").as_int() == 1);
     const auto sqlite = root.find_child_by_attribute("testsuite", "name", "sqlite");
     REQUIRE(sqlite);
+    CHECK(std::string(sqlite.child("properties")
+                          .find_child_by_attribute("property", "name", "lockstep_version")
+                          .attribute("value")
+                          .value()) == LOCKSTEP_VERSION_STRING);
     const auto skipped =
         sqlite.find_child_by_attribute("testcase", "name", "A case that needs \"savepoints\"");
     CHECK(std::string(skipped.child("skipped").attribute("message").value()) ==
