@@ -32,8 +32,8 @@ namespace lockstep {
 
 /// An equality condition for `find`, `count` and `exists`; made by `lockstep::eq`.
 template <class Model, class T> struct equals {
-    T Model::*member;
-    T value;
+    T Model::*member; ///< the member whose column is compared
+    T value;          ///< the value it must equal
 };
 
 /// Matches rows whose `member` column equals `v` (`std::nullopt` matches NULL).
@@ -66,7 +66,9 @@ public:
     /// Wraps an open session (for backend tests and the fake session).
     explicit connection(std::unique_ptr<spi::session> session,
                         isolation_level url_isolation = isolation_level::engine_default);
+    /// Moves the session; the moved-from connection raises `usage_error` on every call.
     connection(connection&&) noexcept;
+    /// Closes this connection's session and takes `other`'s.
     connection& operator=(connection&&) noexcept;
     ~connection();
 
@@ -85,7 +87,9 @@ public:
         const std::array<param, sizeof...(Args)> params{to_param(args)...};
         return query_params(sql, params);
     }
+    /// `execute` with the parameters already in a span (for a count known only at run time).
     std::int64_t execute_params(std::string_view sql, std::span<const param> params);
+    /// `query` with the parameters already in a span.
     std::vector<row> query_params(std::string_view sql, std::span<const param> params);
 
     /// Inserts `instance` (the engine gives it a key when its key is 0) and returns it with its

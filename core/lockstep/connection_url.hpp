@@ -30,9 +30,9 @@ struct LOCKSTEP_API connection_url {
     std::string scheme;   ///< as written, lower-case: "sqlite", "postgresql", "soci+mysql", ...
     std::string user;     ///< empty when not given
     std::string password; ///< empty when not given; never appears in messages
-    bool has_password = false;
+    bool has_password = false; ///< a password was given, even an empty one
     std::string host; ///< without IPv6 brackets; may be a socket directory; empty when not given
-    std::optional<std::uint16_t> port;
+    std::optional<std::uint16_t> port; ///< empty: the engine's default
     std::string database; ///< server database name, or the SQLite file path / ":memory:"
     std::vector<std::pair<std::string, std::string>> options; ///< `?key=value` pairs, in order
 

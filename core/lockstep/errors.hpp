@@ -30,14 +30,20 @@ struct LOCKSTEP_API error_details {
 /// in `details()`. Catch a subclass to act on it; catch `lockstep::error` to log it.
 class LOCKSTEP_API error : public std::runtime_error {
 public:
+    /// An error whose `what()` is `message`, with the engine's own information in `details`.
     error(const std::string& message, error_details details = {});
 
     /// The engine's error information (may be empty for errors Lockstep raises itself).
     const error_details& details() const noexcept { return details_; }
+    /// The engine that raised it ("sqlite", "postgresql", ...), or empty.
     const std::string& engine_name() const noexcept { return details_.engine; }
+    /// The SQLSTATE the engine gave, or empty.
     const std::string& sqlstate() const noexcept { return details_.sqlstate; }
+    /// The engine's own error number (SQLite's extended code, MySQL's errno), or 0.
     std::int64_t native_code() const noexcept { return details_.native_code; }
+    /// The engine's own message, with any row values masked.
     const std::string& native_message() const noexcept { return details_.native_message; }
+    /// The statement that failed, with placeholders, never with values; or empty.
     const std::string& statement() const noexcept { return details_.statement; }
 
     /// Does rerunning the whole outermost atomic block have a chance to succeed?
@@ -87,8 +93,10 @@ LOCKSTEP_API std::string_view to_string(constraint_kind kind) noexcept;
 /// A constraint failed: the data is wrong. An enclosing savepoint block can recover.
 class LOCKSTEP_API integrity_error : public error {
 public:
+    /// An integrity error of the given constraint kind.
     integrity_error(const std::string& message, constraint_kind constraint,
                     error_details details = {});
+    /// Which kind of constraint was violated.
     constraint_kind constraint() const noexcept { return constraint_; }
     const char* kind() const noexcept override { return "integrity_error"; }
 

@@ -43,9 +43,9 @@ struct LOCKSTEP_API features {
 
 /// One capability as `lockstep probe` shows it: its name, its question, and the answer.
 struct LOCKSTEP_API feature_answer {
-    std::string_view name;
-    std::string_view question;
-    bool answer;
+    std::string_view name;     ///< the flag's name in `features`
+    std::string_view question; ///< what it answers, as a question
+    bool answer;               ///< the engine's answer
 };
 
 /// Every capability of `f`, in declaration order, with its question.

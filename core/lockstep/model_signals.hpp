@@ -20,22 +20,30 @@ struct LOCKSTEP_API save_event {
 
 /// Sent by `pre_save` before a row is written. The receiver may change `instance`; the write
 /// uses what it leaves there.
-template <class Model> struct saving : save_event { Model& instance; };
+template <class Model> struct saving : save_event {
+    Model& instance; ///< the row about to be written; a receiver may change it
+};
 
 /// Sent by `post_save` after a row is written; `instance` holds the engine-given key.
-template <class Model> struct saved : save_event { const Model& instance; };
+template <class Model> struct saved : save_event {
+    const Model& instance; ///< the row as written, key included
+};
 
 /// What every delete event carries, whatever the model.
 struct LOCKSTEP_API delete_event {
-    connection& db;
-    const table_base& table;
+    connection& db;          ///< the connection that is writing: receivers write through it
+    const table_base& table; ///< the table written to (the sender receivers filter on)
 };
 
 /// Sent by `pre_delete` before the row is deleted.
-template <class Model> struct deleting : delete_event { const Model& instance; };
+template <class Model> struct deleting : delete_event {
+    const Model& instance; ///< the row about to be deleted
+};
 
 /// Sent by `post_delete` after the row (and the rows that cascade from it) are deleted.
-template <class Model> struct deleted : delete_event { const Model& instance; };
+template <class Model> struct deleted : delete_event {
+    const Model& instance; ///< the row that was deleted
+};
 
 /// A model signal: a `signal<Base>` whose receivers are usually bound to one table and then get
 /// the typed event `Typed<Model>`.

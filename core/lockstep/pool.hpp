@@ -24,6 +24,7 @@ struct pool_state;
 /// closed when the handle is destroyed, instead of going back (semantics 8.5).
 class LOCKSTEP_API pooled_connection {
 public:
+    /// Takes over `other`'s connection; `other` holds none afterwards.
     pooled_connection(pooled_connection&& other) noexcept;
     pooled_connection& operator=(pooled_connection&&) = delete;
     pooled_connection(const pooled_connection&) = delete;
@@ -32,6 +33,7 @@ public:
 
     /// The connection. Throws `usage_error` on a moved-from handle.
     connection& operator*() { return get(); }
+    /// The connection's members. Throws `usage_error` on a moved-from handle.
     connection* operator->() { return &get(); }
     /// Does the handle hold a connection (false once moved from)?
     explicit operator bool() const noexcept { return connection_ != nullptr; }
@@ -56,7 +58,7 @@ struct LOCKSTEP_API pool_options {
     /// Installed on every connection the pool opens (connection::set_tracer); called from
     /// every thread that uses the pool, so it must be thread-safe (the ready tracers are).
     std::shared_ptr<lockstep::tracer> tracer{};
-    tracer_options trace_options{};
+    tracer_options trace_options{}; ///< how the pool's tracer sees values (`tracer_options`)
 };
 
 /// Hands out up to `max_size` connections to `url` across threads. A connection that comes back
@@ -72,6 +74,7 @@ struct LOCKSTEP_API pool_options {
 ///     lockstep::atomic(*db, [&] { db->insert(authors, Author{.name = "Ada"}); });
 class LOCKSTEP_API connection_pool {
 public:
+    /// A pool of at most `max_size` connections to `url`, opened when first needed.
     connection_pool(std::string url, std::size_t max_size, pool_options options = {});
     connection_pool(const connection_pool&) = delete;
     connection_pool& operator=(const connection_pool&) = delete;

@@ -87,10 +87,13 @@ public:
 class [[nodiscard]] subscription {
 public:
     subscription() = default;
+    /// Made by `signal::connect`; applications do not call it.
     subscription(std::weak_ptr<detail::signal_registry_base> registry, std::uint64_t id) noexcept
         : registry_(std::move(registry)), id_(id) {}
+    /// Takes over `other`'s receiver; `other` then disconnects nothing.
     subscription(subscription&& other) noexcept
         : registry_(std::move(other.registry_)), id_(std::exchange(other.id_, 0)) {}
+    /// Disconnects this subscription's receiver, then takes over `other`'s.
     subscription& operator=(subscription&& other) noexcept {
         if (this != &other) {
             disconnect();
@@ -134,7 +137,7 @@ struct LOCKSTEP_API connect_options {
 /// One receiver's failure, as `send_robust` reports it.
 struct LOCKSTEP_API receiver_failure {
     std::size_t receiver_index; ///< position among the receivers that were called, from 0
-    std::exception_ptr error;
+    std::exception_ptr error;   ///< what it threw
 };
 
 /// A signal that carries `Event` to its receivers.
@@ -155,7 +158,7 @@ struct LOCKSTEP_API receiver_failure {
 ///     paid.send(order_paid{42});
 template <class Event> class signal {
 public:
-    using receiver = std::function<void(const Event&)>;
+    using receiver = std::function<void(const Event&)>; ///< what `connect` stores
 
     signal() : registry_(std::make_shared<registry>()) {}
     signal(const signal&) = delete;

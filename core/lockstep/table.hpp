@@ -31,8 +31,9 @@ enum class on_delete {
 
 /// Column option: the most characters a text column holds (checked on every engine, semantics 6.2).
 struct LOCKSTEP_API max_length {
+    /// At most `n` characters.
     explicit constexpr max_length(std::size_t n) noexcept : characters(n) {}
-    std::size_t characters;
+    std::size_t characters; ///< the limit, in characters (not bytes)
 };
 
 /// Column option: no two rows may hold the same value (compared byte for byte, semantics 5.5).
@@ -43,14 +44,14 @@ inline constexpr unique_t unique{};
 
 /// A column as the DDL and SQL builders see it.
 struct LOCKSTEP_API column_info {
-    std::string name;
-    column_type type = column_type::integer;
-    bool nullable = false;
-    bool primary_key = false;
-    bool unique = false;
-    std::optional<std::size_t> max_length;
-    const table_base* references = nullptr; ///< the parent table of a foreign key
-    lockstep::on_delete deletion = lockstep::on_delete::restrict;
+    std::string name;                        ///< the column name, unquoted
+    column_type type = column_type::integer; ///< the value type
+    bool nullable = false;                   ///< may hold NULL (a `std::optional` member)
+    bool primary_key = false;                ///< is the table's key
+    bool unique = false;                     ///< has a UNIQUE constraint
+    std::optional<std::size_t> max_length;   ///< most characters, for text
+    const table_base* references = nullptr;  ///< the parent table of a foreign key
+    lockstep::on_delete deletion = lockstep::on_delete::restrict; ///< what deleting the parent does
 };
 
 namespace detail {
@@ -132,8 +133,8 @@ LOCKSTEP_API std::uint64_t next_table_serial() noexcept;
 
 /// One column of a `table<Model>`, made by `column`, `primary_key` or `foreign_key`.
 template <class Model> struct column_def {
-    column_info info;
-    std::shared_ptr<const detail::accessor<Model>> access;
+    column_info info;                                      ///< name, type and constraints
+    std::shared_ptr<const detail::accessor<Model>> access; ///< reads and writes the member
 };
 
 namespace detail {
@@ -200,15 +201,19 @@ public:
     table_base(const table_base&) = delete;
     table_base& operator=(const table_base&) = delete;
 
+    /// The table's name, unquoted.
     const std::string& name() const noexcept { return name_; }
+    /// The columns, in declaration order.
     const std::vector<column_info>& columns() const noexcept { return columns_; }
     /// The index of the primary key in `columns()`.
     std::size_t key_index() const noexcept { return key_index_; }
+    /// The primary key column.
     const column_info& key() const noexcept { return columns_[key_index_]; }
     /// A process-unique number; caches key on it rather than on the table's address.
     std::uint64_t serial() const noexcept { return serial_; }
 
 protected:
+    /// Checks the columns (one primary key, unique names); throws `usage_error` otherwise.
     table_base(std::string name, std::vector<column_info> columns);
     ~table_base() = default;
 
@@ -231,8 +236,9 @@ private:
 ///     }};
 template <class Model> class table : public table_base {
 public:
-    using model_type = Model;
+    using model_type = Model; ///< the struct this table maps
 
+    /// A table named `name` with `columns` (one `primary_key` among them).
     table(std::string name, std::vector<column_def<Model>> columns)
         : table_base(std::move(name), infos(columns)) {
         for (auto& c : columns)
@@ -313,7 +319,7 @@ private:
     // What a write reads per column, packed together: the columns' descriptions stay cold.
     struct column_plan {
         const detail::accessor<Model>* access;
-        std::optional<std::size_t> max_length;
+        std::optional<std::size_t> max_length; ///< most characters, for text
         bool checked; // text or real: values Lockstep validates before sending
         bool key;
     };

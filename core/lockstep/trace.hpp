@@ -39,10 +39,10 @@ LOCKSTEP_API std::string_view to_string(block_event event) noexcept;
 
 /// One statement, as a tracer hears it when it has finished.
 struct LOCKSTEP_API statement_trace {
-    std::string_view sql; ///< with its placeholders; never with values
-    std::chrono::nanoseconds duration{};
-    std::int64_t rows = -1;         ///< rows changed or returned; -1 when it failed
-    const error* failure = nullptr; ///< the error it raised, or nullptr
+    std::string_view sql;                ///< with its placeholders; never with values
+    std::chrono::nanoseconds duration{}; ///< how long the engine took, from sending to the last row
+    std::int64_t rows = -1;              ///< rows changed or returned; -1 when it failed
+    const error* failure = nullptr;      ///< the error it raised, or nullptr
     /// The bound values, only when the tracer was installed with a redaction callback
     /// (`tracer_options::parameters`), each as that callback wrote it.
     const std::vector<std::string>* parameters = nullptr;
@@ -82,6 +82,7 @@ struct LOCKSTEP_API tracer_options {
 /// INSERT INTO ..."). Lines from several threads do not interleave.
 class LOCKSTEP_API stream_tracer : public tracer {
 public:
+    /// Writes to `out`, which must outlive the tracer; one line per event.
     explicit stream_tracer(std::ostream& out) : out_(out) {}
     void statement(const statement_trace& s) override;
     void block(block_event event, std::size_t depth, std::size_t count) override;
@@ -101,6 +102,7 @@ private:
 ///         }));
 class LOCKSTEP_API slow_statement_tracer : public tracer {
 public:
+    /// Calls `report` for every statement that takes `threshold` or longer.
     slow_statement_tracer(std::chrono::nanoseconds threshold,
                           std::function<void(const statement_trace&)> report)
         : threshold_(threshold), report_(std::move(report)) {}
@@ -117,9 +119,17 @@ private:
 /// Counts what happened, readable at any time from any thread.
 class LOCKSTEP_API counting_tracer : public tracer {
 public:
+    /// The counters at one moment.
     struct counts {
-        std::uint64_t statements = 0, failed_statements = 0, blocks = 0, commits = 0, rollbacks = 0,
-                      savepoints = 0, savepoint_rollbacks = 0, conflicts = 0, retries = 0;
+        std::uint64_t statements = 0;          ///< statements run
+        std::uint64_t failed_statements = 0;   ///< statements that raised an error
+        std::uint64_t blocks = 0;              ///< outermost atomic blocks begun
+        std::uint64_t commits = 0;             ///< transactions committed
+        std::uint64_t rollbacks = 0;           ///< transactions rolled back
+        std::uint64_t savepoints = 0;          ///< savepoints made (nested blocks)
+        std::uint64_t savepoint_rollbacks = 0; ///< rollbacks to a savepoint
+        std::uint64_t conflicts = 0;           ///< statements that raised `transaction_conflict`
+        std::uint64_t retries = 0;             ///< reruns by `lockstep::retry`
     };
     void statement(const statement_trace& s) override;
     void block(block_event event, std::size_t depth, std::size_t count) override;

@@ -17,13 +17,13 @@ namespace lockstep::spi {
 
 /// How one dialect spells identifiers, column types and generated keys.
 struct LOCKSTEP_API sql_dialect {
-    char identifier_quote;
-    const char* integer;
-    const char* boolean;
-    const char* real;
+    char identifier_quote;      ///< '"' or '`'
+    const char* integer;        ///< the type of an integer column
+    const char* boolean;        ///< the type of a boolean column
+    const char* real;           ///< the type of a real column
     const char* unbounded_text; ///< text without a max_length (with one: VARCHAR(n))
-    const char* binary;
-    const char* auto_key; ///< the whole definition of a generated BIGINT key, after its name
+    const char* binary;         ///< the type of a binary column
+    const char* auto_key;       ///< the whole definition of a generated BIGINT key, after its name
 
     /// The column type for DDL (`VARCHAR(100)`, `BIGINT`, ...).
     std::string column_type(lockstep::column_type type,

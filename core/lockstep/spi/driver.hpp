@@ -32,6 +32,7 @@ public:
 ///     return std::make_shared<spi::session_driver<sqlite::session>>("sqlite");
 template <class Session> class session_driver final : public driver {
 public:
+    /// A driver of family `name` whose sessions are `Session(url)`.
     explicit session_driver(std::string name) : name_(std::move(name)) {}
     std::string_view name() const noexcept override { return name_; }
     std::unique_ptr<session> open(const connection_url& url) const override {

@@ -23,9 +23,10 @@ enum class error_category {
 
 /// What a backend's mapping table returns for one native error.
 struct LOCKSTEP_API error_class {
-    error_category category;
-    constraint_kind constraint = constraint_kind::other;
+    error_category category;                             ///< which Lockstep error class
+    constraint_kind constraint = constraint_kind::other; ///< for integrity errors: which constraint
 
+    /// Equal when category and constraint are.
     friend bool operator==(const error_class&, const error_class&) = default;
 };
 

@@ -22,8 +22,11 @@ namespace lockstep::spi {
 /// address and length alone identify them.
 class LOCKSTEP_API stable_texts {
 public:
+    /// Remembers that `text` stays at its address, unchanged.
     void note(std::string_view text) { lengths_[text.data()] = text.size(); }
+    /// Forgets every text.
     void clear() noexcept { lengths_.clear(); }
+    /// Was `text` (this address and length) noted?
     bool contains(std::string_view text) const noexcept {
         const auto it = lengths_.find(text.data());
         return it != lengths_.end() && it->second == text.size();
@@ -44,6 +47,7 @@ private:
 ///     ... prepare, then recent_.put(sql, {&cached_text, statement});
 template <class Entry> class recent_statements {
 public:
+    /// The entry cached for `text` (same address and length), or null.
     Entry* find(std::string_view text) noexcept {
         for (auto& w : sets_[set_of(text)].ways)
             if (w.text == text.data() && w.size == text.size() &&
@@ -74,8 +78,8 @@ public:
     /// Forgets the entries (their statements are gone), not which texts are stable.
     void clear() noexcept { sets_ = {}; }
 
-    static constexpr std::size_t set_count = 8;
-    static constexpr std::size_t ways_per_set = 4;
+    static constexpr std::size_t set_count = 8;    ///< sets, chosen by the text's address
+    static constexpr std::size_t ways_per_set = 4; ///< entries per set, least recent replaced
     /// The set `text` lands in, from its address (exposed for tests).
     static std::size_t set_of(std::string_view text) noexcept {
         // Heap text is 16-byte aligned: drop those bits, and fold in higher ones so strings

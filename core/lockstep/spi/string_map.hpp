@@ -14,7 +14,8 @@ namespace lockstep::spi {
 
 /// Hashes std::string and std::string_view alike, so lookups need no temporary string.
 struct LOCKSTEP_API string_hash {
-    using is_transparent = void;
+    using is_transparent = void; ///< lets maps look up by std::string_view
+    /// The hash of `s`.
     std::size_t operator()(std::string_view s) const noexcept {
         return std::hash<std::string_view>{}(s);
     }
