@@ -10,6 +10,8 @@
 
 namespace lockstep {
 
+/// How bad a logged message is: a warning (a slow statement) or an error (a robust hook that
+/// threw, a ROLLBACK that failed while unwinding).
 enum class log_level { warning, error };
 
 /// Receives Lockstep's log messages. The default sink writes them to stderr.

@@ -40,6 +40,7 @@ struct LOCKSTEP_API max_length {
 struct LOCKSTEP_API unique_t {
     explicit constexpr unique_t() = default;
 };
+/// Column option: a UNIQUE constraint (`lockstep::column(&M::email, "email", lockstep::unique)`).
 inline constexpr unique_t unique{};
 
 /// A column as the DDL and SQL builders see it.

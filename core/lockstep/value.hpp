@@ -38,38 +38,49 @@ using row = std::vector<value>;
 inline param to_param(std::nullptr_t) noexcept {
     return nullptr;
 }
+/// A boolean.
 inline param to_param(bool v) noexcept {
     return v;
 }
+/// A real number.
 inline param to_param(double v) noexcept {
     return v;
 }
+/// A real number, widened to double.
 inline param to_param(float v) noexcept {
     return static_cast<double>(v);
 }
+/// Text, which must outlive the statement.
 inline param to_param(std::string_view v) noexcept {
     return v;
 }
+/// Text from a NUL-terminated string.
 inline param to_param(const char* v) noexcept {
     return std::string_view(v);
 }
+/// Text, viewed, not copied.
 inline param to_param(const std::string& v) noexcept {
     return std::string_view(v);
 }
+/// Bytes, viewed, not copied.
 inline param to_param(const blob& v) noexcept {
     return std::span<const std::byte>(v);
 }
+/// Bytes.
 inline param to_param(std::span<const std::byte> v) noexcept {
     return v;
 }
+/// Any integer but bool, as a 64-bit integer.
 template <class Int>
 requires(std::is_integral_v<Int> && !std::is_same_v<Int, bool>) param to_param(Int v)
 noexcept {
     return static_cast<std::int64_t>(v);
 }
+/// The value, or NULL when empty.
 template <class T> param to_param(const std::optional<T>& v) noexcept {
     return v ? to_param(*v) : param(nullptr);
 }
+/// NULL.
 inline param to_param(std::nullopt_t) noexcept {
     return nullptr;
 }

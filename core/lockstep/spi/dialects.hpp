@@ -44,7 +44,9 @@ LOCKSTEP_API std::string mysql_table_suffix(std::string_view collation);
 /// Each engine's answers to the capability questions. Answers that depend on the adapter or
 /// the server version (supports_returning, binds_binary_values) are the adapter's to adjust.
 LOCKSTEP_API lockstep::features sqlite_features() noexcept;
+/// PostgreSQL's answers (see sqlite_features).
 LOCKSTEP_API lockstep::features postgresql_features() noexcept;
+/// MySQL's and MariaDB's answers (see sqlite_features).
 LOCKSTEP_API lockstep::features mysql_features() noexcept;
 
 } // namespace lockstep::spi

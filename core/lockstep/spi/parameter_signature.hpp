@@ -21,6 +21,7 @@ namespace lockstep::spi {
 ///
 ///     if (const auto s = spi::parameter_signature(params); s && *s == entry.signature) ...
 inline constexpr std::size_t most_signed_parameters = (63 - 5) / 3;
+/// The signature of `params` (see above), or `nullopt` for more than `most_signed_parameters`.
 inline std::optional<std::uint64_t> parameter_signature(std::span<const param> params) noexcept {
     static_assert(std::variant_size_v<param> <= 8, "three bits per type");
     if (params.size() > most_signed_parameters)
