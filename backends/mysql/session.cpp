@@ -98,6 +98,10 @@ session::session(const connection_url& url) {
     // A value over the packet limit makes the server drop the statement's data; it is refused
     // before sending instead, with data_error (semantics 6.2).
     max_value_bytes_ = static_cast<std::size_t>(query_integer("SELECT @@max_allowed_packet"));
+    // A Galera node names itself as its own target: commits can lose to other nodes there.
+    // MySQL has no wsrep_on variable; SHOW VARIABLES then returns no row instead of failing.
+    for (const auto& row : query("SHOW VARIABLES LIKE 'wsrep_on'", {}))
+        galera_ = row.size() == 2 && as_text(row.at(1)) == "ON";
     if (const auto timeout = url.option("lock_timeout"))
         run_simple("SET SESSION innodb_lock_wait_timeout = " +
                    std::to_string(whole_seconds(*timeout)));

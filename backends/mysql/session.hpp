@@ -32,6 +32,8 @@ public:
     session& operator=(const session&) = delete;
 
     std::string_view engine() const noexcept override { return "mysql"; }
+    /// "galera" on a node of a MariaDB Galera cluster (wsrep_on), else "mysql".
+    std::string_view target() const noexcept override { return galera_ ? "galera" : "mysql"; }
     const lockstep::features& features() const noexcept override { return features_; }
     std::string server_version() override { return version_; }
     std::string default_isolation() override;
@@ -86,6 +88,7 @@ private:
     bool in_transaction_ = false;
     bool lost_ = false;
     std::size_t max_value_bytes_ = 16 * 1024 * 1024; // the server's max_allowed_packet
+    bool galera_ = false;                            // a Galera node (wsrep_on = ON)
     spi::string_map<std::unique_ptr<sql::PreparedStatement>> statements_;
     spi::returning_sql_cache returning_sql_;
     rollback_guard rollback_guard_;

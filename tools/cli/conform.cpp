@@ -19,8 +19,9 @@ namespace lockstep::cli {
 namespace {
 
 // The server targets `--all` runs, in matrix order, by the variables ci/services writes.
+// A Galera node (ci/services up galera) is the seventh target when its URL is there.
 constexpr const char* server_variables[] = {"LOCKSTEP_POSTGRESQL_URL", "LOCKSTEP_MYSQL_URL",
-                                            "LOCKSTEP_SOCI_POSTGRESQL_URL",
+                                            "LOCKSTEP_GALERA_URL", "LOCKSTEP_SOCI_POSTGRESQL_URL",
                                             "LOCKSTEP_SOCI_MYSQL_URL"};
 
 std::map<std::string, std::string> read_env_file() {

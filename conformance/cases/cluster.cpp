@@ -1,0 +1,102 @@
+// Cluster cases (tag [cluster]): what holds when another node of a multi-primary cluster writes
+// the same row (Galera's commit-time certification). They run when the target is a Galera node
+// and LOCKSTEP_GALERA_NODE2_URL names another node of its cluster (ci/services up galera);
+// elsewhere they are skipped with the reason.
+// SPDX-License-Identifier: MIT
+#include "common.hpp"
+
+#include <cstdlib>
+
+using namespace conformance;
+
+namespace {
+
+/// A connection to another node of the target's cluster, reading what that node has applied of
+/// every earlier commit (wsrep_sync_wait), or nothing.
+std::optional<lockstep::connection> peer_node(lockstep::connection& db) {
+    const char* url = std::getenv("LOCKSTEP_GALERA_NODE2_URL");
+    if (db.target_name() != "galera" || url == nullptr || *url == '\0')
+        return std::nullopt;
+    auto peer = lockstep::connection::open(url);
+    peer.execute("SET SESSION wsrep_sync_wait = 1");
+    return peer;
+}
+
+constexpr const char* no_cluster =
+    "the target is not a node of a multi-primary cluster with a second node named "
+    "(ci/services up galera sets LOCKSTEP_GALERA_NODE2_URL)";
+
+} // namespace
+
+TEST_CASE("On a cluster, a block that loses at COMMIT to another node's write raises "
+          "transaction_conflict, runs on_rollback but not on_commit, and its receivers' rows are "
+          "gone on every node",
+          "[cluster][errors][hooks]") {
+    fixture fx;
+    auto peer = peer_node(fx.db);
+    if (!peer)
+        LOCKSTEP_SKIP(no_cluster);
+    auto row = fx.db.insert(fx.s.main, main_model{.name = "before"});
+    auto receiver =
+        lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
+            e.db.insert(fx.s.sig, signal_model{.main_id = e.instance.id, .message = "receiver"});
+        });
+    bool committed = false, rolled_back = false;
+    const auto kind = error_class_of([&] {
+        lockstep::atomic(fx.db, [&] {
+            lockstep::on_commit(fx.db, [&] { committed = true; });
+            lockstep::on_rollback(fx.db, [&] { rolled_back = true; });
+            row.name = "this node";
+            fx.db.update(fx.s.main, row);
+            // The other node writes the same row and commits first: this block's writes fail
+            // certification when it commits.
+            peer->execute("UPDATE " + peer->quote_identifier(fx.s.main.name()) +
+                              " SET name = ? WHERE id = ?",
+                          "other node", row.id);
+        });
+    });
+    CHECK(kind == "transaction_conflict");
+    CHECK_FALSE(committed);
+    CHECK(rolled_back);
+    fx.log(std::string("on_commit ran: ") + (committed ? "yes" : "no") +
+           ", on_rollback ran: " + (rolled_back ? "yes" : "no"));
+    CHECK(fixture::names(fx.db, fx.s) == std::vector<std::string>{"other node"});
+    CHECK(fixture::names(*peer, fx.s) == std::vector<std::string>{"other node"});
+    CHECK(fx.messages().empty());
+    CHECK(peer->count(fx.s.sig) == 0);
+}
+
+TEST_CASE("On a cluster, retry reruns a block that lost at COMMIT, so the operation and its "
+          "receivers' rows commit exactly once on every node",
+          "[cluster][retry]") {
+    fixture fx;
+    auto peer = peer_node(fx.db);
+    if (!peer)
+        LOCKSTEP_SKIP(no_cluster);
+    auto row = fx.db.insert(fx.s.main, main_model{.name = "before"});
+    auto receiver =
+        lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
+            e.db.insert(fx.s.sig,
+                        signal_model{.main_id = e.instance.id, .message = e.instance.name});
+        });
+    int attempts = 0, hooks = 0;
+    lockstep::retry(fx.db, [&] {
+        ++attempts;
+        lockstep::on_commit(fx.db, [&] { ++hooks; });
+        auto current = fx.db.get(fx.s.main, row.id).value();
+        current.name = current.name + "+this node";
+        fx.db.update(fx.s.main, current);
+        if (attempts == 1) // only the first attempt meets a concurrent write
+            peer->execute("UPDATE " + peer->quote_identifier(fx.s.main.name()) +
+                              " SET name = ? WHERE id = ?",
+                          "other node", row.id);
+    });
+    CHECK(attempts == 2);
+    CHECK(hooks == 1);
+    fx.log("attempts: " + std::to_string(attempts) +
+           ", on_commit hooks run: " + std::to_string(hooks));
+    CHECK(fixture::names(fx.db, fx.s) == std::vector<std::string>{"other node+this node"});
+    CHECK(fixture::names(*peer, fx.s) == std::vector<std::string>{"other node+this node"});
+    CHECK(fx.messages() == std::vector<std::string>{"other node+this node"});
+    CHECK(peer->count(fx.s.sig) == 1);
+}
