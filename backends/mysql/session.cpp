@@ -59,15 +59,6 @@ session::session(const connection_url& url) {
                                       "\" is unknown; MySQL URLs take isolation, lock_timeout "
                                       "and connect_timeout.");
     sql::ConnectOptionsMap options;
-    if (url.host.starts_with("/"))
-        options["hostName"] = sql::SQLString("unix://" + url.host);
-    else
-        options["hostName"] =
-            sql::SQLString("tcp://" +
-                           (url.host.find(':') != std::string::npos ? "[" + url.host + "]"
-                            : url.host.empty()                      ? std::string("127.0.0.1")
-                                                                    : url.host) +
-                           ":" + std::to_string(url.port.value_or(3306)));
     options["userName"] = sql::SQLString(url.user);
     options["password"] = sql::SQLString(url.password);
     if (!url.database.empty())
@@ -79,17 +70,54 @@ session::session(const connection_url& url) {
         whole_number("connect_timeout", url.option("connect_timeout").value_or("10"));
     // UPDATE reports rows matched, not rows changed, as on other engines: save() relies on it.
     options["CLIENT_FOUND_ROWS"] = true;
-    try {
-        conn_.reset(sql::mysql::get_mysql_driver_instance()->connect(options));
-        control_.reset(conn_->createStatement());
-    } catch (const sql::SQLException& e) {
-        std::string message = e.what();
-        if (!url.password.empty())
-            for (std::size_t pos; (pos = message.find(url.password)) != std::string::npos;)
-                message.replace(pos, url.password.size(), "***");
-        spi::raise({spi::error_category::connection},
-                   {"mysql", e.getSQLState(), e.getErrorCode(), message, ""});
+
+    // A multi-host URL lists a cluster's nodes: the first that answers and is ready wins
+    // (semantics 8.10). A Galera node that is up but not synced with the primary component
+    // would refuse or lose work, so it is passed over like one that does not answer.
+    std::vector<connection_url::endpoint> hosts{{url.host, url.port}};
+    hosts.insert(hosts.end(), url.more_hosts.begin(), url.more_hosts.end());
+    std::string passed_over;
+    for (const auto& host : hosts) {
+        const auto name =
+            host.host.starts_with("/")
+                ? "unix://" + host.host
+                : "tcp://" +
+                      (host.host.find(':') != std::string::npos ? "[" + host.host + "]"
+                       : host.host.empty()                      ? std::string("127.0.0.1")
+                                                                : host.host) +
+                      ":" + std::to_string(host.port.value_or(3306));
+        options["hostName"] = sql::SQLString(name);
+        try {
+            conn_.reset(sql::mysql::get_mysql_driver_instance()->connect(options));
+            control_.reset(conn_->createStatement());
+        } catch (const sql::SQLException& e) {
+            std::string message = e.what();
+            if (!url.password.empty())
+                for (std::size_t pos; (pos = message.find(url.password)) != std::string::npos;)
+                    message.replace(pos, url.password.size(), "***");
+            if (hosts.size() == 1)
+                spi::raise({spi::error_category::connection},
+                           {"mysql", e.getSQLState(), e.getErrorCode(), message, ""});
+            passed_over += (passed_over.empty() ? "" : "; ") + name + ": " + message;
+            control_.reset();
+            conn_.reset();
+            continue;
+        }
+        if (hosts.size() == 1)
+            break;
+        if (const auto why = not_ready(); !why.empty()) {
+            passed_over += (passed_over.empty() ? "" : "; ") + name + ": " + why;
+            control_.reset();
+            conn_.reset();
+            continue;
+        }
+        break;
     }
+    if (!conn_)
+        spi::raise(
+            {spi::error_category::connection},
+            {"mysql", "08001", 0,
+             "no host of " + url.redacted() + " answered and was ready (" + passed_over + ")", ""});
     {
         const auto rows = query("SELECT VERSION()", {});
         version_ = as_text(rows.at(0).at(0));
@@ -248,6 +276,25 @@ void session::begin(isolation_level level) {
         run_simple("SET TRANSACTION ISOLATION LEVEL " + std::string(to_sql(level)));
     run_simple("START TRANSACTION");
     in_transaction_ = true;
+}
+
+std::string session::not_ready() {
+    // MariaDB reports wsrep status variables even without Galera; only a wsrep node is judged.
+    bool wsrep = false;
+    for (const auto& row : query("SHOW VARIABLES LIKE 'wsrep_on'", {}))
+        wsrep = row.size() == 2 && as_text(row.at(1)) == "ON";
+    if (!wsrep)
+        return {};
+    std::string ready = "ON", state = "Synced";
+    for (const auto& row : query("SHOW STATUS WHERE Variable_name IN ('wsrep_ready', "
+                                 "'wsrep_local_state_comment')",
+                                 {})) {
+        const auto name = as_text(row.at(0));
+        (name == "wsrep_ready" ? ready : state) = as_text(row.at(1));
+    }
+    if (ready == "ON" && state == "Synced")
+        return {}; // a Galera node in the primary component
+    return "a Galera node that is not ready (wsrep_ready=" + ready + ", state " + state + ")";
 }
 
 void session::commit() {

@@ -75,10 +75,22 @@ session::session(const connection_url& url) {
         keys.push_back(std::move(key));
         values.push_back(std::move(value));
     };
-    if (!url.host.empty())
-        add("host", url.host);
-    if (url.port)
-        add("port", std::to_string(*url.port));
+    if (url.more_hosts.empty()) {
+        if (!url.host.empty())
+            add("host", url.host);
+        if (url.port)
+            add("port", std::to_string(*url.port));
+    } else {
+        // A multi-host URL goes to libpq as its own host and port lists, which it tries in
+        // order, honouring target_session_attrs (semantics 8.10); an empty port is the default.
+        std::string hosts = url.host, ports = url.port ? std::to_string(*url.port) : "";
+        for (const auto& more : url.more_hosts) {
+            hosts += "," + more.host;
+            ports += "," + (more.port ? std::to_string(*more.port) : std::string());
+        }
+        add("host", hosts);
+        add("port", ports);
+    }
     if (!url.database.empty())
         add("dbname", url.database);
     if (!url.user.empty())

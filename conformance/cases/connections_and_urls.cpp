@@ -157,3 +157,26 @@ TEST_CASE("A slow_statement_ms URL option sends slow statements to the log sink;
               }) == "configuration_error");
     fx.log("slow statements logged: " + std::to_string(mentions("SELECT 1")));
 }
+
+TEST_CASE("A multi-host URL passes over a host that does not answer and connects to the next",
+          "[url][cluster]") {
+    fixture fx;
+    const auto url = lockstep::parse_connection_url(database_url());
+    if (url.is_soci() || (url.engine() != "postgresql" && url.engine() != "mysql") ||
+        url.host.starts_with("/"))
+        LOCKSTEP_SKIP("only native postgresql:// and mysql:// URLs over TCP list several hosts");
+    // Port 1 on loopback refuses at once: the first host is down, the second is the target.
+    auto text = database_url();
+    text.insert(text.find('@') + 1, "127.0.0.1:1,");
+    auto db = lockstep::connection::open(text);
+    CHECK(db.target_name() == fx.db.target_name());
+    const auto one = lockstep::atomic(
+        db, [&] { return lockstep::as_integer(db.query("SELECT 1").at(0).at(0)); });
+    CHECK(one == 1);
+    fx.log("connected past the host that did not answer");
+    // Every host down: connection_error, naming no password.
+    auto all_down = database_url();
+    const auto at = all_down.find('@') + 1;
+    all_down.replace(at, all_down.find('/', at) - at, "127.0.0.1:1,127.0.0.1:2");
+    CHECK(error_class_of([&] { lockstep::connection::open(all_down); }) == "connection_error");
+}

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <utility>
 
 namespace lockstep {
 namespace {
@@ -91,6 +92,41 @@ void parse_options(std::string_view query, std::string_view whole, connection_ur
     }
 }
 
+std::pair<std::string, std::optional<std::uint16_t>> parse_endpoint(std::string_view authority,
+                                                                    std::string_view whole) {
+    std::string host;
+    std::optional<std::uint16_t> port;
+    std::string_view port_text;
+    if (authority.starts_with('[')) {
+        const auto close = authority.find(']');
+        if (close == std::string_view::npos)
+            malformed(whole, "an IPv6 host has '[' but no closing ']'");
+        host = std::string(authority.substr(1, close - 1));
+        const auto rest = authority.substr(close + 1);
+        if (!rest.empty() && rest[0] != ':')
+            malformed(whole, "unexpected text after the IPv6 host");
+        if (!rest.empty())
+            port_text = rest.substr(1);
+    } else {
+        const auto colon = authority.find(':');
+        host = percent_decode(authority.substr(0, colon), whole);
+        if (colon != std::string_view::npos)
+            port_text = authority.substr(colon + 1);
+        if (host.find(':') != std::string::npos)
+            malformed(whole, "an IPv6 host must be written in brackets, like [::1]");
+    }
+    if (!port_text.empty() || authority.ends_with(':')) {
+        unsigned value = 0;
+        const auto [end, ec] =
+            std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
+        if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
+            value == 0 || value > 65535)
+            malformed(whole, "the port must be a number from 1 to 65535");
+        port = static_cast<std::uint16_t>(value);
+    }
+    return {std::move(host), port};
+}
+
 void parse_authority(std::string_view authority, std::string_view whole, connection_url& url) {
     // The password may contain '@' when percent-encoded only, so the last '@' ends the userinfo.
     if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
@@ -103,33 +139,27 @@ void parse_authority(std::string_view authority, std::string_view whole, connect
             url.has_password = true;
         }
     }
-    std::string_view port_text;
-    if (authority.starts_with('[')) {
-        const auto close = authority.find(']');
-        if (close == std::string_view::npos)
-            malformed(whole, "an IPv6 host has '[' but no closing ']'");
-        url.host = std::string(authority.substr(1, close - 1));
-        const auto rest = authority.substr(close + 1);
-        if (!rest.empty() && rest[0] != ':')
-            malformed(whole, "unexpected text after the IPv6 host");
-        if (!rest.empty())
-            port_text = rest.substr(1);
-    } else {
-        const auto colon = authority.find(':');
-        url.host = percent_decode(authority.substr(0, colon), whole);
-        if (colon != std::string_view::npos)
-            port_text = authority.substr(colon + 1);
-        if (url.host.find(':') != std::string::npos)
-            malformed(whole, "an IPv6 host must be written in brackets, like [::1]");
+    // Several hosts (h1:p1,h2:p2): a cluster's nodes, tried in order (semantics 8.10).
+    std::vector<std::string_view> parts;
+    for (std::size_t start = 0;;) {
+        auto comma = authority.find(',', start);
+        // A comma inside an IPv6 bracket cannot occur in a valid address; split on every one.
+        parts.push_back(authority.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
+        if (comma == std::string_view::npos)
+            break;
+        start = comma + 1;
     }
-    if (!port_text.empty() || authority.ends_with(':')) {
-        unsigned value = 0;
-        const auto [end, ec] =
-            std::from_chars(port_text.data(), port_text.data() + port_text.size(), value);
-        if (port_text.empty() || ec != std::errc{} || end != port_text.data() + port_text.size() ||
-            value == 0 || value > 65535)
-            malformed(whole, "the port must be a number from 1 to 65535");
-        url.port = static_cast<std::uint16_t>(value);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (parts.size() > 1 && parts[i].empty())
+            malformed(whole, "a host list has an empty entry");
+        auto [host, port] = parse_endpoint(parts[i], whole);
+        if (i == 0) {
+            url.host = std::move(host);
+            url.port = port;
+        } else {
+            url.more_hosts.push_back({std::move(host), port});
+        }
     }
 }
 
@@ -198,9 +228,16 @@ std::string connection_url::redacted() const {
                 out += ":***";
             out += '@';
         }
-        out += host.find(':') != std::string::npos ? "[" + host + "]" : host;
-        if (port)
-            out += ":" + std::to_string(*port);
+        const auto add_host = [&](const std::string& h, std::optional<std::uint16_t> p) {
+            out += h.find(':') != std::string::npos ? "[" + h + "]" : h;
+            if (p)
+                out += ":" + std::to_string(*p);
+        };
+        add_host(host, port);
+        for (const auto& more : more_hosts) {
+            out += ',';
+            add_host(more.host, more.port);
+        }
         if (!database.empty())
             out += "/" + database;
     }
@@ -260,6 +297,10 @@ connection_url parse_connection_url(std::string_view text) {
                             "user names, passwords, database names and option values (%2F, "
                             "%3F, %23, %40)");
         parse_authority(rest.substr(0, slash), text, url);
+        if (!url.more_hosts.empty() && (url.is_soci() || url.engine() == "sqlite"))
+            malformed(text, "only postgresql:// and mysql:// URLs may list several hosts");
+        if (!url.more_hosts.empty() && url.host.starts_with('/'))
+            malformed(text, "a host list cannot hold a socket directory");
         if (slash != std::string_view::npos)
             url.database = percent_decode(rest.substr(slash + 1), text);
         if (url.database.find('/') != std::string::npos)

@@ -33,6 +33,13 @@ struct LOCKSTEP_API connection_url {
     bool has_password = false; ///< a password was given, even an empty one
     std::string host; ///< without IPv6 brackets; may be a socket directory; empty when not given
     std::optional<std::uint16_t> port; ///< empty: the engine's default
+    /// One more host of a multi-host URL (`mysql://u@h1:3306,h2:3307/db`).
+    struct endpoint {
+        std::string host;                  ///< as `host`
+        std::optional<std::uint16_t> port; ///< as `port`
+    };
+    /// The hosts after the first of a multi-host URL, in order; PostgreSQL and MySQL only.
+    std::vector<endpoint> more_hosts;
     std::string database; ///< server database name, or the SQLite file path / ":memory:"
     std::vector<std::pair<std::string, std::string>> options; ///< `?key=value` pairs, in order
 

@@ -163,3 +163,25 @@ TEST_CASE("No randomly built URL puts its password into a parse error or a redac
         }
     }
 }
+
+TEST_CASE("A multi-host URL lists a cluster's nodes in order, redacted without the password",
+          "[url]") {
+    const auto url = parse_connection_url("mysql://app:s3cret@db1:3306,db2,[::1]:3308/shop");
+    CHECK(url.host == "db1");
+    CHECK(url.port == 3306);
+    REQUIRE(url.more_hosts.size() == 2);
+    CHECK(url.more_hosts[0].host == "db2");
+    CHECK_FALSE(url.more_hosts[0].port.has_value());
+    CHECK(url.more_hosts[1].host == "::1");
+    CHECK(url.more_hosts[1].port == 3308);
+    CHECK(url.database == "shop");
+    CHECK(url.redacted() == "mysql://app:***@db1:3306,db2,[::1]:3308/shop");
+    CHECK(parse_connection_url("postgresql://u@a:5432,b:5433/d").more_hosts.size() == 1);
+}
+
+TEST_CASE("A host list is refused where the engine cannot use it or an entry is empty", "[url]") {
+    CHECK_THROWS_AS(parse_connection_url("soci+mysql://u@a:1,b:2/d"), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("mysql://u@a:1,,b:2/d"), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("mysql://u@a:1,b:99999/d"), configuration_error);
+    CHECK_THROWS_AS(parse_connection_url("mysql://u@%2Ftmp%2Fs,b:2/d"), configuration_error);
+}
