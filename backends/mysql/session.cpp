@@ -107,6 +107,7 @@ session::session(const connection_url& url) {
             break;
         if (const auto why = not_ready(); !why.empty()) {
             passed_over += (passed_over.empty() ? "" : "; ") + name + ": " + why;
+            statements_.clear(); // prepared on this connection: they die before it
             control_.reset();
             conn_.reset();
             continue;

@@ -100,3 +100,29 @@ TEST_CASE("On a cluster, retry reruns a block that lost at COMMIT, so the operat
     CHECK(fx.messages() == std::vector<std::string>{"other node+this node"});
     CHECK(peer->count(fx.s.sig) == 1);
 }
+
+TEST_CASE("On a cluster, a multi-host URL passes over a node that is up but not synced",
+          "[cluster][url]") {
+    fixture fx;
+    auto peer = peer_node(fx.db);
+    if (!peer)
+        LOCKSTEP_SKIP(no_cluster);
+    // The peer node first, this node second; the peer is desynced (as while it donates a state
+    // transfer), so the connection must go to this node.
+    const auto mine = lockstep::parse_connection_url(database_url());
+    const auto theirs = lockstep::parse_connection_url(std::getenv("LOCKSTEP_GALERA_NODE2_URL"));
+    auto text = database_url();
+    const auto at = text.find('@') + 1;
+    text.replace(at, text.find('/', at) - at,
+                 theirs.host + ":" + std::to_string(theirs.port.value_or(3306)) + "," + mine.host +
+                     ":" + std::to_string(mine.port.value_or(3306)));
+    peer->execute("SET GLOBAL wsrep_desync = ON");
+    struct resync {
+        lockstep::connection& node;
+        ~resync() { node.execute("SET GLOBAL wsrep_desync = OFF"); }
+    } undo{*peer};
+    auto db = lockstep::connection::open(text);
+    const auto port = lockstep::as_integer(db.query("SELECT @@port").at(0).at(0));
+    CHECK(port == mine.port.value_or(3306));
+    fx.log("connected to the synced node");
+}
