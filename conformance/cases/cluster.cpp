@@ -102,7 +102,7 @@ TEST_CASE("On a cluster, retry reruns a block that lost at COMMIT, so the operat
 }
 
 TEST_CASE("On a cluster, a multi-host URL passes over a node that is up but not synced",
-          "[cluster][url]") {
+          "[cluster][connection]") {
     fixture fx;
     auto peer = peer_node(fx.db);
     if (!peer)

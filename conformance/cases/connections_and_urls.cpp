@@ -159,7 +159,7 @@ TEST_CASE("A slow_statement_ms URL option sends slow statements to the log sink;
 }
 
 TEST_CASE("A multi-host URL passes over a host that does not answer and connects to the next",
-          "[url][cluster]") {
+          "[connection][cluster]") {
     fixture fx;
     const auto url = lockstep::parse_connection_url(database_url());
     if (url.is_soci() || (url.engine() != "postgresql" && url.engine() != "mysql") ||
