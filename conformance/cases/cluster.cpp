@@ -18,7 +18,7 @@ std::optional<lockstep::connection> peer_node(lockstep::connection& db) {
     if (db.target_name() != "galera" || url == nullptr || *url == '\0')
         return std::nullopt;
     auto peer = lockstep::connection::open(url);
-    peer.execute("SET SESSION wsrep_sync_wait = 1");
+    peer.execute("SET SESSION wsrep_sync_wait = 15"); // reads and writes wait for earlier commits
     return peer;
 }
 
