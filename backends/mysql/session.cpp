@@ -103,6 +103,11 @@ session::session(const connection_url& url) {
             conn_.reset();
             continue;
         }
+        // A Galera node names itself as its own target (commits can lose to other nodes
+        // there), and is judged for readiness. MySQL has no wsrep_on: no row, no error.
+        galera_ = false;
+        for (const auto& row : query("SHOW VARIABLES LIKE 'wsrep_on'", {}))
+            galera_ = row.size() == 2 && as_text(row.at(1)) == "ON";
         if (hosts.size() == 1)
             break;
         if (const auto why = not_ready(); !why.empty()) {
@@ -127,10 +132,6 @@ session::session(const connection_url& url) {
     // A value over the packet limit makes the server drop the statement's data; it is refused
     // before sending instead, with data_error (semantics 6.2).
     max_value_bytes_ = static_cast<std::size_t>(query_integer("SELECT @@max_allowed_packet"));
-    // A Galera node names itself as its own target: commits can lose to other nodes there.
-    // MySQL has no wsrep_on variable; SHOW VARIABLES then returns no row instead of failing.
-    for (const auto& row : query("SHOW VARIABLES LIKE 'wsrep_on'", {}))
-        galera_ = row.size() == 2 && as_text(row.at(1)) == "ON";
     if (const auto timeout = url.option("lock_timeout"))
         run_simple("SET SESSION innodb_lock_wait_timeout = " +
                    std::to_string(whole_seconds(*timeout)));
@@ -281,10 +282,7 @@ void session::begin(isolation_level level) {
 
 std::string session::not_ready() {
     // MariaDB reports wsrep status variables even without Galera; only a wsrep node is judged.
-    bool wsrep = false;
-    for (const auto& row : query("SHOW VARIABLES LIKE 'wsrep_on'", {}))
-        wsrep = row.size() == 2 && as_text(row.at(1)) == "ON";
-    if (!wsrep)
+    if (!galera_)
         return {};
     std::string ready = "ON", state = "Synced";
     for (const auto& row : query("SHOW STATUS WHERE Variable_name IN ('wsrep_ready', "

@@ -89,8 +89,8 @@ private:
     bool lost_ = false;
     std::size_t max_value_bytes_ = 16 * 1024 * 1024; // the server's max_allowed_packet
     bool galera_ = false;                            // a Galera node (wsrep_on = ON)
-    /// Why the server just connected to should not be used (a Galera node outside the primary
-    /// component or not synced), or empty.
+    /// Why the server just connected to should not be used (a Galera node, per `galera_`,
+    /// outside the primary component or not synced), or empty.
     std::string not_ready();
     spi::string_map<std::unique_ptr<sql::PreparedStatement>> statements_;
     spi::returning_sql_cache returning_sql_;

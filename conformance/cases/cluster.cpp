@@ -22,6 +22,13 @@ std::optional<lockstep::connection> peer_node(lockstep::connection& db) {
     return peer;
 }
 
+/// Sets the name of main row `id` to `name` through the other node, in its own transaction.
+void write_from_peer(lockstep::connection& peer, const fixture& fx, std::int64_t id,
+                     const std::string& name) {
+    peer.execute("UPDATE " + peer.quote_identifier(fx.s.main.name()) + " SET name = ? WHERE id = ?",
+                 name, id);
+}
+
 constexpr const char* no_cluster =
     "the target is not a node of a multi-primary cluster with a second node named "
     "(ci/services up galera sets LOCKSTEP_GALERA_NODE2_URL)";
@@ -50,9 +57,7 @@ TEST_CASE("On a cluster, a block that loses at COMMIT to another node's write ra
             fx.db.update(fx.s.main, row);
             // The other node writes the same row and commits first: this block's writes fail
             // certification when it commits.
-            peer->execute("UPDATE " + peer->quote_identifier(fx.s.main.name()) +
-                              " SET name = ? WHERE id = ?",
-                          "other node", row.id);
+            write_from_peer(*peer, fx, row.id, "other node");
         });
     });
     CHECK(kind == "transaction_conflict");
@@ -87,9 +92,7 @@ TEST_CASE("On a cluster, retry reruns a block that lost at COMMIT, so the operat
         current.name = current.name + "+this node";
         fx.db.update(fx.s.main, current);
         if (attempts == 1) // only the first attempt meets a concurrent write
-            peer->execute("UPDATE " + peer->quote_identifier(fx.s.main.name()) +
-                              " SET name = ? WHERE id = ?",
-                          "other node", row.id);
+            write_from_peer(*peer, fx, row.id, "other node");
     });
     CHECK(attempts == 2);
     CHECK(hooks == 1);
