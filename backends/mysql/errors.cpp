@@ -64,6 +64,11 @@ spi::error_class classify(int error_number, std::string_view sqlstate) noexcept 
     case 1301: // ER_WARN_ALLOWED_PACKET_OVERFLOWED
     case 2020: // CR_NET_PACKET_TOO_LARGE
         return {error_category::data};
+    case 1792: // ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION: a write through a replica read
+        return {error_category::usage};
+    case 1047: // Galera: WSREP has not yet prepared node for application use (the node is not
+               // in the primary component): this connection is useless until it rejoins
+        return {error_category::connection};
     case 1295: // ER_UNSUPPORTED_PS
     case 1235: // ER_NOT_SUPPORTED_YET
         return {error_category::not_supported};

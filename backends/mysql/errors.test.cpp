@@ -34,6 +34,16 @@ TEST_CASE("Lost, killed and refused connections map to connection_error", "[erro
         CHECK(mysql::classify(code, "HY000").category == error_category::connection);
 }
 
+TEST_CASE("A Galera node outside the primary component (1047) maps to connection_error",
+          "[errors][mysql]") {
+    CHECK(mysql::classify(1047, "08S01").category == error_category::connection);
+}
+
+TEST_CASE("A write in a read-only transaction (a replica read) maps to usage_error",
+          "[errors][mysql]") {
+    CHECK(mysql::classify(1792, "25006").category == error_category::usage);
+}
+
 TEST_CASE("Data, statement and unsupported errors map to their classes", "[errors][mysql]") {
     CHECK(mysql::classify(1406, "22001").category == error_category::data);
     CHECK(mysql::classify(1366, "22007").category == error_category::data);

@@ -22,6 +22,8 @@ spi::error_class classify(std::string_view sqlstate) noexcept {
         return {error_category::conflict}; // serialization failure, deadlock, lock timeout
     if (sqlstate == "25P02")               // in failed transaction: the core should have refused
         return {error_category::usage};
+    if (sqlstate == "25006") // a write through a read-only connection (a replica, semantics 8.11)
+        return {error_category::usage};
     if (sqlstate == "0A000")
         return {error_category::not_supported};
     if (sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03")

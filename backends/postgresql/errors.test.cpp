@@ -41,6 +41,7 @@ TEST_CASE("Data, statement, usage and unsupported SQLSTATEs map to their classes
     CHECK(postgresql::classify("42601").category == error_category::statement);
     CHECK(postgresql::classify("42P01").category == error_category::statement);
     CHECK(postgresql::classify("25P02").category == error_category::usage);
+    CHECK(postgresql::classify("25006").category == error_category::usage);
     CHECK(postgresql::classify("0A000").category == error_category::not_supported);
     CHECK(postgresql::classify("53100").category == error_category::resource);
     CHECK(postgresql::classify("53200").category == error_category::resource);

@@ -99,3 +99,53 @@ TEST_CASE("retry reruns a block that lost a conflict and succeeds once the other
     CHECK(attempts == 2);
     CHECK(fx.names() == strings{"second"});
 }
+
+TEST_CASE("Under serializable isolation, a block refused at COMMIT raises transaction_conflict, "
+          "runs on_rollback but not on_commit, leaves none of its receivers' rows, and retry "
+          "commits it once",
+          "[errors][hooks][retry]") {
+    fixture fx;
+    // PostgreSQL's serializable snapshot isolation lets both transactions write and refuses
+    // the later COMMIT (40001); MySQL's serializable blocks the second write on a lock instead
+    // and SQLite has one writer, so on them the refusal never reaches COMMIT.
+    if (fx.db.engine_name() != "postgresql")
+        LOCKSTEP_SKIP("only PostgreSQL refuses a serializable transaction at COMMIT");
+    auto other = fx.second_connection();
+    auto receiver =
+        lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
+            e.db.insert(fx.s.sig,
+                        signal_model{.main_id = e.instance.id, .message = e.instance.name});
+        });
+    const auto count_named = [&](lockstep::connection& db, const char* name) {
+        return db.count(fx.s.main, lockstep::eq(&main_model::name, name));
+    };
+    int attempts = 0, committed = 0, rolled_back = 0;
+    lockstep::retry(fx.db,
+                    [&] {
+                        ++attempts;
+                        lockstep::on_commit(fx.db, [&] { ++committed; });
+                        lockstep::on_rollback(fx.db, [&] { ++rolled_back; });
+                        // Write skew: each transaction reads what the other writes. This one reads
+                        // and writes first; the other does the same the other way round and commits
+                        // first, so this COMMIT is the one refused.
+                        count_named(fx.db, "b");
+                        fx.db.insert(fx.s.main, main_model{.name = "a" + std::to_string(attempts)});
+                        if (attempts == 1)
+                            atomic(other,
+                                   [&] {
+                                       count_named(other, "a1");
+                                       other.insert(fx.s.main, main_model{.name = "b"});
+                                   },
+                                   {.isolation = lockstep::isolation_level::serializable});
+                    },
+                    3, {.isolation = lockstep::isolation_level::serializable});
+    CHECK(attempts == 2);
+    CHECK(committed == 1);
+    CHECK(rolled_back == 1);
+    fx.log("attempts: " + std::to_string(attempts) + ", on_commit ran " +
+           std::to_string(committed) + " time(s), on_rollback " + std::to_string(rolled_back));
+    CHECK(fx.names() == strings{"a2", "b"});
+    // The receiver's row of the refused attempt is gone; the other connection's and the
+    // second attempt's are there.
+    CHECK(fx.messages() == strings{"a2", "b"});
+}
