@@ -52,31 +52,63 @@ std::string default_isolation(const query_function& query, std::string_view serv
     return level;
 }
 
-void rollback_guard::check(std::string_view sql, const query_function& query) {
+void rollback_guard::check(std::string_view sql, const query_function& query, bool galera) {
     const auto table = detail::write_target(sql);
     if (table.empty())
         return;
     auto it = engines_.find(table);
     if (it == engines_.end()) {
         const std::array<param, 1> name{std::string_view(table)};
-        const auto rows = query("SELECT ENGINE FROM information_schema.TABLES WHERE "
-                                "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?",
-                                name);
+        const auto rows =
+            query("SELECT t.ENGINE, (SELECT COUNT(*) FROM information_schema.TABLE_CONSTRAINTS c "
+                  "WHERE c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME AND "
+                  "c.CONSTRAINT_TYPE = 'PRIMARY KEY') FROM information_schema.TABLES t WHERE "
+                  "t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME = ?",
+                  name);
         // Unknown tables (temporary ones, typos) are left to the server to judge.
-        it = engines_
-                 .emplace(table, rows.empty() || is_null(rows[0][0]) ? std::string("InnoDB")
-                                                                     : as_text(rows[0][0]))
-                 .first;
+        table_facts facts;
+        if (!rows.empty() && !is_null(rows[0][0])) {
+            facts.engine = as_text(rows[0][0]);
+            facts.has_primary_key = as_integer(rows[0][1]) != 0;
+        } else {
+            facts.engine = "InnoDB";
+        }
+        it = engines_.emplace(table, std::move(facts)).first;
     }
-    if (iequals(it->second, "InnoDB")) {
+    const auto& facts = it->second;
+    if (iequals(facts.engine, "InnoDB") && (!galera || facts.has_primary_key)) {
         if (stable_.contains(sql))
             safe_stable_.note(sql);
         return;
     }
-    throw usage_error("Table \"" + table + "\" uses the " + it->second +
+    if (galera && !iequals(facts.engine, "InnoDB"))
+        throw usage_error("Table \"" + table + "\" uses the " + facts.engine +
+                          " storage engine, which a Galera cluster does not replicate: the write "
+                          "would exist on this node only (semantics 8.12). Convert it with ALTER "
+                          "TABLE ... ENGINE=InnoDB.");
+    if (galera)
+        throw usage_error("Table \"" + table +
+                          "\" has no primary key: Galera cannot apply its rows on the other nodes "
+                          "reliably (deletes and updates may apply to other rows, or stall the "
+                          "cluster) (semantics 8.12). Add a primary key.");
+    throw usage_error("Table \"" + table + "\" uses the " + facts.engine +
                       " storage engine, which ignores rollback, so a write to it inside an "
                       "atomic block could not be undone (semantics 5.2). Convert it with ALTER "
                       "TABLE ... ENGINE=InnoDB, or write to it outside atomic blocks.");
+}
+
+void refuse_galera_traps(std::string_view sql) {
+    if (detail::starts_with_words(sql, {"LOCK", "TABLES"}) ||
+        detail::starts_with_words(sql, {"LOCK", "TABLE"}))
+        throw usage_error("LOCK TABLES locks a Galera node's tables on that node only: writers on "
+                          "the other nodes do not wait and win at COMMIT (semantics 8.12). Use "
+                          "an atomic block with SELECT ... FOR UPDATE and lockstep::retry.");
+    for (const auto name : {"GET_LOCK", "RELEASE_LOCK", "IS_FREE_LOCK", "IS_USED_LOCK"})
+        if (detail::calls_function(sql, name))
+            throw usage_error(std::string(name) +
+                              "() takes a lock on one Galera node only: the other nodes do not "
+                              "see it (semantics 8.12). Use a row locked with SELECT ... FOR "
+                              "UPDATE in an atomic block, or a lock outside the database.");
 }
 
 void raise_value_too_large(std::size_t index, std::size_t size, std::size_t limit) {

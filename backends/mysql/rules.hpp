@@ -32,12 +32,14 @@ std::string configure_session(const query_function& query, const run_function& r
 std::string default_isolation(const query_function& query, std::string_view server_version);
 
 /// Refuses, before sending, a write inside a transaction to a table whose storage engine
-/// ignores rollback (MyISAM, MEMORY, Aria...: semantics 5.2). Engines are looked up once per table
-/// in information_schema and remembered until `forget`.
+/// ignores rollback (MyISAM, MEMORY, Aria...: semantics 5.2); on a Galera node, also any write to
+/// such a table (Galera replicates InnoDB only) and to a table without a primary key (semantics
+/// 8.12). Tables are looked up once in information_schema and remembered until `forget`.
 class rollback_guard {
 public:
-    /// Throws `usage_error` (raised before anything is sent) if `sql` writes to such a table.
-    void check(std::string_view sql, const query_function& query);
+    /// Throws `usage_error` (raised before anything is sent) if `sql` writes to such a table;
+    /// `galera`: the session is on a Galera node.
+    void check(std::string_view sql, const query_function& query, bool galera = false);
     /// Has `sql`, a stable text, been checked already since the last `forget`? Then it needs no
     /// check: a model write finds its verdict by the address of its text alone.
     bool known_safe(std::string_view sql) const noexcept { return safe_stable_.contains(sql); }
@@ -50,10 +52,19 @@ public:
     }
 
 private:
-    std::unordered_map<std::string, std::string> engines_;
+    struct table_facts {
+        std::string engine;
+        bool has_primary_key = true;
+    };
+    std::unordered_map<std::string, table_facts> engines_;
     spi::stable_texts stable_;
     spi::stable_texts safe_stable_; // the stable texts checked safe since the last forget
 };
+
+/// Refuses, on a Galera node, statements that cannot work as on one server (semantics 8.12):
+/// `LOCK TABLES` and `GET_LOCK()` lock this node only, so another node's writers never wait.
+/// Throws `usage_error` before anything is sent.
+void refuse_galera_traps(std::string_view sql);
 
 /// Refuses value `index` (0-based) of a statement, `size` bytes long, that is not below the
 /// server's max_allowed_packet `limit`: data_error, before anything is sent (semantics 6.2).

@@ -54,10 +54,11 @@ int whole_number(std::string_view name, const std::string& text) {
 
 session::session(const connection_url& url) {
     for (const auto& [key, value] : url.options)
-        if (key != "isolation" && key != "lock_timeout" && key != "connect_timeout")
+        if (key != "isolation" && key != "lock_timeout" && key != "connect_timeout" &&
+            key != "read_timeout")
             throw configuration_error("MySQL URL option \"" + key +
-                                      "\" is unknown; MySQL URLs take isolation, lock_timeout "
-                                      "and connect_timeout.");
+                                      "\" is unknown; MySQL URLs take isolation, lock_timeout, "
+                                      "connect_timeout and read_timeout.");
     sql::ConnectOptionsMap options;
     options["userName"] = sql::SQLString(url.user);
     options["password"] = sql::SQLString(url.password);
@@ -68,6 +69,13 @@ session::session(const connection_url& url) {
     options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
     options["OPT_CONNECT_TIMEOUT"] =
         whole_number("connect_timeout", url.option("connect_timeout").value_or("10"));
+    // A server that stops answering (a frozen or partitioned node) fails a statement after
+    // this many seconds instead of hanging it; the client library tries a read three times.
+    if (const auto timeout = url.option("read_timeout")) {
+        const int seconds = whole_number("read_timeout", *timeout);
+        options["OPT_READ_TIMEOUT"] = seconds;
+        options["OPT_WRITE_TIMEOUT"] = seconds;
+    }
     // UPDATE reports rows matched, not rows changed, as on other engines: save() relies on it.
     options["CLIENT_FOUND_ROWS"] = true;
 
@@ -244,8 +252,9 @@ void session::forget_statement(std::string_view sql) noexcept {
 }
 
 void session::check_rollback_safe(std::string_view sql) {
-    if (in_transaction_ && !rollback_guard_.known_safe(sql))
-        rollback_guard_.check(sql, query_function());
+    // On Galera a write to a table the cluster cannot replicate is refused outside blocks too.
+    if ((in_transaction_ || galera_) && !rollback_guard_.known_safe(sql))
+        rollback_guard_.check(sql, query_function(), galera_);
 }
 
 void session::note_stable_sql(std::string_view sql) {
@@ -330,6 +339,8 @@ bool session::in_transaction() {
 }
 
 std::int64_t session::execute(std::string_view sql, std::span<const param> params) {
+    if (galera_) [[unlikely]]
+        refuse_galera_traps(sql);
     const auto kind = detail::classify_statement(sql);
     if (kind == detail::statement_class::write)
         check_rollback_safe(sql);
@@ -384,6 +395,8 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
 }
 
 std::vector<row> session::query(std::string_view sql, std::span<const param> params) {
+    if (galera_) [[unlikely]]
+        refuse_galera_traps(sql);
     auto& statement = prepare(sql, params);
     std::vector<row> rows;
     try {

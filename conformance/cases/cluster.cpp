@@ -129,3 +129,30 @@ TEST_CASE("On a cluster, a multi-host URL passes over a node that is up but not 
     CHECK(port == mine.port.value_or(3306));
     fx.log("connected to the synced node");
 }
+
+TEST_CASE("On a Galera node, LOCK TABLES, GET_LOCK() and writes to a table without a primary key "
+          "are refused before they are sent",
+          "[cluster][schema]") {
+    fixture fx;
+    if (fx.db.target_name() != "galera")
+        LOCKSTEP_SKIP("only a Galera node has these traps (semantics 8.12)");
+    const auto main = fx.db.quote_identifier(fx.s.main.name());
+    CHECK(error_class_of([&] { fx.db.execute("LOCK TABLES " + main + " WRITE"); }) ==
+          "usage_error");
+    CHECK(error_class_of([&] { fx.db.query("SELECT GET_LOCK('lockstep', 1)"); }) == "usage_error");
+    // Text that merely mentions them is not refused.
+    CHECK(fx.db.query("SELECT 'GET_LOCK(x)'").size() == 1);
+    const auto keyless = fx.db.quote_identifier(fx.s.main.name() + "_keyless");
+    fx.db.execute("CREATE TABLE " + keyless + " (name VARCHAR(20) NOT NULL) ENGINE=InnoDB");
+    CHECK(error_class_of([&] {
+              fx.db.execute("INSERT INTO " + keyless + " (name) VALUES (?)", "x");
+          }) == "usage_error");
+    CHECK(error_class_of([&] {
+              lockstep::atomic(fx.db, [&] {
+                  fx.db.execute("INSERT INTO " + keyless + " (name) VALUES (?)", "y");
+              });
+          }) == "usage_error");
+    CHECK(fx.db.query("SELECT COUNT(*) FROM " + keyless).at(0).at(0) == lockstep::value(0));
+    fx.db.execute("DROP TABLE " + keyless);
+    fx.log("LOCK TABLES, GET_LOCK() and the keyless write refused");
+}

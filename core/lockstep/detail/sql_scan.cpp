@@ -63,6 +63,9 @@ public:
         return {};
     }
 
+    /// Just past the word `next` returned last.
+    std::size_t position() const noexcept { return pos_; }
+
 private:
     char peek(std::size_t ahead) const {
         return pos_ + ahead < sql_.size() ? sql_[pos_ + ahead] : '\0';
@@ -341,6 +344,29 @@ statement_class classify_statement(std::string_view sql) noexcept {
         }
     }
     return statement_class::other;
+}
+
+bool calls_function(std::string_view sql, std::string_view name) noexcept {
+    word_reader words(sql);
+    for (auto word = words.next(); !word.empty(); word = words.next()) {
+        if (!equals_ignoring_case(word, name))
+            continue;
+        auto i = words.position();
+        while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i])))
+            ++i;
+        if (i < sql.size() && sql[i] == '(')
+            return true;
+    }
+    return false;
+}
+
+bool starts_with_words(std::string_view sql,
+                       std::initializer_list<std::string_view> keywords) noexcept {
+    word_reader words(sql);
+    for (const auto keyword : keywords)
+        if (!equals_ignoring_case(words.next(), keyword))
+            return false;
+    return true;
 }
 
 } // namespace lockstep::detail

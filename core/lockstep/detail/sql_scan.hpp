@@ -6,6 +6,7 @@
 #include "lockstep/export.hpp"
 
 #include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,6 +41,14 @@ LOCKSTEP_API bool has_several_statements(std::string_view sql) noexcept;
 /// The table a single-table write changes (`INSERT INTO t`, `REPLACE t`, `UPDATE t`,
 /// `DELETE FROM t`), without schema or quotes; empty if `sql` is not such a write.
 LOCKSTEP_API std::string write_target(std::string_view sql);
+
+/// Does `sql` call function `name` (the word, in any case, followed by `(`) outside literals,
+/// quoted identifiers and comments? `calls_function("SELECT GET_LOCK('x', 1)", "get_lock")`.
+LOCKSTEP_API bool calls_function(std::string_view sql, std::string_view name) noexcept;
+
+/// Do the first words of `sql` (outside comments) equal `keywords`, ignoring case?
+LOCKSTEP_API bool starts_with_words(std::string_view sql,
+                                    std::initializer_list<std::string_view> keywords) noexcept;
 
 /// Classifies `sql` by its first keyword, skipping white space, comments and parentheses.
 /// Words inside string literals and quoted identifiers are never taken for keywords.

@@ -4,7 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+using lockstep::detail::calls_function;
 using lockstep::detail::classify_statement;
+using lockstep::detail::starts_with_words;
 using lockstep::detail::statement_class;
 
 TEST_CASE("Statements are classified by their first keyword, in any case", "[sql]") {
@@ -89,4 +91,24 @@ TEST_CASE("Placeholders are not counted inside dollar-quoted strings, and ?? is 
     CHECK(number_placeholders("SELECT doc ??| array['a'] WHERE a = ? AND b = $1", ":p").second ==
           1);
     CHECK(number_placeholders("SELECT a$b, ?", "$").first == "SELECT a$b, $1");
+}
+
+TEST_CASE("A function call is found outside literals, quoted identifiers and comments only",
+          "[sql]") {
+    CHECK(calls_function("SELECT GET_LOCK('x', 1)", "get_lock"));
+    CHECK(calls_function("select get_lock ('x', 1)", "GET_LOCK"));
+    CHECK(
+        calls_function("SELECT 1 FROM t WHERE IS_FREE_LOCK('a') AND get_lock('b', 0)", "get_lock"));
+    CHECK_FALSE(calls_function("SELECT 'GET_LOCK(1)'", "get_lock"));
+    CHECK_FALSE(calls_function("SELECT `get_lock`", "get_lock"));
+    CHECK_FALSE(calls_function("SELECT 1 -- get_lock('x', 1)", "get_lock"));
+    CHECK_FALSE(calls_function("SELECT my_get_lock('x')", "get_lock"));
+    CHECK_FALSE(calls_function("SELECT get_lock_count FROM t", "get_lock"));
+}
+
+TEST_CASE("Leading keywords are matched in any case, after comments", "[sql]") {
+    CHECK(starts_with_words("LOCK TABLES t WRITE", {"LOCK", "TABLES"}));
+    CHECK(starts_with_words("/* x */ lock table t read", {"lock", "table"}));
+    CHECK_FALSE(starts_with_words("SELECT 'LOCK TABLES'", {"LOCK", "TABLES"}));
+    CHECK_FALSE(starts_with_words("LOCK", {"LOCK", "TABLES"}));
 }
