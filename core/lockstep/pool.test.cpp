@@ -50,3 +50,19 @@ TEST_CASE("A pool at its size limit makes callers wait, then times out", "[pool]
     releaser.join();
     CHECK(driver->opened == 1);
 }
+
+TEST_CASE("A pool refuses read replicas for an engine that cannot tell how far a replica is",
+          "[pool]") {
+    CHECK_THROWS_WITH(connection_pool("sqlite::memory:", 2, {.replicas = {"sqlite::memory:"}}),
+                      Catch::Contains("Read replicas need a PostgreSQL or Galera"));
+}
+
+TEST_CASE("Without replicas, a pool's read is served by the primary", "[pool]") {
+    auto driver = std::make_shared<fake_driver>();
+    spi::register_driver(driver);
+    connection_pool pool("sqlite::memory:", 1);
+    auto r = pool.read();
+    CHECK_FALSE(r.from_replica());
+    CHECK(r.redacted_url() == "sqlite::memory:");
+    CHECK(pool.size() == 1);
+}

@@ -62,6 +62,9 @@ auto retry(connection_pool& pool, Body&& body, int attempts = 3, atomic_options 
     for (int attempt = 1;; ++attempt) {
         try {
             auto db = pool.acquire();
+            if (attempt > 1) // tracers of the pool hear the rerun, as with retry(db, ...)
+                detail::connection_access::transactions(*db).note_retry(
+                    static_cast<std::size_t>(attempt));
             return atomic(
                 *db, [&] { return body(*db); }, options);
         } catch (const transaction_conflict&) {
