@@ -646,7 +646,8 @@ target make_target(const std::string& url_text) {
                 " dbname=" + url.database + " user=" + url.user + " password=" + url.password,
             "postgresql"));
     } else if (url.engine() == "mysql") {
-        t.label = "mariadb" + adapter;
+        // A Galera node is measured like one server; the label says which it was.
+        t.label = (probe.target_name() == "galera" ? "galera" : "mariadb") + adapter;
         // RETURNING needs MariaDB 10.5+; ask the server (a soci+ probe never offers it).
         const auto version = lockstep::as_text(probe.query("SELECT VERSION()").at(0).at(0));
         int major = 0, minor = 0;
