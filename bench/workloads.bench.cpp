@@ -3,6 +3,7 @@
 // interleaved round by round, each run verified by counting rows. Not a test: it asserts nothing
 // about time.
 // SPDX-License-Identifier: MIT
+#include "contention.hpp"
 #include "lockstep/builtin.hpp"
 #include "lockstep/lockstep.hpp"
 
@@ -791,6 +792,8 @@ int main(int argc, char* argv[]) {
     int rounds = 5;
     double scale = 1.0;
     bool pin = false, compare = false;
+    double contention_seconds = 0;
+    int threads_per_url = 2, hot_rows = 4;
     std::string json_path, only;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -815,10 +818,17 @@ int main(int argc, char* argv[]) {
             json_path = argv[++i];
         else if (a == "--rss" && more)
             return rss_mode(std::stol(argv[++i]));
+        else if (a == "--contention" && more)
+            contention_seconds = std::stod(argv[++i]);
+        else if (a == "--threads" && more)
+            threads_per_url = std::stoi(argv[++i]);
+        else if (a == "--hot-rows" && more)
+            hot_rows = std::stoi(argv[++i]);
         else {
             std::cerr << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
                          "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT] "
-                         "[--compare] | --rss BLOCKS\n";
+                         "[--compare] | --rss BLOCKS | --contention SECONDS [--threads N] "
+                         "[--hot-rows N] --url URL...\n";
             return 2;
         }
     }
@@ -839,6 +849,8 @@ int main(int argc, char* argv[]) {
         urls = {"sqlite://" + (dir / "lockstep-bench-journal.db").string() + "?journal_mode=delete",
                 "sqlite://" + (dir / "lockstep-bench-wal.db").string() + "?journal_mode=wal"};
     }
+    if (contention_seconds > 0)
+        return contention_mode(urls, contention_seconds, threads_per_url, hot_rows);
     if (pin)
         pin_to_cpu0(0);
 
