@@ -50,8 +50,9 @@ TEST_CASE("An option value of the wrong type raises configuration_error and cann
         return database_url() + (database_url().find('?') == std::string::npos ? "?" : "&") +
                option;
     };
-    for (const char* option : {"lock_timeout=abc", "lock_timeout=-5", "connect_timeout=abc",
-                               "connect_timeout=5%20dbname%3Dpostgres", "isolation=chaos"}) {
+    for (const char* option :
+         {"lock_timeout=abc", "lock_timeout=-5", "connect_timeout=abc",
+          "connect_timeout=5%20dbname%3Dpostgres", "isolation=chaos", "read_timeout=abc"}) {
         INFO(option);
         CHECK(error_class_of([&] { lockstep::connection::open(with(option)); }) ==
               "configuration_error");
