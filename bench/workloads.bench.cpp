@@ -3,6 +3,7 @@
 // interleaved round by round, each run verified by counting rows. Not a test: it asserts nothing
 // about time.
 // SPDX-License-Identifier: MIT
+#include "bulk.hpp"
 #include "contention.hpp"
 #include "lockstep/builtin.hpp"
 #include "lockstep/lockstep.hpp"
@@ -793,6 +794,7 @@ int main(int argc, char* argv[]) {
     double scale = 1.0;
     bool pin = false, compare = false;
     double contention_seconds = 0;
+    std::size_t bulk_rows = 0;
     int threads_per_url = 2, hot_rows = 4;
     std::string json_path, only;
     for (int i = 1; i < argc; ++i) {
@@ -820,6 +822,8 @@ int main(int argc, char* argv[]) {
             return rss_mode(std::stol(argv[++i]));
         else if (a == "--contention" && more)
             contention_seconds = std::stod(argv[++i]);
+        else if (a == "--bulk" && more)
+            bulk_rows = std::stoul(argv[++i]);
         else if (a == "--threads" && more)
             threads_per_url = std::stoi(argv[++i]);
         else if (a == "--hot-rows" && more)
@@ -828,7 +832,7 @@ int main(int argc, char* argv[]) {
             std::cerr << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
                          "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT] "
                          "[--compare] | --rss BLOCKS | --contention SECONDS [--threads N] "
-                         "[--hot-rows N] --url URL...\n";
+                         "[--hot-rows N] --url URL... | --bulk ROWS --url URL...\n";
             return 2;
         }
     }
@@ -849,6 +853,8 @@ int main(int argc, char* argv[]) {
         urls = {"sqlite://" + (dir / "lockstep-bench-journal.db").string() + "?journal_mode=delete",
                 "sqlite://" + (dir / "lockstep-bench-wal.db").string() + "?journal_mode=wal"};
     }
+    if (bulk_rows > 0)
+        return bulk_mode(urls, bulk_rows, rounds);
     if (contention_seconds > 0)
         return contention_mode(urls, contention_seconds, threads_per_url, hot_rows);
     if (pin)

@@ -289,6 +289,37 @@ std::int64_t connection::insert_statement(const table_base& t, std::span<const p
         true);
 }
 
+void connection::bulk_statement(const table_base& t, std::span<const param> params,
+                                std::size_t rows, bool given_key) {
+    const auto& sql = sql_for(t);
+    const auto& one_row = given_key ? sql.insert_given_key : sql.insert_generated_key;
+    const auto values = one_row.rfind(" VALUES (");
+    if (rows == 1 || values == std::string::npos) { // DEFAULT VALUES: one row per statement
+        const auto per_row = params.size() / rows;
+        for (std::size_t r = 0; r < rows; ++r)
+            insert_statement(t, params.subspan(r * per_row, per_row), given_key, false);
+        return;
+    }
+    const auto text_for = [&](std::size_t n) {
+        const auto tuple = one_row.substr(values + 8); // "(?, ?)"
+        std::string text = one_row;
+        text.reserve(one_row.size() + (n - 1) * (tuple.size() + 2));
+        for (std::size_t r = 1; r < n; ++r)
+            text.append(", ").append(tuple);
+        return text;
+    };
+    // A full statement's text is kept with the table's SQL, so engines that cache prepared
+    // statements by text prepare it once; a shorter last statement is built for the call.
+    auto& kept = state_->sql_cache.at(t.serial());
+    auto& full = given_key ? kept.bulk_given_key : kept.bulk_generated_key;
+    const auto per_statement = detail::bulk_rows_per_statement(t.columns().size());
+    std::string partial;
+    if (rows == per_statement && full.empty())
+        full = text_for(rows);
+    const std::string& text = rows == per_statement ? full : (partial = text_for(rows));
+    run(text, params, [&] { return state_->session->execute(text, params); });
+}
+
 std::int64_t connection::update_statement(const table_base& t, std::span<const param> params) {
     const auto& sql = sql_for(t);
     if (sql.update_by_key.empty()) // only a key: the row exists iff a select finds it

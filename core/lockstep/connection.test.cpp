@@ -111,6 +111,22 @@ TEST_CASE("bulk_insert reads back no keys and writes every row in one unit", "[m
             "commit"});
 }
 
+TEST_CASE("bulk_insert sends rows of the same kind in one multi-row statement under a savepoint "
+          "inside a block",
+          "[model]") {
+    testing::fake_connection f;
+    const std::vector<item> rows{{.name = "a"}, {.name = "b"}, {.name = "c"}};
+    lockstep::atomic(f.db, [&] { f.db.bulk_insert(items, std::span<const item>(rows)); });
+    const auto sent = f.session->calls();
+    REQUIRE(sent.size() == 5);
+    CHECK(sent[0] == "begin");
+    CHECK(sent[1].starts_with("create_savepoint"));
+    CHECK(sent[2] == "execute INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?), (?, ?), "
+                     "(?, ?)");
+    CHECK(sent[3].starts_with("release_savepoint"));
+    CHECK(sent[4] == "commit");
+}
+
 TEST_CASE("Text longer than the column is refused before anything is sent", "[model]") {
     testing::fake_connection f;
     CHECK_THROWS_AS(f.db.insert(items, item{.name = "toolong"}), data_error);

@@ -10,6 +10,7 @@
 #include "lockstep/trace.hpp"
 #include "lockstep/value.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -35,7 +36,26 @@ struct LOCKSTEP_API table_sql {
     std::string select_columns; // SELECT every column FROM table
     std::string key_column;     // quoted
     std::vector<std::string> quoted_columns;
+    /// bulk_insert's statements of bulk_rows_per_statement rows each, built when first used.
+    std::string bulk_generated_key;
+    std::string bulk_given_key;
 };
+
+/// How many rows one bulk_insert statement carries: at most 999 parameters (the lowest limit of
+/// any engine: SQLite before 3.32) and at most 500 rows.
+constexpr std::size_t bulk_rows_per_statement(std::size_t columns) noexcept {
+    return columns == 0 ? 1 : std::max<std::size_t>(1, std::min<std::size_t>(500, 999 / columns));
+}
+
+/// The bytes of text or blob a parameter carries, to keep one bulk statement well under a
+/// server's packet limit.
+inline std::size_t param_bytes(const param& p) noexcept {
+    if (const auto* text = std::get_if<std::string_view>(&p))
+        return text->size();
+    if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p))
+        return bytes->size();
+    return 8;
+}
 
 /// A few parameters on the stack, more on the heap: the hot path allocates nothing, and the
 /// stack slots are not initialised (every slot is written before `view` exposes it).

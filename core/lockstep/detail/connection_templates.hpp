@@ -209,13 +209,35 @@ template <class Model> bool connection::remove(const table<Model>& t, const Mode
 template <class Model>
 void connection::bulk_insert(const table<Model>& t, std::span<const Model> instances) {
     const detail::owner_guard guard(state_.get()); // semantics 8.4
-    for (const auto& instance : instances)
+    for (const auto& instance : instances) // every value checked before anything is sent (6.2)
         t.check_text_values(instance);
+    if (instances.empty())
+        return;
+    const auto columns = t.columns().size();
+    const auto per_statement = detail::bulk_rows_per_statement(columns);
+    constexpr std::size_t max_statement_bytes = 4 << 20; // far under any max_allowed_packet
     auto unit = [&] {
-        for (const auto& instance : instances)
-            gather_and_insert(t, instance, false, false); // checked above
+        std::vector<param> params(per_statement * columns);
+        std::size_t next = 0;
+        while (next < instances.size()) {
+            // One statement: consecutive rows that all have, or all lack, a key of their own.
+            const bool given_key = t.key_of(instances[next]) != 0;
+            std::size_t rows = 0, used = 0, bytes = 0;
+            while (next < instances.size() && rows < per_statement && bytes < max_statement_bytes &&
+                   (t.key_of(instances[next]) != 0) == given_key) {
+                const auto n =
+                    t.insert_values(instances[next], params.data() + used, given_key, false);
+                for (std::size_t i = used; i < used + n; ++i)
+                    bytes += detail::param_bytes(params[i]);
+                used += n;
+                ++rows;
+                ++next;
+            }
+            bulk_statement(t, std::span<const param>(params.data(), used), rows, given_key);
+        }
     };
-    detail::run_block(state_->transactions, {.savepoint = false}, unit);
+    // Its own savepoint inside a block: a failure half-way leaves none of its rows (3.6).
+    detail::run_block(state_->transactions, {.savepoint = true}, unit);
 }
 
 template <class Model> Model connection::to_model(const table<Model>& t, const row& r) const {
