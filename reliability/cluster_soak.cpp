@@ -19,12 +19,6 @@ using namespace reliability;
 
 namespace {
 
-void services(const std::string& verb, const std::string& node) {
-    const char* script = std::getenv("LOCKSTEP_SERVICES_SCRIPT");
-    REQUIRE(script != nullptr);
-    REQUIRE(std::system((std::string(script) + " " + verb + " " + node).c_str()) == 0);
-}
-
 /// Every parent name on a node, read after it applied every earlier commit (wsrep_sync_wait).
 std::set<std::string> parents_on(const std::string& url, const pair_schema& s,
                                  std::size_t& children) {

@@ -78,6 +78,14 @@ inline std::string url_from_env(const char* name) {
     return url;
 }
 
+/// Runs `ci/services VERB WHAT` (LOCKSTEP_SERVICES_SCRIPT, set by ctest) and requires success:
+/// `services("kill", "galera1")`, `services("stop-primary")`.
+inline void services(const std::string& verb, const std::string& what = "") {
+    const char* script = std::getenv("LOCKSTEP_SERVICES_SCRIPT");
+    REQUIRE(script != nullptr);
+    REQUIRE(std::system((std::string(script) + " " + verb + " " + what).c_str()) == 0);
+}
+
 /// Prints a figure for docs/reliability.md: "RELIABILITY <what>: <figures>".
 inline void report(const std::string& what, const std::string& figures) {
     std::cout << "RELIABILITY " << what << ": " << figures << std::endl;

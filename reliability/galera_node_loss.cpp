@@ -10,12 +10,6 @@ using namespace reliability;
 
 namespace {
 
-void services(const std::string& verb, const std::string& node) {
-    const char* script = std::getenv("LOCKSTEP_SERVICES_SCRIPT");
-    REQUIRE(script != nullptr);
-    REQUIRE(std::system((std::string(script) + " " + verb + " " + node).c_str()) == 0);
-}
-
 /// Rows of the pair on node 1, after it applied every earlier commit of the cluster.
 std::pair<std::int64_t, std::int64_t> rows_on_node1(const pair_schema& s) {
     auto db = connection::open(url_from_env("LOCKSTEP_GALERA_NODE1_URL"));

@@ -19,12 +19,6 @@ using namespace reliability;
 
 namespace {
 
-void services(const std::string& verb, const std::string& what = "") {
-    const char* script = std::getenv("LOCKSTEP_SERVICES_SCRIPT");
-    REQUIRE(script != nullptr);
-    REQUIRE(std::system((std::string(script) + " " + verb + " " + what).c_str()) == 0);
-}
-
 std::vector<std::string> minus(const std::set<std::string>& a, const std::set<std::string>& b) {
     std::vector<std::string> out;
     std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
