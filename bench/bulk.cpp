@@ -45,13 +45,20 @@ std::vector<bulk_row> make_rows(std::size_t n) {
     return rows;
 }
 
-void copy_into_postgresql(const lockstep::connection_url& url, const std::vector<bulk_row>& rows) {
+using pg_connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
+
+// The raw connections are opened once, outside the timed rounds, as Lockstep's is.
+pg_connection connect_postgresql(const lockstep::connection_url& url) {
     const auto conninfo = "host=" + url.host + " port=" + std::to_string(url.port.value_or(5432)) +
                           " dbname=" + url.database + " user=" + url.user +
                           " password=" + url.password;
-    std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(conninfo.c_str()), PQfinish);
+    pg_connection conn(PQconnectdb(conninfo.c_str()), PQfinish);
     if (PQstatus(conn.get()) != CONNECTION_OK)
         throw std::runtime_error(std::string("raw libpq: ") + PQerrorMessage(conn.get()));
+    return conn;
+}
+
+void copy_into_postgresql(const pg_connection& conn, const std::vector<bulk_row>& rows) {
     const auto sql = "COPY \"" + bulk_table().name() + "\" (\"name\") FROM STDIN";
     PQclear(PQexec(conn.get(), sql.c_str()));
     std::string buffer;
@@ -70,15 +77,18 @@ void copy_into_postgresql(const lockstep::connection_url& url, const std::vector
         throw std::runtime_error(std::string("COPY: ") + PQerrorMessage(conn.get()));
 }
 
-void insert_into_mariadb(const lockstep::connection_url& url, const std::vector<bulk_row>& rows) {
+std::unique_ptr<sql::Connection> connect_mariadb(const lockstep::connection_url& url) {
     sql::ConnectOptionsMap options;
     options["hostName"] =
         sql::SQLString("tcp://" + url.host + ":" + std::to_string(url.port.value_or(3306)));
     options["userName"] = sql::SQLString(url.user);
     options["password"] = sql::SQLString(url.password);
     options["schema"] = sql::SQLString(url.database);
-    std::unique_ptr<sql::Connection> conn(
+    return std::unique_ptr<sql::Connection>(
         sql::mysql::get_mysql_driver_instance()->connect(options));
+}
+
+void insert_into_mariadb(sql::Connection* conn, const std::vector<bulk_row>& rows) {
     std::unique_ptr<sql::Statement> control(conn->createStatement());
     control->execute("START TRANSACTION");
     constexpr std::size_t per_statement = 500;
@@ -104,10 +114,15 @@ void insert_into_mariadb(const lockstep::connection_url& url, const std::vector<
     control->execute("COMMIT");
 }
 
-void insert_into_sqlite(const lockstep::connection_url& url, const std::vector<bulk_row>& rows) {
+using sqlite_connection = std::unique_ptr<sqlite3, decltype(&sqlite3_close)>;
+
+sqlite_connection connect_sqlite(const lockstep::connection_url& url) {
     sqlite3* raw = nullptr;
     sqlite3_open(url.database.c_str(), &raw);
-    std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, sqlite3_close);
+    return sqlite_connection(raw, sqlite3_close);
+}
+
+void insert_into_sqlite(const sqlite_connection& db, const std::vector<bulk_row>& rows) {
     sqlite3_exec(db.get(), "BEGIN", nullptr, nullptr, nullptr);
     sqlite3_stmt* insert = nullptr;
     const auto sql = "INSERT INTO \"" + bulk_table().name() + "\" (\"name\") VALUES (?)";
@@ -137,15 +152,21 @@ int bulk_mode(const std::vector<std::string>& urls, std::size_t n, int rounds) {
                       << ": no hand-written path for SOCI; skipped\n";
             continue;
         }
+        pg_connection pg(nullptr, PQfinish);
+        std::unique_ptr<sql::Connection> mariadb;
+        sqlite_connection sqlite(nullptr, sqlite3_close);
         if (url.engine() == "postgresql") {
             raw_name = "COPY";
-            raw = [&] { copy_into_postgresql(url, rows); };
+            pg = connect_postgresql(url);
+            raw = [&] { copy_into_postgresql(pg, rows); };
         } else if (url.engine() == "mysql") {
             raw_name = "multi-row";
-            raw = [&] { insert_into_mariadb(url, rows); };
+            mariadb = connect_mariadb(url);
+            raw = [&] { insert_into_mariadb(mariadb.get(), rows); };
         } else {
             raw_name = "C API";
-            raw = [&] { insert_into_sqlite(url, rows); };
+            sqlite = connect_sqlite(url);
+            raw = [&] { insert_into_sqlite(sqlite, rows); };
         }
         const std::vector<std::pair<std::string, std::function<void()>>> ways{
             {raw_name, raw},

@@ -439,6 +439,104 @@ std::vector<row> session::query(std::string_view sql, std::span<const param> par
     return out;
 }
 
+namespace {
+
+// One value in COPY's text format: \N for NULL, and backslash, tab, newline and carriage
+// return escaped inside text, since they would otherwise end the value or the row.
+void append_copy_value(std::string& out, const param& p) {
+    const auto escaped = [&out](std::string_view text) {
+        for (const char c : text) {
+            switch (c) {
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            default:
+                out += c;
+            }
+        }
+    };
+    std::array<char, 32> number{};
+    if (std::holds_alternative<std::nullptr_t>(p)) {
+        out += "\\N";
+    } else if (const auto* integer = std::get_if<std::int64_t>(&p)) {
+        out.append(number.data(), std::to_chars(number.data(), number.data() + 32, *integer).ptr);
+    } else if (const auto* real = std::get_if<double>(&p)) {
+        out.append(number.data(), std::to_chars(number.data(), number.data() + 32, *real).ptr);
+    } else if (const auto* flag = std::get_if<bool>(&p)) {
+        out += *flag ? 't' : 'f';
+    } else if (const auto* text = std::get_if<std::string_view>(&p)) {
+        escaped(*text);
+    } else if (const auto* bytes = std::get_if<std::span<const std::byte>>(&p)) {
+        // bytea's hex input form, its backslash escaped for COPY: \\x0aff...
+        static constexpr char hex[] = "0123456789abcdef";
+        out += "\\\\x";
+        for (const auto b : *bytes) {
+            out += hex[std::to_integer<unsigned>(b) >> 4];
+            out += hex[std::to_integer<unsigned>(b) & 15];
+        }
+    }
+}
+
+} // namespace
+
+std::int64_t session::copy_rows(std::string_view target, std::size_t columns, std::size_t rows,
+                                const row_filler& fill) {
+    const auto sql = "COPY " + std::string(target) + " FROM STDIN";
+    result_ptr start(PQexec(conn_, sql.c_str()));
+    if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN)
+        fail(start.get(), sql);
+    constexpr std::size_t piece = 64 << 10;
+    std::string buffer;
+    buffer.reserve(piece + 4096);
+    std::vector<param> values(columns);
+    const auto send = [&] {
+        if (PQputCopyData(conn_, buffer.data(), static_cast<int>(buffer.size())) != 1)
+            fail(nullptr, sql); // the connection is gone
+        buffer.clear();
+    };
+    try {
+        for (std::size_t r = 0; r < rows; ++r) {
+            fill(r, values.data());
+            for (std::size_t c = 0; c < columns; ++c) {
+                if (c > 0)
+                    buffer += '\t';
+                append_copy_value(buffer, values[c]);
+            }
+            buffer += '\n';
+            if (buffer.size() >= piece)
+                send();
+        }
+        if (!buffer.empty())
+            send();
+    } catch (...) {
+        // End the COPY, so the connection is usable for the ROLLBACK that follows.
+        PQputCopyEnd(conn_, "lockstep: bulk_insert stopped");
+        while (PGresult* r = PQgetResult(conn_))
+            PQclear(r);
+        throw;
+    }
+    if (PQputCopyEnd(conn_, nullptr) != 1)
+        fail(nullptr, sql);
+    result_ptr done(PQgetResult(conn_));
+    while (PGresult* extra = PQgetResult(conn_)) // until libpq says the command is over
+        PQclear(extra);
+    if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK)
+        fail(done.get(), sql);
+    const char* loaded = PQcmdTuples(done.get());
+    std::int64_t count = 0;
+    std::from_chars(loaded, loaded + std::strlen(loaded), count);
+    return count;
+}
+
 std::string session::server_session_id() {
     return std::to_string(PQbackendPID(conn_));
 }

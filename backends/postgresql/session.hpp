@@ -43,6 +43,10 @@ public:
                         std::string_view key_column) override;
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
     void note_stable_sql(std::string_view sql) override { recent_.note_stable(sql); }
+    bool can_copy_rows() const noexcept override { return true; }
+    /// COPY FROM STDIN in text format, sent in pieces of about 64 KiB as the rows are made.
+    std::int64_t copy_rows(std::string_view target, std::size_t columns, std::size_t rows,
+                           const row_filler& fill) override;
 
     std::string server_session_id() override;
     void terminate_server_session(std::string_view id) override;

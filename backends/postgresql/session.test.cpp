@@ -103,6 +103,48 @@ TEST_CASE("One text used in turn with other parameter types and with and without
     s.rollback();
 }
 
+TEST_CASE("copy_rows loads rows through COPY FROM STDIN, escaping what COPY's text format means",
+          "[postgresql][server]") {
+    auto s = open_session();
+    s.begin(isolation_level::engine_default);
+    s.execute("CREATE TEMP TABLE copied (k bigint PRIMARY KEY, t text, b bytea, r float8)", {});
+    const std::array<std::byte, 3> bytes{std::byte{0}, std::byte{0x5c}, std::byte{0xff}};
+    const std::array<std::string_view, 4> texts{"\\N", "a\tb\nc\rd\\e", "", "caf\xC3\xA9"};
+    CHECK(s.can_copy_rows());
+    const auto loaded = s.copy_rows("copied (k, t, b, r)", 4, 1000, [&](std::size_t i, param* out) {
+        out[0] = static_cast<std::int64_t>(i);
+        out[1] = i % 5 == 4 ? param(nullptr) : param(texts[i % 4]);
+        out[2] = std::span<const std::byte>(bytes);
+        out[3] = 0.1 * static_cast<double>(i);
+    });
+    CHECK(loaded == 1000);
+    const auto rows =
+        s.query("SELECT k, t, b, r FROM copied WHERE k IN (0, 1, 4, 7) ORDER BY k", {});
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0][1] == value(std::string("\\N")));
+    CHECK(rows[1][1] == value(std::string("a\tb\nc\rd\\e")));
+    CHECK(rows[2][1] == value(std::monostate{}));
+    CHECK(rows[3][1] == value(std::string("caf\xC3\xA9")));
+    CHECK(rows[3][2] == value(blob(bytes.begin(), bytes.end())));
+    CHECK(rows[3][3] == value(0.1 * 7));
+    s.rollback();
+}
+
+TEST_CASE("A copy_rows that hits a duplicate key raises integrity_error and leaves the connection "
+          "usable",
+          "[postgresql][server]") {
+    auto s = open_session();
+    s.begin(isolation_level::engine_default);
+    s.execute("CREATE TEMP TABLE copied (k bigint PRIMARY KEY)", {});
+    CHECK_THROWS_AS(s.copy_rows("copied (k)", 1, 500,
+                                [](std::size_t i, param* out) {
+                                    out[0] = static_cast<std::int64_t>(i == 300 ? 5 : i);
+                                }),
+                    integrity_error);
+    s.rollback();
+    CHECK(s.query("SELECT 41 + 1", {}).at(0).at(0) == value(std::int64_t{42}));
+}
+
 TEST_CASE("A wrong password is a connection_error whose message hides the password",
           "[postgresql][server]") {
     auto url = parse_connection_url(std::getenv("LOCKSTEP_POSTGRESQL_URL"));

@@ -260,6 +260,9 @@ const detail::table_sql& connection::sql_for_uncached(const table_base& t) {
                                                   " WHERE " + sql.key_column + " = ?";
     sql.delete_by_key = "DELETE FROM " + table_name + " WHERE " + sql.key_column + " = ?";
     sql.select_columns = "SELECT " + all_columns + " FROM " + table_name;
+    sql.copy_given_key = table_name + " (" + all_columns + ")";
+    if (!data_columns.empty())
+        sql.copy_generated_key = table_name + " (" + data_columns + ")";
     const auto& kept = cache.emplace(t.serial(), std::move(sql)).first->second;
     // The cache never shrinks or changes an entry, and the session dies after it: these texts
     // stay put for the session's life.
@@ -318,6 +321,21 @@ void connection::bulk_statement(const table_base& t, std::span<const param> para
         full = text_for(rows);
     const std::string& text = rows == per_statement ? full : (partial = text_for(rows));
     run(text, params, [&] { return state_->session->execute(text, params); });
+}
+
+bool connection::copy_statement(const table_base& t, bool given_key, std::size_t rows,
+                                const spi::session::row_filler& fill) {
+    auto& session = *state_->session;
+    if (!session.can_copy_rows())
+        return false;
+    const auto& sql = sql_for(t);
+    const auto& target = given_key ? sql.copy_given_key : sql.copy_generated_key;
+    if (target.empty()) // only a generated key: nothing to copy, DEFAULT VALUES per row
+        return false;
+    const auto columns = t.columns().size() - (given_key ? 0 : 1);
+    const auto shown = "COPY " + target + " FROM STDIN"; // what a tracer sees
+    run(shown, {}, [&] { return session.copy_rows(target, columns, rows, fill); });
+    return true;
 }
 
 std::int64_t connection::update_statement(const table_base& t, std::span<const param> params) {

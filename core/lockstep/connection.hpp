@@ -256,6 +256,10 @@ private:
     std::int64_t insert_statement(const table_base& t, std::span<const param> params,
                                   bool given_key, bool read_key = true);
     /// Runs one INSERT of `rows` rows whose values are `params`, row after row.
+    /// Loads `rows` rows through the engine's bulk path (semantics 3.6); false, having sent
+    /// nothing, where it has none.
+    bool copy_statement(const table_base& t, bool given_key, std::size_t rows,
+                        const spi::session::row_filler& fill);
     void bulk_statement(const table_base& t, std::span<const param> params, std::size_t rows,
                         bool given_key);
     std::int64_t update_statement(const table_base& t, std::span<const param> params);

@@ -39,6 +39,9 @@ struct LOCKSTEP_API table_sql {
     /// bulk_insert's statements of bulk_rows_per_statement rows each, built when first used.
     std::string bulk_generated_key;
     std::string bulk_given_key;
+    /// bulk_insert's COPY targets, `"t" ("a", "b")`, for engines that can_copy_rows().
+    std::string copy_generated_key;
+    std::string copy_given_key;
 };
 
 /// How many rows one bulk_insert statement carries: at most 999 parameters (the lowest limit of

@@ -217,14 +217,24 @@ void connection::bulk_insert(const table<Model>& t, std::span<const Model> insta
     const auto per_statement = detail::bulk_rows_per_statement(columns);
     constexpr std::size_t max_statement_bytes = 4 << 20; // far under any max_allowed_packet
     auto unit = [&] {
-        std::vector<param> params(per_statement * columns);
+        std::vector<param> params;
         std::size_t next = 0;
         while (next < instances.size()) {
-            // One statement: consecutive rows that all have, or all lack, a key of their own.
+            // One run: consecutive rows that all have, or all lack, a key of their own.
             const bool given_key = t.key_of(instances[next]) != 0;
+            std::size_t end = next + 1;
+            while (end < instances.size() && (t.key_of(instances[end]) != 0) == given_key)
+                ++end;
+            const auto first = next;
+            if (copy_statement(t, given_key, end - next, [&](std::size_t i, param* out) {
+                    t.insert_values(instances[first + i], out, given_key, false);
+                })) {
+                next = end;
+                continue;
+            }
+            params.resize(per_statement * columns);
             std::size_t rows = 0, used = 0, bytes = 0;
-            while (next < instances.size() && rows < per_statement && bytes < max_statement_bytes &&
-                   (t.key_of(instances[next]) != 0) == given_key) {
+            while (next < end && rows < per_statement && bytes < max_statement_bytes) {
                 const auto n =
                     t.insert_values(instances[next], params.data() + used, given_key, false);
                 for (std::size_t i = used; i < used + n; ++i)

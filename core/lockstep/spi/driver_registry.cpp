@@ -32,6 +32,10 @@ void session::terminate_server_session(std::string_view) {
                         "db.features().can_terminate_sessions.");
 }
 
+std::int64_t session::copy_rows(std::string_view, std::size_t, std::size_t, const row_filler&) {
+    throw not_supported("This engine has no bulk copy path; the core asks can_copy_rows() first.");
+}
+
 void register_driver(std::shared_ptr<const driver> d) {
     auto& r = the_registry();
     const std::lock_guard lock(r.mutex);

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -75,6 +76,16 @@ public:
                                 std::string_view key_column) = 0;
     /// Runs a query and returns its rows.
     virtual std::vector<row> query(std::string_view sql, std::span<const param> params) = 0;
+    /// Writes row `row`'s values, one per column, into `out`.
+    using row_filler = std::function<void(std::size_t index, param* out)>;
+    /// Does the engine have a bulk path of its own for `copy_rows` (PostgreSQL's COPY FROM
+    /// STDIN)? Without one (the default) the core sends multi-row INSERTs (semantics 3.6).
+    virtual bool can_copy_rows() const noexcept { return false; }
+    /// Loads `rows` rows into `target` (a quoted table name and its quoted column list,
+    /// `"t" ("a", "b")`) through the engine's bulk path, asking `fill` for each row's
+    /// `columns` values as it goes. Called only when `can_copy_rows()`; returns the rows loaded.
+    virtual std::int64_t copy_rows(std::string_view target, std::size_t columns, std::size_t rows,
+                                   const row_filler& fill);
     /// The core promises that `sql` stays at this address, unchanged, for as long as this
     /// session lives (the model layer's statements for each table). A backend that finds
     /// statements by the address of their text may then skip comparing the text itself.
