@@ -14,6 +14,7 @@
 #include <charconv>
 #include <cstring>
 #include <libpq-fe.h>
+#include <poll.h>
 
 namespace lockstep::postgresql {
 namespace {
@@ -36,8 +37,12 @@ std::string redact(std::string text, const std::string& password) {
 
 // Lockstep's own options; everything else must be a libpq connection keyword.
 bool is_lockstep_option(std::string_view key) {
-    return key == "isolation" || key == "lock_timeout";
+    return key == "isolation" || key == "lock_timeout" || key == "pipeline";
 }
+
+// More queued statements than this are synchronised at once: with libpq blocking, the results
+// must not outgrow the socket buffers while nobody reads them (semantics 9.4).
+constexpr std::size_t max_queued = 256;
 
 bool is_libpq_keyword(std::string_view key) {
     PQconninfoOption* defaults = PQconndefaults();
@@ -69,6 +74,12 @@ session::session(const connection_url& url) {
             throw configuration_error("PostgreSQL option lock_timeout=\"" + *timeout +
                                       "\" is not a number of milliseconds.");
         lock_timeout_ms = ms;
+    }
+    if (const auto pipeline = url.option("pipeline")) {
+        if (*pipeline != "on" && *pipeline != "off")
+            throw configuration_error("PostgreSQL option pipeline=\"" + *pipeline +
+                                      "\" is neither on nor off.");
+        pipeline_enabled_ = *pipeline == "on";
     }
     std::vector<std::string> keys, values;
     const auto add = [&](std::string key, std::string value) {
@@ -189,6 +200,8 @@ void session::fail(const PGresult* r, std::string_view sql) {
 }
 
 session::result_ptr session::run_simple(const std::string& sql) {
+    if (in_pipeline_) [[unlikely]]
+        sync(); // a queued statement's failure is raised here, before this one runs (9.4)
     result_ptr r(PQexec(conn_, sql.c_str()));
     const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
@@ -225,6 +238,8 @@ const session::prepared& session::prepare(std::string_view sql, std::span<const 
     };
     if (const auto it = statements_.find(cache_key_); it != statements_.end())
         return remember(it);
+    if (in_pipeline_) [[unlikely]]
+        sync(); // preparing waits for the server's answer: not inside a pipeline
 
     if (statements_.size() >= max_cached_statements) {
         run_simple("DEALLOCATE ALL");
@@ -274,7 +289,19 @@ const session::prepared& session::prepare(std::string_view sql, std::span<const 
 
 session::result_ptr session::run_prepared(std::string_view sql, std::span<const param> params,
                                           std::string_view returning) {
+    if (in_pipeline_) [[unlikely]]
+        sync(); // a queued statement's failure is raised here, before this one runs (9.4)
     const auto& statement = prepare(sql, params, returning);
+    bind(statement, params);
+    result_ptr r(PQexecPrepared(conn_, statement.name.c_str(), static_cast<int>(params.size()),
+                                values_.data(), lengths_.data(), formats_.data(), 0));
+    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
+        fail(r.get(), sql);
+    return r;
+}
+
+void session::bind(const prepared& statement, std::span<const param> params) {
     const auto n = params.size();
     values_.resize(n);
     lengths_.resize(n);
@@ -326,23 +353,156 @@ session::result_ptr session::run_prepared(std::string_view sql, std::span<const 
             formats_[i] = 1;
         }
     }
-    result_ptr r(PQexecPrepared(conn_, statement.name.c_str(), static_cast<int>(n), values_.data(),
-                                lengths_.data(), formats_.data(), 0));
-    const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-    if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
-        fail(r.get(), sql);
-    return r;
 }
 
 void session::begin(isolation_level level) {
-    if (level == isolation_level::engine_default)
-        run_simple("BEGIN");
+    static const std::string plain = "BEGIN";
+    const std::string text = level == isolation_level::engine_default
+                                 ? plain
+                                 : plain + " ISOLATION LEVEL " + std::string(to_sql(level));
+    if (!pipeline_enabled_) {
+        run_simple(text);
+        return;
+    }
+    queue_control(text); // travels with the transaction's first statements (9.2)
+    pipelining_ = true;
+}
+
+void session::enter_pipeline() {
+    if (!in_pipeline_) {
+        if (PQenterPipelineMode(conn_) != 1)
+            fail(nullptr, "(entering pipeline mode)");
+        in_pipeline_ = true;
+    }
+}
+
+void session::note_queued(std::string_view sql) {
+    if (queued_sql_.size() <= queued_)
+        queued_sql_.emplace_back();
+    queued_sql_[queued_++].assign(sql); // reuses the string's room after the first rounds
+}
+
+void session::queue_control(const std::string& sql) {
+    enter_pipeline();
+    if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1)
+        fail(nullptr, sql);
+    note_queued(sql);
+}
+
+void session::execute_deferred(std::string_view sql, std::span<const param> params) {
+    if (!pipelining_) {
+        (void)execute(sql, params);
+        return;
+    }
+    const auto& statement = prepare(sql, params, {}); // may synchronise, to prepare
+    // A server that ended the session has said so on the socket: fail this write now, as it
+    // would fail without the pipeline, instead of queueing it (one poll, no round trip).
+    // The FATAL message and the end of the stream may take two reads.
+    for (int reads = 0; reads < 4; ++reads) {
+        pollfd fd{PQsocket(conn_), POLLIN, 0};
+        if (::poll(&fd, 1, 0) <= 0 || fd.revents == 0)
+            break;
+        if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) != CONNECTION_OK)
+            fail(nullptr, sql);
+    }
+    bind(statement, params);
+    enter_pipeline();
+    // libpq copies the values into its output buffer here: the caller's may go away.
+    if (PQsendQueryPrepared(conn_, statement.name.c_str(), static_cast<int>(params.size()),
+                            values_.data(), lengths_.data(), formats_.data(), 0) != 1)
+        fail(nullptr, sql);
+    note_queued(sql);
+    ++queued_writes_;
+    if (queued_ >= max_queued)
+        sync();
+}
+
+void session::sync() {
+    if (!in_pipeline_)
+        return;
+    const auto count = queued_;
+    queued_ = 0;
+    queued_writes_ = 0;
+    bool lost = count > 0 && PQpipelineSync(conn_) != 1;
+    result_ptr first_error;
+    std::size_t failed_at = 0, index = 0;
+    while (count > 0 && !lost) {
+        result_ptr r(PQgetResult(conn_));
+        if (!r) { // the end of one statement's results
+            lost = PQstatus(conn_) == CONNECTION_BAD || ++index > count;
+            continue;
+        }
+        const auto status = PQresultStatus(r.get());
+        if (status == PGRES_PIPELINE_SYNC)
+            break;
+        if (status == PGRES_FATAL_ERROR && !first_error) {
+            first_error = std::move(r);
+            failed_at = index;
+        }
+    }
+    in_pipeline_ = false;
+    if (!lost && PQexitPipelineMode(conn_) != 1)
+        lost = true;
+    if (lost || first_error) {
+        const std::string_view sql = count == 0 ? std::string_view("(pipeline)")
+                                                : queued_sql_[std::min(failed_at, count - 1)];
+        fail(lost ? nullptr : first_error.get(), sql);
+    }
+}
+
+void session::discard_queued() noexcept {
+    try {
+        sync();
+    } catch (const error&) {
+        // The statement that failed is being rolled back; the rollback reports a lost connection.
+    }
+}
+
+void session::end_transaction() noexcept {
+    pipelining_ = false;
+    for (auto& [name, block] : keys_) { // keys taken ahead are not kept past the transaction
+        block.keys.clear();
+        block.next = 0;
+    }
+}
+
+void session::run_control(const std::string& sql) {
+    if (std::exchange(defer_control_, false))
+        queue_control(sql);
     else
-        run_simple("BEGIN ISOLATION LEVEL " + std::string(to_sql(level)));
+        run_simple(sql);
+}
+
+void session::create_savepoint(std::string_view name) {
+    defer_control_ = pipelining_;
+    const bool confirm = pipelining_ && queued_writes_ > 0;
+    sql_savepoint_session::create_savepoint(name);
+    // The enclosing block's queued writes must have succeeded before the nested block runs:
+    // their failure leaves the enclosing block, as it would without the pipeline (9.4).
+    if (confirm)
+        sync();
+}
+
+void session::release_savepoint(std::string_view name) {
+    defer_control_ = pipelining_; // travels with the next statements
+    sql_savepoint_session::release_savepoint(name);
+}
+
+void session::rollback_to_savepoint(std::string_view name) {
+    // Whatever is queued was sent after the savepoint: it is being undone.
+    discard_queued();
+    sql_savepoint_session::rollback_to_savepoint(name);
 }
 
 void session::commit() {
-    const auto r = run_simple("COMMIT");
+    result_ptr r;
+    try {
+        r = run_simple("COMMIT");
+    } catch (...) {
+        end_transaction();
+        throw;
+    }
+    end_transaction();
     // PostgreSQL answers COMMIT of an aborted transaction with ROLLBACK and no error
     // (semantics 2.3): that is a failure, never a success.
     if (std::strcmp(PQcmdStatus(r.get()), "ROLLBACK") == 0)
@@ -354,6 +514,8 @@ void session::commit() {
 }
 
 void session::rollback() {
+    discard_queued(); // undone by the ROLLBACK
+    end_transaction();
     run_simple("ROLLBACK");
 }
 
@@ -490,6 +652,8 @@ void append_copy_value(std::string& out, const param& p) {
 
 std::int64_t session::copy_rows(std::string_view target, std::size_t columns, std::size_t rows,
                                 const row_filler& fill) {
+    if (in_pipeline_)
+        sync(); // COPY cannot run inside a pipeline
     const auto sql = "COPY " + std::string(target) + " FROM STDIN";
     result_ptr start(PQexec(conn_, sql.c_str()));
     if (!start || PQresultStatus(start.get()) != PGRES_COPY_IN)
@@ -537,6 +701,51 @@ std::int64_t session::copy_rows(std::string_view target, std::size_t columns, st
     return count;
 }
 
+std::optional<std::int64_t> session::reserve_key(std::string_view table,
+                                                 std::string_view key_column) {
+    if (!pipelining_)
+        return std::nullopt; // a key read back costs nothing more than the INSERT's own wait
+    std::string id(table);
+    id += '\x1f';
+    id += key_column;
+    auto& block = keys_[id];
+    if (block.unavailable)
+        return std::nullopt;
+    if (block.next == block.keys.size()) {
+        if (block.sequence.empty()) {
+            // The column's own sequence (serial or identity), unless it refuses given values
+            // (GENERATED ALWAYS): then INSERTs read their keys back as without the pipeline.
+            const auto quoted = quote_identifier(table);
+            const std::array<param, 4> names{std::string_view(quoted), key_column,
+                                             std::string_view(quoted), key_column};
+            const auto found = query(
+                "SELECT pg_get_serial_sequence(?, ?), (SELECT CAST(attidentity AS text) FROM "
+                "pg_attribute WHERE attrelid = CAST(CAST(? AS text) AS regclass) AND attname = ?)",
+                names);
+            if (found.empty() || std::holds_alternative<std::monostate>(found[0][0]) ||
+                found[0][1] == value(std::string("a"))) {
+                block.unavailable = true;
+                return std::nullopt;
+            }
+            block.sequence = as_text(found[0][0]);
+        }
+        // Each value is the sequence's own, as a default would take it: no other session can
+        // get it, and one never used leaves a gap, as a rolled-back INSERT does.
+        const std::array<param, 2> ask{std::string_view(block.sequence), std::int64_t{block.batch}};
+        const auto rows = query("SELECT nextval(CAST(CAST(? AS text) AS regclass)) FROM "
+                                "generate_series(1, CAST(? AS integer))",
+                                ask);
+        block.keys.clear();
+        block.next = 0;
+        for (const auto& r : rows)
+            block.keys.push_back(std::get<std::int64_t>(r[0]));
+        block.batch = std::min(block.batch * 2, 1024); // a long transaction asks less often
+        if (block.keys.empty())
+            return std::nullopt;
+    }
+    return block.keys[block.next++];
+}
+
 std::string session::server_session_id() {
     return std::to_string(PQbackendPID(conn_));
 }
@@ -547,7 +756,12 @@ void session::terminate_server_session(std::string_view id) {
     if (ec != std::errc{} || end != id.data() + id.size())
         throw usage_error("\"" + std::string(id) + "\" is not a PostgreSQL backend pid.");
     const std::array<param, 1> params{pid};
-    const auto rows = query("SELECT pg_terminate_backend(CAST(? AS integer))", params);
+    // From PostgreSQL 14 on, wait (up to 5 s) until the backend is gone, so its session has
+    // seen the end when this returns.
+    const auto rows = query(PQserverVersion(conn_) >= 140000
+                                ? "SELECT pg_terminate_backend(CAST(? AS integer), 5000)"
+                                : "SELECT pg_terminate_backend(CAST(? AS integer))",
+                            params);
     if (rows.empty() || !std::get<bool>(rows[0][0]))
         throw usage_error("PostgreSQL did not end backend " + std::string(id) +
                           "; is it a session of the same role?");

@@ -28,6 +28,10 @@ public:
     session& operator=(const session&) = delete;
 
     std::string_view engine() const noexcept override { return "postgresql"; }
+    /// "postgresql-pipeline" with `pipeline=on`, so conform's matrix tells the two apart.
+    std::string_view target() const noexcept override {
+        return pipeline_enabled_ ? "postgresql-pipeline" : "postgresql";
+    }
     const lockstep::features& features() const noexcept override { return features_; }
     std::string server_version() override;
     std::string default_isolation() override;
@@ -43,6 +47,15 @@ public:
                         std::string_view key_column) override;
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
     void note_stable_sql(std::string_view sql) override { recent_.note_stable(sql); }
+    bool pipelines() const noexcept override { return pipeline_enabled_; }
+    /// Inside a transaction with `pipeline=on`: sends the statement in libpq's pipeline mode and
+    /// returns without waiting (semantics 9.2).
+    void execute_deferred(std::string_view sql, std::span<const param> params) override;
+    void sync() override;
+    /// Keys from the column's sequence, fetched in batches (`nextval` over a series) and kept
+    /// until the transaction ends (semantics 9.3).
+    std::optional<std::int64_t> reserve_key(std::string_view table,
+                                            std::string_view key_column) override;
     bool can_copy_rows() const noexcept override { return true; }
     /// COPY FROM STDIN in text format, sent in pieces of about 64 KiB as the rows are made.
     std::int64_t copy_rows(std::string_view target, std::size_t columns, std::size_t rows,
@@ -56,8 +69,12 @@ public:
                                 std::optional<std::size_t> max_length) const override;
     std::string auto_key_sql() const override;
 
+    void create_savepoint(std::string_view name) override;
+    void release_savepoint(std::string_view name) override;
+    void rollback_to_savepoint(std::string_view name) override;
+
 private:
-    void run_control(const std::string& sql) override { run_simple(sql); }
+    void run_control(const std::string& sql) override;
     struct result_deleter {
         void operator()(PGresult* r) const noexcept;
     };
@@ -90,7 +107,34 @@ private:
         std::string_view returning; // inside *key
     };
 
+    /// Binds `params` for `statement` into values_/lengths_/formats_.
+    void bind(const prepared& statement, std::span<const param> params);
+    /// Queues a statement without parameters in the pipeline (SAVEPOINT, RELEASE, BEGIN).
+    void queue_control(const std::string& sql);
+    /// Enters pipeline mode if not in it, and notes `sql` as the next result to read.
+    void enter_pipeline();
+    void note_queued(std::string_view sql);
+    /// sync(), swallowing a queued statement's failure: for ROLLBACK, which undoes it anyway.
+    void discard_queued() noexcept;
+    /// Ends the transaction's pipeline bookkeeping (COMMIT or ROLLBACK done).
+    void end_transaction() noexcept;
+
     PGconn* conn_ = nullptr;
+    bool pipeline_enabled_ = false;       // pipeline=on in the URL
+    bool pipelining_ = false;             // in a transaction begun with the pipeline enabled
+    bool in_pipeline_ = false;            // libpq is in pipeline mode
+    std::size_t queued_ = 0;              // statements sent whose results are not read yet
+    std::vector<std::string> queued_sql_; // their texts, for errors; strings reused
+    std::size_t queued_writes_ = 0;       // of them, statements other than SAVEPOINT/RELEASE/BEGIN
+    bool defer_control_ = false;          // queue the next run_control statement
+    struct key_block {
+        std::string sequence; // empty: not looked up yet
+        bool unavailable = false;
+        std::vector<std::int64_t> keys;
+        std::size_t next = 0;
+        int batch = 16;
+    };
+    std::unordered_map<std::string, key_block> keys_; // by table '\x1f' column
     lockstep::features features_;
     spi::string_map<prepared> statements_;
     std::uint64_t next_statement_ = 1;

@@ -275,6 +275,9 @@ const detail::table_sql& connection::sql_for_uncached(const table_base& t) {
 
 std::int64_t connection::insert_statement(const table_base& t, std::span<const param> params,
                                           bool given_key, bool read_key) {
+    if (state_->pipelined && state_->transactions.in_block()) [[unlikely]]
+        if (const auto key = insert_queued(t, params, given_key, read_key))
+            return *key;
     const auto& sql = sql_for(t);
     const auto& text = given_key ? sql.insert_given_key : sql.insert_generated_key;
     // A given key is known already: only a generated one is worth asking for.
@@ -288,6 +291,41 @@ std::int64_t connection::insert_statement(const table_base& t, std::span<const p
             if (given_key)
                 return std::get<std::int64_t>(params[t.key_index()]);
             return key;
+        },
+        true);
+}
+
+std::optional<std::int64_t> connection::insert_queued(const table_base& t,
+                                                      std::span<const param> params, bool given_key,
+                                                      bool read_key) {
+    const auto& sql = sql_for(t);
+    auto& session = *state_->session;
+    if (given_key || !read_key) { // nothing to wait for: queue it (semantics 9.2)
+        const auto& text = given_key ? sql.insert_given_key : sql.insert_generated_key;
+        return run(
+            text, params,
+            [&] {
+                session.execute_deferred(text, params);
+                return given_key ? std::get<std::int64_t>(params[t.key_index()]) : std::int64_t{0};
+            },
+            true);
+    }
+    // The caller reads the key: take it ahead from the table's sequence (semantics 9.3), so the
+    // INSERT carries it and needs no answer either.
+    std::optional<std::int64_t> key;
+    run([&] { key = session.reserve_key(t.name(), t.key().name); });
+    if (!key)
+        return std::nullopt;
+    const auto columns = t.columns().size();
+    detail::param_buffer with_key(columns);
+    for (std::size_t i = 0, from = 0; i < columns; ++i)
+        with_key.set(i, i == t.key_index() ? param(*key) : params[from++]);
+    const auto values = with_key.view(columns);
+    return run(
+        sql.insert_given_key, values,
+        [&] {
+            session.execute_deferred(sql.insert_given_key, values);
+            return *key;
         },
         true);
 }
@@ -321,6 +359,18 @@ void connection::bulk_statement(const table_base& t, std::span<const param> para
         full = text_for(rows);
     const std::string& text = rows == per_statement ? full : (partial = text_for(rows));
     run(text, params, [&] { return state_->session->execute(text, params); });
+}
+
+void connection::sync() {
+    const detail::owner_guard guard(state_.get()); // semantics 8.4
+    if (!state_->pipelined)
+        return;
+    try {
+        state_->session->sync();
+    } catch (const error& e) {
+        state_->transactions.statement_failed(e); // poisons the block, as at the write (9.4)
+        throw;
+    }
 }
 
 bool connection::copy_statement(const table_base& t, bool given_key, std::size_t rows,

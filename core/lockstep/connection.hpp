@@ -129,6 +129,17 @@ public:
     template <class Model>
     void bulk_insert(const table<Model>& t, std::span<const Model> instances);
 
+    /// Waits for the writes this connection queued in pipeline mode (`pipeline=on` on
+    /// PostgreSQL, semantics 9) and raises the first one's failure here, as its own class;
+    /// does nothing on a connection that does not pipeline. A block's exit, a read and COMMIT
+    /// wait anyway: call it after a write whose error you want to catch at that write.
+    ///
+    ///     try {
+    ///         db.insert(codes, code{.value = "taken"});
+    ///         db.sync();
+    ///     } catch (const lockstep::integrity_error&) { /* the block is poisoned (2.1) */ }
+    void sync();
+
     /// The row with primary key `key`, if any.
     template <class Model> std::optional<Model> get(const table<Model>& t, std::int64_t key);
     /// Rows matching every condition (`lockstep::eq`), in key order.
@@ -255,11 +266,15 @@ private:
     /// generated, or 0 when the engine generated it and `read_key` is false.
     std::int64_t insert_statement(const table_base& t, std::span<const param> params,
                                   bool given_key, bool read_key = true);
-    /// Runs one INSERT of `rows` rows whose values are `params`, row after row.
+    /// Queues the table's INSERT on a pipelining session inside a block (semantics 9.2);
+    /// returns what `insert_statement` returns, or nullopt when the key cannot be taken ahead.
+    std::optional<std::int64_t> insert_queued(const table_base& t, std::span<const param> params,
+                                              bool given_key, bool read_key);
     /// Loads `rows` rows through the engine's bulk path (semantics 3.6); false, having sent
     /// nothing, where it has none.
     bool copy_statement(const table_base& t, bool given_key, std::size_t rows,
                         const spi::session::row_filler& fill);
+    /// Runs one INSERT of `rows` rows whose values are `params`, row after row.
     void bulk_statement(const table_base& t, std::span<const param> params, std::size_t rows,
                         bool given_key);
     std::int64_t update_statement(const table_base& t, std::span<const param> params);

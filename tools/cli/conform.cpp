@@ -19,10 +19,11 @@ namespace lockstep::cli {
 namespace {
 
 // The server targets `--all` runs, in matrix order, by the variables ci/services writes.
-// A Galera node (ci/services up galera) is the seventh target when its URL is there.
-constexpr const char* server_variables[] = {"LOCKSTEP_POSTGRESQL_URL", "LOCKSTEP_MYSQL_URL",
-                                            "LOCKSTEP_GALERA_URL", "LOCKSTEP_SOCI_POSTGRESQL_URL",
-                                            "LOCKSTEP_SOCI_MYSQL_URL"};
+// PostgreSQL again with pipeline=on (semantics 9) follows PostgreSQL; a Galera node
+// (ci/services up galera) is a target when its URL is there.
+constexpr const char* server_variables[] = {
+    "LOCKSTEP_POSTGRESQL_URL", "LOCKSTEP_POSTGRESQL_PIPELINE_URL", "LOCKSTEP_MYSQL_URL",
+    "LOCKSTEP_GALERA_URL",     "LOCKSTEP_SOCI_POSTGRESQL_URL",     "LOCKSTEP_SOCI_MYSQL_URL"};
 
 std::map<std::string, std::string> read_env_file() {
     std::map<std::string, std::string> values;

@@ -96,12 +96,14 @@ LOCKSTEP_API inline std::uintptr_t this_thread_token() noexcept {
 
 struct LOCKSTEP_API connection_state {
     connection_state(std::unique_ptr<spi::session> s, isolation_level level)
-        : session(std::move(s)), transactions(*session, level),
+        : session(std::move(s)), pipelined(session->pipelines()), transactions(*session, level),
           opened_in(fork_generation.load(std::memory_order_relaxed)) {}
     /// The thread inside a call (or an atomic block) on this connection now, or 0 (semantics
     /// 8.2). One compare-and-swap on entry to the outermost call, one store on exit.
     std::atomic<std::uintptr_t> owner{0};
     std::unique_ptr<spi::session> session;
+    /// Does the session queue writes inside blocks (semantics 9)? Asked once.
+    bool pipelined;
     transaction_manager transactions;
     std::unordered_map<std::uint64_t, table_sql> sql_cache; // never shrinks: entries are stable
     /// The last few tables written, checked before the map: a write and its receivers' writes

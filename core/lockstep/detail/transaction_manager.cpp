@@ -28,7 +28,8 @@ std::string describe(std::exception_ptr e) {
 } // namespace
 
 transaction_manager::transaction_manager(spi::session& session, isolation_level url_isolation)
-    : session_(session), features_(session.features()), url_isolation_(url_isolation) {}
+    : session_(session), pipelines_(session.pipelines()), features_(session.features()),
+      url_isolation_(url_isolation) {}
 
 const std::string& transaction_manager::add_savepoint_names(std::size_t index) {
     // Generated, never taken from input, and a plain identifier on every engine (semantics 1.6).
@@ -144,6 +145,17 @@ void transaction_manager::close_frames_above(std::size_t index) noexcept {
 
 void transaction_manager::exit_returned(std::size_t index) {
     assert(index < frames_.size());
+    if (pipelines_ && !broken_ && !doomed_ && !needs_rollback_) [[unlikely]] {
+        // Queued writes of this block run before it releases or commits, so a failure among
+        // them leaves this block, as it would have without the pipeline (semantics 9.4).
+        try {
+            session_.sync();
+        } catch (const error& e) {
+            statement_failed(e);
+            exit_threw(index);
+            throw;
+        }
+    }
     close_frames_above(index);
     const frame f = frames_.back();
     frames_.pop_back();

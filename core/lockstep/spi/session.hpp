@@ -76,6 +76,26 @@ public:
                                 std::string_view key_column) = 0;
     /// Runs a query and returns its rows.
     virtual std::vector<row> query(std::string_view sql, std::span<const param> params) = 0;
+    /// Does this session queue writes inside transactions instead of waiting for each one
+    /// (PostgreSQL's `pipeline=on`, semantics 9)? The core asks once, when it opens the session.
+    virtual bool pipelines() const noexcept { return false; }
+    /// Runs a write whose result the caller does not need yet. A pipelining session may send it
+    /// without waiting and report its failure at the next `sync()` or at any later call that
+    /// waits for the engine; the default runs it now.
+    virtual void execute_deferred(std::string_view sql, std::span<const param> params) {
+        (void)execute(sql, params);
+    }
+    /// Waits until every queued statement has run; throws the first one's failure, as its own
+    /// class, with its SQL. The default has nothing queued.
+    virtual void sync() {}
+    /// A key for a new row of `table` taken ahead from the engine's generator for `key_column`
+    /// (its sequence), so an INSERT can carry it and need no answer; nullopt where the session
+    /// cannot (no sequence, a column that refuses given values, not pipelining).
+    virtual std::optional<std::int64_t> reserve_key(std::string_view table,
+                                                    std::string_view key_column) {
+        (void)table, (void)key_column;
+        return std::nullopt;
+    }
     /// Writes row `row`'s values, one per column, into `out`.
     using row_filler = std::function<void(std::size_t index, param* out)>;
     /// Does the engine have a bulk path of its own for `copy_rows` (PostgreSQL's COPY FROM
