@@ -41,7 +41,7 @@ bool is_lockstep_option(std::string_view key) {
 }
 
 // More queued statements than this are synchronised at once: with libpq blocking, the results
-// must not outgrow the socket buffers while nobody reads them (semantics 9.4).
+// must not outgrow the socket buffers while nobody reads them (semantics 10.4).
 constexpr std::size_t max_queued = 256;
 
 bool is_libpq_keyword(std::string_view key) {
@@ -201,7 +201,7 @@ void session::fail(const PGresult* r, std::string_view sql) {
 
 session::result_ptr session::run_simple(const std::string& sql) {
     if (in_pipeline_) [[unlikely]]
-        sync(); // a queued statement's failure is raised here, before this one runs (9.4)
+        sync(); // a queued statement's failure is raised here, before this one runs (10.4)
     result_ptr r(PQexec(conn_, sql.c_str()));
     const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK)
@@ -290,7 +290,7 @@ const session::prepared& session::prepare(std::string_view sql, std::span<const 
 session::result_ptr session::run_prepared(std::string_view sql, std::span<const param> params,
                                           std::string_view returning) {
     if (in_pipeline_) [[unlikely]]
-        sync(); // a queued statement's failure is raised here, before this one runs (9.4)
+        sync(); // a queued statement's failure is raised here, before this one runs (10.4)
     const auto& statement = prepare(sql, params, returning);
     bind(statement, params);
     result_ptr r(PQexecPrepared(conn_, statement.name.c_str(), static_cast<int>(params.size()),
@@ -364,7 +364,7 @@ void session::begin(isolation_level level) {
         run_simple(text);
         return;
     }
-    queue_control(text); // travels with the transaction's first statements (9.2)
+    queue_control(text); // travels with the transaction's first statements (10.2)
     pipelining_ = true;
 }
 
@@ -478,7 +478,7 @@ void session::create_savepoint(std::string_view name) {
     const bool confirm = pipelining_ && queued_writes_ > 0;
     sql_savepoint_session::create_savepoint(name);
     // The enclosing block's queued writes must have succeeded before the nested block runs:
-    // their failure leaves the enclosing block, as it would without the pipeline (9.4).
+    // their failure leaves the enclosing block, as it would without the pipeline (10.4).
     if (confirm)
         sync();
 }

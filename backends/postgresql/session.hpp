@@ -49,11 +49,11 @@ public:
     void note_stable_sql(std::string_view sql) override { recent_.note_stable(sql); }
     bool pipelines() const noexcept override { return pipeline_enabled_; }
     /// Inside a transaction with `pipeline=on`: sends the statement in libpq's pipeline mode and
-    /// returns without waiting (semantics 9.2).
+    /// returns without waiting (semantics 10.2).
     void execute_deferred(std::string_view sql, std::span<const param> params) override;
     void sync() override;
     /// Keys from the column's sequence, fetched in batches (`nextval` over a series) and kept
-    /// until the transaction ends (semantics 9.3).
+    /// until the transaction ends (semantics 10.3).
     std::optional<std::int64_t> reserve_key(std::string_view table,
                                             std::string_view key_column) override;
     bool can_copy_rows() const noexcept override { return true; }

@@ -50,7 +50,7 @@ TEST_CASE(
     const auto kind = error_class_of([&] {
         atomic(victim, [&] {
             victim.insert(fx.s.main, main_model{.name = "unknown"});
-            victim.sync(); // the write reached the server, pipelined or not (semantics 9.4)
+            victim.sync(); // the write reached the server, pipelined or not (semantics 10.4)
             lockstep::on_commit(victim, [&] { committed_hook = true; });
             lockstep::on_rollback(victim, [&] { rolled_back_hook = true; });
             // The body returns; the session dies before its COMMIT reaches the server, which

@@ -61,7 +61,7 @@ TEST_CASE("A receiver's database error under send_robust still rolls the block b
     lockstep::signal<custom_event> sig;
     auto first = sig.connect([&](const custom_event& e) {
         e.db.insert(fx.s.uniq, unique_model{.code = "taken"});
-        e.db.sync(); // its own failure, not the next receiver's, on a pipelined connection (9.4)
+        e.db.sync(); // its own failure, not the next receiver's, on a pipelined connection (10.4)
     });
     auto second = sig.connect(
         [&](const custom_event& e) { e.db.insert(fx.s.audit, audit_log{.action = "r2"}); });

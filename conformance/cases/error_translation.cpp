@@ -43,7 +43,7 @@ TEST_CASE("A child pointing at a missing parent raises a foreign_key integrity_e
         create_main(fx, "parent");
         try {
             fx.db.insert(fx.s.sig, signal_model{.main_id = 424242, .message = "orphan"});
-            fx.db.sync(); // a pipelined connection raises a write's error here (semantics 9.4)
+            fx.db.sync(); // a pipelined connection raises a write's error here (semantics 10.4)
             FAIL("the orphan was stored");
         } catch (const lockstep::integrity_error& e) {
             fx.log(std::string("raised ") + e.kind() + " " +

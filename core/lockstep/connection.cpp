@@ -300,7 +300,7 @@ std::optional<std::int64_t> connection::insert_queued(const table_base& t,
                                                       bool read_key) {
     const auto& sql = sql_for(t);
     auto& session = *state_->session;
-    if (given_key || !read_key) { // nothing to wait for: queue it (semantics 9.2)
+    if (given_key || !read_key) { // nothing to wait for: queue it (semantics 10.2)
         const auto& text = given_key ? sql.insert_given_key : sql.insert_generated_key;
         return run(
             text, params,
@@ -310,7 +310,7 @@ std::optional<std::int64_t> connection::insert_queued(const table_base& t,
             },
             true);
     }
-    // The caller reads the key: take it ahead from the table's sequence (semantics 9.3), so the
+    // The caller reads the key: take it ahead from the table's sequence (semantics 10.3), so the
     // INSERT carries it and needs no answer either.
     std::optional<std::int64_t> key;
     run([&] { key = session.reserve_key(t.name(), t.key().name); });
@@ -368,7 +368,7 @@ void connection::sync() {
     try {
         state_->session->sync();
     } catch (const error& e) {
-        state_->transactions.statement_failed(e); // poisons the block, as at the write (9.4)
+        state_->transactions.statement_failed(e); // poisons the block, as at the write (10.4)
         throw;
     }
 }

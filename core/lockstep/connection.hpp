@@ -130,7 +130,7 @@ public:
     void bulk_insert(const table<Model>& t, std::span<const Model> instances);
 
     /// Waits for the writes this connection queued in pipeline mode (`pipeline=on` on
-    /// PostgreSQL, semantics 9) and raises the first one's failure here, as its own class;
+    /// PostgreSQL, semantics 10) and raises the first one's failure here, as its own class;
     /// does nothing on a connection that does not pipeline. A block's exit, a read and COMMIT
     /// wait anyway: call it after a write whose error you want to catch at that write.
     ///
@@ -266,7 +266,7 @@ private:
     /// generated, or 0 when the engine generated it and `read_key` is false.
     std::int64_t insert_statement(const table_base& t, std::span<const param> params,
                                   bool given_key, bool read_key = true);
-    /// Queues the table's INSERT on a pipelining session inside a block (semantics 9.2);
+    /// Queues the table's INSERT on a pipelining session inside a block (semantics 10.2);
     /// returns what `insert_statement` returns, or nullopt when the key cannot be taken ahead.
     std::optional<std::int64_t> insert_queued(const table_base& t, std::span<const param> params,
                                               bool given_key, bool read_key);

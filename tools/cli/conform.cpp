@@ -19,7 +19,7 @@ namespace lockstep::cli {
 namespace {
 
 // The server targets `--all` runs, in matrix order, by the variables ci/services writes.
-// PostgreSQL again with pipeline=on (semantics 9) follows PostgreSQL; a Galera node
+// PostgreSQL again with pipeline=on (semantics 10) follows PostgreSQL; a Galera node
 // (ci/services up galera) is a target when its URL is there.
 constexpr const char* server_variables[] = {
     "LOCKSTEP_POSTGRESQL_URL", "LOCKSTEP_POSTGRESQL_PIPELINE_URL", "LOCKSTEP_MYSQL_URL",

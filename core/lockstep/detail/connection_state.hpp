@@ -102,7 +102,7 @@ struct LOCKSTEP_API connection_state {
     /// 8.2). One compare-and-swap on entry to the outermost call, one store on exit.
     std::atomic<std::uintptr_t> owner{0};
     std::unique_ptr<spi::session> session;
-    /// Does the session queue writes inside blocks (semantics 9)? Asked once.
+    /// Does the session queue writes inside blocks (semantics 10)? Asked once.
     bool pipelined;
     transaction_manager transactions;
     std::unordered_map<std::uint64_t, table_sql> sql_cache; // never shrinks: entries are stable

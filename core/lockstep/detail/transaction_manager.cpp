@@ -147,7 +147,7 @@ void transaction_manager::exit_returned(std::size_t index) {
     assert(index < frames_.size());
     if (pipelines_ && !broken_ && !doomed_ && !needs_rollback_) [[unlikely]] {
         // Queued writes of this block run before it releases or commits, so a failure among
-        // them leaves this block, as it would have without the pipeline (semantics 9.4).
+        // them leaves this block, as it would have without the pipeline (semantics 10.4).
         try {
             session_.sync();
         } catch (const error& e) {

@@ -185,7 +185,7 @@ private:
     void reset_flags() noexcept;
 
     spi::session& session_;
-    bool pipelines_; // the session queues writes: wait for them before a block ends (9.4)
+    bool pipelines_; // the session queues writes: wait for them before a block ends (10.4)
     // Valid for the session's life (spi::session::features): no virtual call per savepoint.
     const lockstep::features& features_;
     isolation_level url_isolation_;

@@ -77,7 +77,7 @@ public:
     /// Runs a query and returns its rows.
     virtual std::vector<row> query(std::string_view sql, std::span<const param> params) = 0;
     /// Does this session queue writes inside transactions instead of waiting for each one
-    /// (PostgreSQL's `pipeline=on`, semantics 9)? The core asks once, when it opens the session.
+    /// (PostgreSQL's `pipeline=on`, semantics 10)? The core asks once, when it opens the session.
     virtual bool pipelines() const noexcept { return false; }
     /// Runs a write whose result the caller does not need yet. A pipelining session may send it
     /// without waiting and report its failure at the next `sync()` or at any later call that
