@@ -11,6 +11,7 @@
 #include "postgresql/errors.hpp"
 #include "postgresql/liveness.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <libpq-fe.h>
@@ -383,8 +384,11 @@ void session::note_queued(std::string_view sql) {
 }
 
 void session::queue_control(const std::string& sql) {
+    // A named statement like any other (prepared once, outside a pipeline): the server skips
+    // parsing it again for every savepoint.
+    const auto& statement = prepare(sql, {}, {});
     enter_pipeline();
-    if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1)
+    if (PQsendQueryPrepared(conn_, statement.name.c_str(), 0, nullptr, nullptr, nullptr, 0) != 1)
         fail(nullptr, sql);
     note_queued(sql);
 }
@@ -460,7 +464,7 @@ void session::discard_queued() noexcept {
 
 void session::end_transaction() noexcept {
     pipelining_ = false;
-    for (auto& [name, block] : keys_) { // keys taken ahead are not kept past the transaction
+    for (auto& block : keys_) { // keys taken ahead are not kept past the transaction
         block.keys.clear();
         block.next = 0;
     }
@@ -705,10 +709,14 @@ std::optional<std::int64_t> session::reserve_key(std::string_view table,
                                                  std::string_view key_column) {
     if (!pipelining_)
         return std::nullopt; // a key read back costs nothing more than the INSERT's own wait
-    std::string id(table);
-    id += '\x1f';
-    id += key_column;
-    auto& block = keys_[id];
+    auto found_block = std::find_if(keys_.begin(), keys_.end(), [&](const key_block& b) {
+        return b.table == table && b.column == key_column;
+    });
+    if (found_block == keys_.end()) {
+        keys_.push_back({std::string(table), std::string(key_column), {}, false, {}, 0, 16});
+        found_block = keys_.end() - 1;
+    }
+    auto& block = *found_block;
     if (block.unavailable)
         return std::nullopt;
     if (block.next == block.keys.size()) {
@@ -732,13 +740,18 @@ std::optional<std::int64_t> session::reserve_key(std::string_view table,
         // Each value is the sequence's own, as a default would take it: no other session can
         // get it, and one never used leaves a gap, as a rolled-back INSERT does.
         const std::array<param, 2> ask{std::string_view(block.sequence), std::int64_t{block.batch}};
-        const auto rows = query("SELECT nextval(CAST(CAST(? AS text) AS regclass)) FROM "
-                                "generate_series(1, CAST(? AS integer))",
-                                ask);
+        // Read straight from the result: a row vector per key would cost an allocation each.
+        const auto r = run_prepared("SELECT nextval(CAST(CAST(? AS text) AS regclass)) FROM "
+                                    "generate_series(1, CAST(? AS integer))",
+                                    ask);
         block.keys.clear();
         block.next = 0;
-        for (const auto& r : rows)
-            block.keys.push_back(std::get<std::int64_t>(r[0]));
+        for (int i = 0; i < PQntuples(r.get()); ++i) {
+            const char* text = PQgetvalue(r.get(), i, 0);
+            std::int64_t key = 0;
+            std::from_chars(text, text + std::strlen(text), key);
+            block.keys.push_back(key);
+        }
         block.batch = std::min(block.batch * 2, 1024); // a long transaction asks less often
         if (block.keys.empty())
             return std::nullopt;

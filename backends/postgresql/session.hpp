@@ -128,13 +128,14 @@ private:
     std::size_t queued_writes_ = 0;       // of them, statements other than SAVEPOINT/RELEASE/BEGIN
     bool defer_control_ = false;          // queue the next run_control statement
     struct key_block {
+        std::string table, column;
         std::string sequence; // empty: not looked up yet
         bool unavailable = false;
         std::vector<std::int64_t> keys;
         std::size_t next = 0;
         int batch = 16;
     };
-    std::unordered_map<std::string, key_block> keys_; // by table '\x1f' column
+    std::vector<key_block> keys_; // a few tables per connection: searched, nothing allocated
     lockstep::features features_;
     spi::string_map<prepared> statements_;
     std::uint64_t next_statement_ = 1;

@@ -296,3 +296,32 @@ TEST_CASE("Errors never contain bound values", "[errors]") {
         CHECK(e.statement().find("secret-value-123") == std::string::npos);
     }
 }
+
+TEST_CASE("A write that fails in a nested block fails that block, with its hooks, and no other, "
+          "wherever the engine reports it",
+          "[errors][savepoints][hooks]") {
+    // Without a pipeline the INSERT raises at once; with PostgreSQL's pipeline=on the block's
+    // exit raises it (semantics 10.4). Either way it leaves the nested block.
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_savepoints, "the engine has no savepoints");
+    auto sub = connect_child_creator(fx);
+    fx.db.insert(fx.s.uniq, unique_model{.code = "taken"});
+    atomic(fx.db, [&] {
+        create_main(fx, "kept");
+        const auto kind = error_class_of([&] {
+            atomic(fx.db, [&] {
+                lockstep::on_commit(fx.db, [&] { fx.log("inner on_commit ran"); });
+                lockstep::on_rollback(fx.db, [&] { fx.log("inner on_rollback ran"); });
+                create_main(fx, "undone");
+                fx.db.add(fx.s.uniq, unique_model{.code = "taken"});
+                fx.db.add(fx.s.audit, audit_log{.action = "after the duplicate"});
+            });
+        });
+        CHECK(kind == "integrity_error");
+        CHECK(fx.db.count(fx.s.main) == 1); // the outer block goes on, and sees its own row
+        lockstep::on_commit(fx.db, [&] { fx.log("outer on_commit ran"); });
+    });
+    CHECK(fx.names() == strings{"kept"});
+    CHECK(fx.messages() == strings{"child of kept"});
+    CHECK(fx.actions().empty());
+}
