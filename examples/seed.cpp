@@ -33,7 +33,7 @@ int main() {
     auto create_profile =
         lockstep::post_save.connect(authors, [](const lockstep::saved<Author>& e) {
             if (e.created)
-                e.db.insert(profiles, Profile{.author_id = e.instance.id});
+                e.db.add(profiles, Profile{.author_id = e.instance.id}); // its key: unread
         });
 
     try {

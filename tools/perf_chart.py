@@ -6,6 +6,7 @@ import json
 import sys
 
 COLOURS = {"raw": "#888888", "capi": "#bbbbbb", "spi": "#9ecae1", "model": "#1f77b4",
+           "model+insert": "#aec7e8",
            "plain": "#2ca02c", "soci": "#d62728"}
 
 
