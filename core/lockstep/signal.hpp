@@ -281,22 +281,26 @@ private:
 
         /// The receivers as of now, through this thread's cached snapshot. Only valid inside a
         /// dispatch_scope, which keeps a replaced snapshot alive.
-        std::span<const hot_entry> current() {
+        // The stamp test is inlined into every send; the refresh, rare, is not.
+        [[gnu::always_inline]] std::span<const hot_entry> current() {
             auto& slot = detail::dispatch_slots[slot_index];
-            if (slot.stamp != stamp.load(std::memory_order_acquire)) {
-                std::shared_ptr<const list> fresh;
-                std::uint64_t fresh_stamp;
-                {
-                    const std::lock_guard lock(mutex);
-                    fresh = entries;
-                    fresh_stamp = stamp.load(std::memory_order_relaxed);
-                }
-                const auto& hot = fresh->hot;
-                detail::refresh_snapshot(slot, std::move(fresh), fresh_stamp, hot.data(),
-                                         hot.data() + hot.size());
-            }
+            if (slot.stamp != stamp.load(std::memory_order_acquire)) [[unlikely]]
+                refresh(slot);
             return {static_cast<const hot_entry*>(slot.first),
                     static_cast<const hot_entry*>(slot.last)};
+        }
+
+        [[gnu::noinline]] void refresh(detail::snapshot_slot& slot) {
+            std::shared_ptr<const list> fresh;
+            std::uint64_t fresh_stamp;
+            {
+                const std::lock_guard lock(mutex);
+                fresh = entries;
+                fresh_stamp = stamp.load(std::memory_order_relaxed);
+            }
+            const auto& hot = fresh->hot;
+            detail::refresh_snapshot(slot, std::move(fresh), fresh_stamp, hot.data(),
+                                     hot.data() + hot.size());
         }
 
         subscription add(receiver fn, connect_options options,
