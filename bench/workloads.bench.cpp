@@ -5,6 +5,7 @@
 // SPDX-License-Identifier: MIT
 #include "bulk.hpp"
 #include "contention.hpp"
+#include "growth.hpp"
 #include "lockstep/builtin.hpp"
 #include "lockstep/lockstep.hpp"
 
@@ -808,6 +809,9 @@ int main(int argc, char* argv[]) {
     bool pin = false, compare = false;
     double contention_seconds = 0;
     std::size_t bulk_rows = 0;
+    bool growth = false;
+    std::vector<std::string> growth_dimensions;
+    long max_rows = 1000000;
     int threads_per_url = 2, hot_rows = 4;
     std::string json_path, only;
     for (int i = 1; i < argc; ++i) {
@@ -837,6 +841,14 @@ int main(int argc, char* argv[]) {
             contention_seconds = std::stod(argv[++i]);
         else if (a == "--bulk" && more)
             bulk_rows = std::stoul(argv[++i]);
+        else if (a == "--growth" && more) {
+            growth = true;
+            std::stringstream list(argv[++i]);
+            for (std::string d; std::getline(list, d, ',');)
+                if (d != "all")
+                    growth_dimensions.push_back(d);
+        } else if (a == "--max-rows" && more)
+            max_rows = std::stol(argv[++i]);
         else if (a == "--threads" && more)
             threads_per_url = std::stoi(argv[++i]);
         else if (a == "--hot-rows" && more)
@@ -845,7 +857,9 @@ int main(int argc, char* argv[]) {
             std::cerr << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
                          "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT] "
                          "[--compare] | --rss BLOCKS | --contention SECONDS [--threads N] "
-                         "[--hot-rows N] --url URL... | --bulk ROWS --url URL...\n";
+                         "[--hot-rows N] --url URL... | --bulk ROWS --url URL... | --growth "
+                         "all|savepoint_depth,receivers,hooks,rows,statements,threads "
+                         "[--max-rows N] [--json FILE] --url URL...\n";
             return 2;
         }
     }
@@ -868,6 +882,8 @@ int main(int argc, char* argv[]) {
     }
     if (bulk_rows > 0)
         return bulk_mode(urls, bulk_rows, rounds);
+    if (growth)
+        return growth_mode(urls, growth_dimensions, max_rows, json_path);
     if (contention_seconds > 0)
         return contention_mode(urls, contention_seconds, threads_per_url, hot_rows);
     if (pin)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Draws docs/performance.svg from the JSON that `lockstep bench --json FILE` writes: for each
 engine and workload, a bar per variant showing its median ratio to the raw driver, with the
-min-max range of the per-round ratios. Standard library only (Debian's python3)."""
+min-max range of the per-round ratios. With --growth, draws docs/growth-<dimension>.svg from
+`lockstep bench --growth ... --json FILE`. Standard library only (Debian's python3)."""
 import json
 import sys
 
@@ -58,7 +59,76 @@ def main(source, output):
     open(output, "w").write("\n".join(out) + "\n")
 
 
+LINE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
+                "#7f7f7f", "#17becf", "#bcbd22"]
+TITLES = {"savepoint_depth": "One insert in a savepoint block at depth d",
+          "receivers": "An insert with r post_save receivers (on its table / on another)",
+          "hooks": "Per on_commit hook, h hooks in one block (label: peak RSS)",
+          "rows": "Per row, n rows added in one block (COMMIT included)",
+          "statements": "Per query, cycling through k distinct statement texts",
+          "threads": "Wall time per block, t threads through one pool"}
+
+
+def growth(source, out_dir):
+    """One SVG per dimension from `lockstep bench --growth ... --json FILE`: cost per op (log
+    scale) against the dimension, a line per engine and series."""
+    import math
+    import os
+    rows = json.load(open(source))
+    for dimension in dict.fromkeys(r["dimension"] for r in rows):
+        points = [r for r in rows if r["dimension"] == dimension]
+        xs = sorted(set(r["x"] for r in points))
+        lines = list(dict.fromkeys((r["target"], r["series"]) for r in points))
+        lo = math.floor(math.log10(min(max(r["us_per_op"], 1e-3) for r in points)))
+        hi = math.ceil(math.log10(max(r["us_per_op"] for r in points)))
+        hi = max(hi, lo + 1)
+        width, height, left, top, bottom = 560, 300, 60, 30, 60
+        plot_w, plot_h = width - left - 170, height - top - bottom
+
+        def px(x):
+            return left + (xs.index(x) + 0.5) * plot_w / len(xs)
+
+        def py(v):
+            return top + plot_h - (math.log10(max(v, 1e-3)) - lo) / (hi - lo) * plot_h
+
+        out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+               'font-family="sans-serif" font-size="10">',
+               f'<text x="{left}" y="16" font-size="12">{TITLES.get(dimension, dimension)}</text>']
+        for e in range(lo, hi + 1):
+            y = py(10 ** e)
+            out.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
+                       'stroke="#ddd" stroke-width="0.6"/>')
+            out.append(f'<text x="{left - 6}" y="{y + 3:.1f}" text-anchor="end">'
+                       f'{10 ** e:g} us</text>')
+        for x in xs:
+            out.append(f'<text x="{px(x):.1f}" y="{top + plot_h + 14}" text-anchor="middle">'
+                       f'{x:,}</text>')
+        for i, (target, series) in enumerate(lines):
+            colour = LINE_COLOURS[i % len(LINE_COLOURS)]
+            mine = sorted((r for r in points if r["target"] == target and r["series"] == series),
+                          key=lambda r: r["x"])
+            path = " ".join(f'{px(r["x"]):.1f},{py(r["us_per_op"]):.1f}' for r in mine)
+            out.append(f'<polyline points="{path}" fill="none" stroke="{colour}" '
+                       'stroke-width="1.5"/>')
+            for r in mine:
+                title = f'{target} {series} {r["x"]}: {r["us_per_op"]:.3f} us'
+                if r.get("peak_rss_kib"):
+                    title += f', peak RSS +{r["peak_rss_kib"]} KiB'
+                out.append(f'<circle cx="{px(r["x"]):.1f}" cy="{py(r["us_per_op"]):.1f}" r="2.5" '
+                           f'fill="{colour}"><title>{title}</title></circle>')
+            name = target if len(set(s for _, s in lines)) == 1 else f"{target}, {series}"
+            out.append(f'<rect x="{left + plot_w + 12}" y="{top + i * 16}" width="10" '
+                       f'height="10" fill="{colour}"/><text x="{left + plot_w + 26}" '
+                       f'y="{top + i * 16 + 9}">{name}</text>')
+        out.append("</svg>")
+        with open(os.path.join(out_dir, f"growth-{dimension}.svg"), "w") as f:
+            f.write("\n".join(out) + "\n")
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: tools/perf_chart.py BENCH.json OUT.svg")
-    main(sys.argv[1], sys.argv[2])
+    if len(sys.argv) == 4 and sys.argv[1] == "--growth":
+        growth(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 3:
+        main(sys.argv[1], sys.argv[2])
+    else:
+        sys.exit("usage: tools/perf_chart.py BENCH.json OUT.svg | --growth GROWTH.json OUT_DIR")
