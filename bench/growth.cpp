@@ -26,20 +26,20 @@ struct growth_row {
     std::string name;
 };
 
+lockstep::table<growth_row> make_table(const char* name) {
+    return {name,
+            {lockstep::primary_key(&growth_row::id, "id"),
+             lockstep::column(&growth_row::name, "name", lockstep::max_length(100))}};
+}
+
 const lockstep::table<growth_row>& rows_table() {
-    static const lockstep::table<growth_row> t{
-        "bench_growth",
-        {lockstep::primary_key(&growth_row::id, "id"),
-         lockstep::column(&growth_row::name, "name", lockstep::max_length(100))}};
+    static const auto t = make_table("bench_growth");
     return t;
 }
 
-// Receivers bound to this table never run for rows of bench_growth.
+// The same columns; receivers bound to it never run for rows of bench_growth.
 const lockstep::table<growth_row>& other_table() {
-    static const lockstep::table<growth_row> t{
-        "bench_growth_other",
-        {lockstep::primary_key(&growth_row::id, "id"),
-         lockstep::column(&growth_row::name, "name", lockstep::max_length(100))}};
+    static const auto t = make_table("bench_growth_other");
     return t;
 }
 
