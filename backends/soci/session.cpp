@@ -336,23 +336,23 @@ void session::check_rollback_safe(std::string_view sql) {
 }
 
 void session::begin(isolation_level level) {
-    const auto isolation = std::string(to_sql(level));
-    switch (family_) {
-    case family::postgresql:
-        run_simple(isolation.empty() ? "BEGIN" : "BEGIN ISOLATION LEVEL " + isolation);
-        break;
-    case family::mysql:
-        if (!isolation.empty())
-            run_simple("SET TRANSACTION ISOLATION LEVEL " + isolation);
-        run_simple("START TRANSACTION");
-        break;
-    case family::sqlite:
-        run_simple("BEGIN"); // SQLite is always serializable
-        break;
-    case family::other:
-        guarded("BEGIN", [&] { sql_->begin(); });
-        break;
+    const auto isolation = to_sql(level);
+    if (!isolation.empty()) {
+        switch (family_) {
+        case family::postgresql:
+            run_simple("BEGIN ISOLATION LEVEL " + std::string(isolation));
+            in_transaction_ = true;
+            return;
+        case family::mysql:
+            run_simple("SET TRANSACTION ISOLATION LEVEL " + std::string(isolation));
+            break;
+        default:
+            break; // SQLite is always serializable
+        }
     }
+    // SOCI's own BEGIN, COMMIT and ROLLBACK run a fixed text through the native API; `sql <<`
+    // would build and parse a statement every time (three allocations each).
+    guarded("BEGIN", [&] { sql_->begin(); });
     in_transaction_ = true;
 }
 
@@ -361,7 +361,7 @@ void session::commit() {
         // PostgreSQL would answer this COMMIT with ROLLBACK, which SOCI reports as success
         // (semantics 2.3): refuse it instead.
         if (PQtransactionStatus(native_postgresql(*sql_)) == PQTRANS_INERROR) {
-            run_simple("ROLLBACK");
+            guarded("ROLLBACK", [&] { sql_->rollback(); });
             in_transaction_ = false;
             spi::raise({spi::error_category::other},
                        {engine_, "25P02", 0,
@@ -369,19 +369,13 @@ void session::commit() {
                         "COMMIT"});
         }
     }
-    if (family_ == family::other)
-        guarded("COMMIT", [&] { sql_->commit(); });
-    else
-        run_simple("COMMIT");
+    guarded("COMMIT", [&] { sql_->commit(); });
     in_transaction_ = false;
 }
 
 void session::rollback() {
     in_transaction_ = false;
-    if (family_ == family::other)
-        guarded("ROLLBACK", [&] { sql_->rollback(); });
-    else
-        run_simple("ROLLBACK");
+    guarded("ROLLBACK", [&] { sql_->rollback(); });
 }
 
 bool session::is_alive() noexcept {
