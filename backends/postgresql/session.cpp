@@ -467,6 +467,9 @@ void session::end_transaction() noexcept {
     for (auto& block : keys_) { // keys taken ahead are not kept past the transaction
         block.keys.clear();
         block.next = 0;
+        // Each transaction starts small again: a run of short transactions (one insert each)
+        // must not take 1024 keys per transaction for one it uses (semantics 10.3).
+        block.batch = first_key_batch;
     }
 }
 
@@ -713,7 +716,8 @@ std::optional<std::int64_t> session::reserve_key(std::string_view table,
         return b.table == table && b.column == key_column;
     });
     if (found_block == keys_.end()) {
-        keys_.push_back({std::string(table), std::string(key_column), {}, false, {}, 0, 16});
+        keys_.push_back(
+            {std::string(table), std::string(key_column), {}, false, {}, 0, first_key_batch});
         found_block = keys_.end() - 1;
     }
     auto& block = *found_block;
@@ -752,7 +756,8 @@ std::optional<std::int64_t> session::reserve_key(std::string_view table,
             std::from_chars(text, text + std::strlen(text), key);
             block.keys.push_back(key);
         }
-        block.batch = std::min(block.batch * 2, 1024); // a long transaction asks less often
+        block.batch =
+            std::min(block.batch * 2, last_key_batch); // a long transaction asks less often
         if (block.keys.empty())
             return std::nullopt;
     }

@@ -127,13 +127,16 @@ private:
     std::vector<std::string> queued_sql_; // their texts, for errors; strings reused
     std::size_t queued_writes_ = 0;       // of them, statements other than SAVEPOINT/RELEASE/BEGIN
     bool defer_control_ = false;          // queue the next run_control statement
+    /// Keys taken ahead per round trip: the first batch of a transaction, doubled per batch up to
+    /// the last (semantics 10.3).
+    static constexpr int first_key_batch = 16, last_key_batch = 1024;
     struct key_block {
         std::string table, column;
         std::string sequence; // empty: not looked up yet
         bool unavailable = false;
         std::vector<std::int64_t> keys;
         std::size_t next = 0;
-        int batch = 16;
+        int batch = first_key_batch;
     };
     std::vector<key_block> keys_; // a few tables per connection: searched, nothing allocated
     lockstep::features features_;

@@ -229,6 +229,27 @@ TEST_CASE("Keys taken ahead come from the column's sequence, and none from a GEN
     s.rollback();
 }
 
+TEST_CASE("Every pipelined transaction takes its first keys in a small batch",
+          "[postgresql][pipeline]") {
+    auto s = open_pipelined_session();
+    s.execute("CREATE TEMP TABLE short_ones (id bigserial PRIMARY KEY)", {});
+    const auto taken = [&] { // keys the sequence has handed out so far
+        return std::get<std::int64_t>(
+            s.query("SELECT last_value FROM short_ones_id_seq", {}).at(0).at(0));
+    };
+    s.begin(isolation_level::engine_default);
+    for (int i = 0; i < 16 + 32 + 64; ++i) // three batches: 16, 32, 64
+        (void)s.reserve_key("short_ones", "id").value();
+    s.commit();
+    CHECK(taken() == 16 + 32 + 64);
+    s.begin(isolation_level::engine_default);
+    const auto first = s.reserve_key("short_ones", "id").value();
+    s.commit();
+    CHECK(first == 16 + 32 + 64 + 1);
+    // The batch went back to 16, not on to 128: short transactions stay cheap.
+    CHECK(taken() == first + 15);
+}
+
 TEST_CASE("A wrong password is a connection_error whose message hides the password",
           "[postgresql][server]") {
     auto url = parse_connection_url(std::getenv("LOCKSTEP_POSTGRESQL_URL"));

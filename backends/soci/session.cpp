@@ -446,10 +446,10 @@ void session::note_stable_sql(std::string_view sql) {
 }
 
 void session::run_control(const std::string& sql) {
-    if (family_ != family::sqlite)
+    if (family_ == family::other)
         return run_simple(sql);
-    // SQLite prepares savepoint statements like any other: keep them prepared, as the native
-    // adapter does, instead of letting SOCI parse them afresh each time.
+    // Savepoint statements stay prepared, as users of SOCI keep theirs: `sql << text` would
+    // build, parse and free a statement every time (allocations per savepoint).
     auto& entry = prepare(sql, {}, false);
     run_statement(sql, entry, [&] { entry.statement->execute(true); });
 }
