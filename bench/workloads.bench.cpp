@@ -650,6 +650,9 @@ target make_target(const std::string& url_text) {
         t.variants.push_back(
             std::make_unique<soci_variant>("sqlite3", "db=" + url.database, "sqlite"));
     } else if (url.engine() == "postgresql") {
+        // Pipelined, the model and plain variants run in pipeline mode (semantics 10); raw and
+        // SOCI wait per statement as ever.
+        t.label += url.option("pipeline").value_or("off") == "on" ? " (pipeline)" : "";
         t.label += adapter;
         t.variants.push_back(std::make_unique<raw_postgresql>(url));
         t.variants.push_back(std::make_unique<model_variant>(url_text));

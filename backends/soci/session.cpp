@@ -198,25 +198,35 @@ session::~session() {
 }
 
 template <class Work> auto session::guarded(std::string_view sql, Work&& work) -> decltype(work()) {
-    if (lost_)
-        spi::raise({spi::error_category::connection},
-                   {engine_, "", 0, "the connection was lost earlier", std::string(sql)});
+    if (lost_) [[unlikely]]
+        raise_lost(sql);
     try {
         return work();
     } catch (const ::soci::soci_error& e) {
-        try {
-            raise_error(e, engine_, sql);
-        } catch (const error& translated) {
-            if (translated.poisons_connection() || connection_is_bad()) {
-                lost_ = true;
-                in_transaction_ = false;
-                if (!translated.poisons_connection())
-                    spi::raise({spi::error_category::connection},
-                               {engine_, translated.sqlstate(), translated.native_code(),
-                                translated.native_message(), std::string(sql)});
-            }
-            throw;
+        raise_translated(e, sql);
+    }
+}
+
+// Out of line and cold: every statement runs through guarded(), and its error paths would
+// otherwise widen each caller's frame.
+void session::raise_lost(std::string_view sql) {
+    spi::raise({spi::error_category::connection},
+               {engine_, "", 0, "the connection was lost earlier", std::string(sql)});
+}
+
+void session::raise_translated(const ::soci::soci_error& e, std::string_view sql) {
+    try {
+        raise_error(e, engine_, sql);
+    } catch (const error& translated) {
+        if (translated.poisons_connection() || connection_is_bad()) {
+            lost_ = true;
+            in_transaction_ = false;
+            if (!translated.poisons_connection())
+                spi::raise({spi::error_category::connection},
+                           {engine_, translated.sqlstate(), translated.native_code(),
+                            translated.native_message(), std::string(sql)});
         }
+        throw;
     }
 }
 
@@ -252,8 +262,10 @@ std::int64_t session::query_integer(const std::string& sql) {
     return rows.empty() || is_null(rows[0][0]) ? 0 : as_integer(rows[0][0]);
 }
 
-session::prepared& session::prepare(std::string_view sql, std::span<const param> params,
-                                    bool returns_rows) {
+// Inlined into its callers: it runs for every statement; a statement not used lately goes to
+// prepare_cached.
+[[gnu::always_inline]] inline session::prepared&
+session::prepare(std::string_view sql, std::span<const param> params, bool returns_rows) {
     // The statement's shape in one word (its parameters' types, and in the top bit whether it
     // returns rows), so a recent statement is found by the address of its text without
     // building and hashing a key.
@@ -261,6 +273,11 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
     const std::uint64_t shape = types.value_or(0) | (returns_rows ? std::uint64_t{1} << 63 : 0);
     if (const auto* r = types ? recent_.find(sql) : nullptr; r != nullptr && r->shape == shape)
         return bind_values(*r->entry, params);
+    return prepare_cached(sql, params, returns_rows, types.has_value(), shape);
+}
+
+session::prepared& session::prepare_cached(std::string_view sql, std::span<const param> params,
+                                           bool returns_rows, bool has_shape, std::uint64_t shape) {
     cache_key_.assign(sql);
     cache_key_ += returns_rows ? "\x1fR" : "\x1fN";
     for (const auto& p : params)
@@ -284,8 +301,10 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
         entry->returns_rows = returns_rows;
         guarded(sql, [&] {
             entry->statement = std::make_unique<::soci::statement>(*sql_);
-            for (const auto& p : params) {
-                auto& h = entry->holders.emplace_back();
+            entry->holders = std::make_unique<holder[]>(params.size());
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                const auto& p = params[i];
+                auto& h = entry->holders[i];
                 if (std::holds_alternative<std::int64_t>(p) || std::holds_alternative<bool>(p))
                     entry->statement->exchange(::soci::use(h.integer, h.indicator));
                 else if (std::holds_alternative<double>(p))
@@ -301,12 +320,13 @@ session::prepared& session::prepare(std::string_view sql, std::span<const param>
         });
         it = cache_.emplace(cache_key_, std::move(entry)).first;
     }
-    if (types)
+    if (has_shape)
         recent_.put(sql, {&it->first, shape, it->second.get()});
     return bind_values(*it->second, params);
 }
 
-session::prepared& session::bind_values(prepared& entry, std::span<const param> params) {
+[[gnu::always_inline]] inline session::prepared&
+session::bind_values(prepared& entry, std::span<const param> params) {
     for (std::size_t i = 0; i < params.size(); ++i) {
         auto& h = entry.holders[i];
         const auto& p = params[i];
@@ -454,7 +474,8 @@ void session::run_control(const std::string& sql) {
     run_statement(sql, entry, [&] { entry.statement->execute(true); });
 }
 
-void session::run_insert(std::string_view sql, std::span<const param> params) {
+[[gnu::always_inline]] inline void session::run_insert(std::string_view sql,
+                                                       std::span<const param> params) {
     check_rollback_safe(sql); // an INSERT is a write: no need to classify its text
     auto& entry = prepare(sql, params, false);
     run_statement(sql, entry, [&] { entry.statement->execute(true); });

@@ -14,7 +14,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <soci/soci.h>
@@ -73,12 +72,17 @@ private:
     };
     struct prepared {
         std::unique_ptr<::soci::statement> statement;
-        std::deque<holder> holders;
+        std::unique_ptr<holder[]> holders; // one per parameter, allocated once at prepare
         ::soci::row row;
         bool returns_rows = false;
     };
     prepared& prepare(std::string_view sql, std::span<const param> params, bool returns_rows);
+    prepared& prepare_cached(std::string_view sql, std::span<const param> params, bool returns_rows,
+                             bool has_shape, std::uint64_t shape);
     prepared& bind_values(prepared& entry, std::span<const param> params);
+    [[noreturn, gnu::cold]] void raise_lost(std::string_view sql);
+    [[noreturn, gnu::cold]] void raise_translated(const ::soci::soci_error& e,
+                                                  std::string_view sql);
     /// Runs an INSERT whose key the caller reads from the native handle.
     void run_insert(std::string_view sql, std::span<const param> params);
     /// Runs `work`, translating SOCI's exceptions; a lost connection marks the session lost.
