@@ -11,6 +11,7 @@
 #include "lockstep/features.hpp"
 #include "lockstep/log.hpp"
 #include "lockstep/model_signals.hpp"
+#include "lockstep/outbox.hpp"
 #include "lockstep/pool.hpp"
 #include "lockstep/retry.hpp"
 #include "lockstep/savepoint.hpp"

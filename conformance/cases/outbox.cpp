@@ -1,0 +1,213 @@
+// The transactional outbox: messages follow their transaction and savepoints, are delivered
+// once after commit, and are retried then parked (semantics 11).
+// SPDX-License-Identifier: MIT
+#include "common.hpp"
+
+using namespace conformance;
+using lockstep::atomic;
+
+namespace {
+
+/// An outbox table for one case, created on the case's connection and dropped after it.
+struct case_outbox {
+    explicit case_outbox(fixture& f) : fx(f), box(f.s.main.name() + "_outbox") {
+        lockstep::create_outbox(fx.db, box);
+    }
+    ~case_outbox() {
+        try {
+            if (fx.db.is_usable() && !fx.db.in_atomic_block())
+                fx.db.drop_tables(box.messages());
+        } catch (const lockstep::error&) {
+            // The case's own checks have failed already; the table's name is unique to it.
+        }
+    }
+    case_outbox(const case_outbox&) = delete;
+    case_outbox& operator=(const case_outbox&) = delete;
+
+    /// A dispatcher on the case's connection that logs and collects every delivery of `topic`.
+    lockstep::outbox_dispatcher dispatcher(strings& delivered, const std::string& topic = "t",
+                                           lockstep::outbox_options options = {}) {
+        lockstep::outbox_dispatcher d(fx.db, box, std::move(options));
+        d.handle(topic, [this, &delivered](const lockstep::outbox_delivery& m) {
+            fx.log("delivered " + m.topic + " '" + m.payload + "' attempt " +
+                   std::to_string(m.attempt));
+            delivered.push_back(m.payload);
+        });
+        return d;
+    }
+
+    fixture& fx;
+    lockstep::outbox box;
+};
+
+} // namespace
+
+TEST_CASE("An outbox message from a rolled-back block is never delivered", "[outbox]") {
+    fixture fx;
+    case_outbox o(fx);
+    CHECK(error_class_of([&] {
+              atomic(fx.db, [&] {
+                  lockstep::on_commit_durable(fx.db, o.box, "t", "lost");
+                  throw boom();
+              });
+          }) == "boom");
+    atomic(fx.db, [&] {
+        lockstep::on_commit_durable(fx.db, o.box, "t", "kept");
+        lockstep::set_rollback(fx.db, true);
+    });
+    strings delivered;
+    auto d = o.dispatcher(delivered);
+    CHECK(d.dispatch_once() == 0);
+    CHECK(delivered.empty());
+}
+
+TEST_CASE("An outbox message from a rolled-back savepoint is never delivered, its siblings are",
+          "[outbox][savepoints]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_savepoints, "the engine has no savepoints");
+    case_outbox o(fx);
+    atomic(fx.db, [&] {
+        lockstep::on_commit_durable(fx.db, o.box, "t", "before");
+        CHECK(error_class_of([&] {
+                  atomic(fx.db, [&] {
+                      lockstep::on_commit_durable(fx.db, o.box, "t", "inside");
+                      throw boom();
+                  });
+              }) == "boom");
+        lockstep::on_commit_durable(fx.db, o.box, "t", "after");
+    });
+    strings delivered;
+    auto d = o.dispatcher(delivered);
+    CHECK(d.dispatch_once() == 2);
+    CHECK(delivered == strings{"before", "after"});
+}
+
+TEST_CASE("An outbox message from a released savepoint of a committed block is delivered once",
+          "[outbox]") {
+    fixture fx;
+    case_outbox o(fx);
+    atomic(fx.db, [&] {
+        atomic(fx.db, [&] { lockstep::on_commit_durable(fx.db, o.box, "t", "released"); });
+    });
+    // Outside a block a message is its own unit, committed at once.
+    lockstep::on_commit_durable(fx.db, o.box, "t", "alone");
+    strings delivered;
+    auto d = o.dispatcher(delivered);
+    CHECK(d.dispatch_once() == 2);
+    CHECK(d.dispatch_once() == 0); // delivered messages are marked, never sent again
+    CHECK(delivered == strings{"released", "alone"});
+}
+
+TEST_CASE("A receiver's outbox message commits and rolls back with the receiver's row",
+          "[outbox][signals]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_savepoints, "the engine has no savepoints");
+    case_outbox o(fx);
+    auto sub = lockstep::post_save.connect(fx.s.main, [&](const lockstep::saved<main_model>& e) {
+        fx.log("post_save main '" + e.instance.name + "'");
+        lockstep::on_commit_durable(e.db, o.box, "main.created", e.instance.name);
+    });
+    atomic(fx.db, [&] {
+        create_main(fx, "A");
+        CHECK(error_class_of([&] {
+                  atomic(fx.db, [&] {
+                      create_main(fx, "B");
+                      throw boom();
+                  });
+              }) == "boom");
+    });
+    create_main(fx, "C"); // outside a block: the row and its message are one unit
+    strings delivered;
+    auto d = o.dispatcher(delivered, "main.created");
+    CHECK(d.dispatch_once() == 2);
+    CHECK(delivered == strings{"A", "C"});
+    CHECK(fx.names() == strings{"A", "C"});
+}
+
+TEST_CASE("A handler that throws is retried with backoff, then parked as dead with its error",
+          "[outbox]") {
+    fixture fx;
+    case_outbox o(fx);
+    lockstep::on_commit_durable(fx.db, o.box, "t", "poison", std::string_view("key-1"));
+    lockstep::on_commit_durable(fx.db, o.box, "t", "next");
+    // The dispatcher's clock, moved by hand from a second after the messages were written.
+    std::int64_t clock = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count() +
+                         1000;
+    int poison_calls = 0;
+    lockstep::outbox_options options;
+    options.max_attempts = 3;
+    options.first_retry_delay = std::chrono::milliseconds(100);
+    options.clock = [&] { return clock; };
+    lockstep::outbox_dispatcher d(fx.db, o.box, options);
+    strings delivered;
+    d.handle("t", [&](const lockstep::outbox_delivery& m) {
+        fx.log("attempt " + std::to_string(m.attempt) + " of '" + m.payload + "' key " +
+               m.idempotency_key.value_or("none"));
+        if (m.payload == "poison") {
+            ++poison_calls;
+            throw std::runtime_error("cannot deliver poison, attempt " + std::to_string(m.attempt));
+        }
+        delivered.push_back(m.payload);
+    });
+    CHECK(d.dispatch_once() == 0); // attempt 1 fails; "next" waits behind it (same topic)
+    CHECK(poison_calls == 1);
+    CHECK(d.dispatch_once() == 0); // not due yet: the retry waits 100 ms
+    CHECK(poison_calls == 1);
+    clock += 100;
+    CHECK(d.dispatch_once() == 0); // attempt 2 fails; the next wait is 200 ms
+    CHECK(poison_calls == 2);
+    clock += 199;
+    CHECK(d.dispatch_once() == 0);
+    CHECK(poison_calls == 2);
+    clock += 1;
+    CHECK(d.dispatch_once() == 0); // attempt 3 fails: parked as dead
+    CHECK(poison_calls == 3);
+    CHECK(delivered.empty());
+    CHECK(d.dispatch_once() == 1); // the topic moves on
+    CHECK(poison_calls == 3);
+    CHECK(delivered == strings{"next"});
+    const auto dead = d.dead_messages();
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].payload == "poison");
+    CHECK(dead[0].attempts == 3);
+    CHECK(dead[0].idempotency_key == std::optional<std::string>("key-1"));
+    CHECK(dead[0].last_error == std::optional<std::string>("cannot deliver poison, attempt 3"));
+    fx.log("dead: '" + dead[0].payload + "' after " + std::to_string(dead[0].attempts) +
+           " attempts: " + dead[0].last_error.value_or(""));
+}
+
+TEST_CASE("An outbox payload of bytes and its idempotency key reach the handler unchanged",
+          "[outbox]") {
+    fixture fx;
+    case_outbox o(fx);
+    const lockstep::blob bytes{std::byte{0}, std::byte{0xff}, std::byte{0x0a}, std::byte{0x80}};
+    lockstep::on_commit_durable(fx.db, o.box, "bin", std::span<const std::byte>(bytes),
+                                std::string_view("order-42"));
+    lockstep::outbox_dispatcher d(fx.db, o.box);
+    std::optional<lockstep::blob> got;
+    std::optional<std::string> key;
+    d.handle("bin", [&](const lockstep::outbox_delivery& m) {
+        got = m.bytes();
+        key = m.idempotency_key;
+    });
+    CHECK(d.dispatch_once() == 1);
+    CHECK(got == bytes);
+    CHECK(key == std::optional<std::string>("order-42"));
+    fx.log(std::string("bytes ") + (got == bytes ? "unchanged" : "changed"));
+}
+
+TEST_CASE("Messages of a topic nobody handles wait; other topics are delivered", "[outbox]") {
+    fixture fx;
+    case_outbox o(fx);
+    lockstep::on_commit_durable(fx.db, o.box, "unhandled", "waits");
+    lockstep::on_commit_durable(fx.db, o.box, "t", "goes");
+    strings delivered;
+    auto d = o.dispatcher(delivered);
+    CHECK(d.dispatch_once() == 1);
+    CHECK(delivered == strings{"goes"});
+    auto later = o.dispatcher(delivered, "unhandled");
+    CHECK(later.dispatch_once() == 1);
+    CHECK(delivered == strings{"goes", "waits"});
+}

@@ -1,0 +1,296 @@
+// The transactional outbox: writing messages in the caller's transaction, and delivering them
+// (semantics 11).
+// SPDX-License-Identifier: MIT
+#include "lockstep/outbox.hpp"
+
+#include "lockstep/atomic.hpp"
+#include "lockstep/text_check.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <set>
+#include <unistd.h>
+
+namespace lockstep {
+
+namespace {
+
+constexpr std::size_t topic_characters = 200;
+constexpr std::size_t key_characters = 200;
+constexpr std::size_t error_characters = 1000;
+
+std::int64_t system_milliseconds() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+std::string to_hex(std::span<const std::byte> bytes) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (const auto b : bytes) {
+        out += digits[std::to_integer<unsigned>(b) >> 4];
+        out += digits[std::to_integer<unsigned>(b) & 0xf];
+    }
+    return out;
+}
+
+unsigned hex_digit(char c) {
+    if (c >= '0' && c <= '9')
+        return static_cast<unsigned>(c - '0');
+    if (c >= 'a' && c <= 'f')
+        return static_cast<unsigned>(c - 'a' + 10);
+    throw data_error("An outbox payload marked binary holds \"" + std::string(1, c) +
+                     "\", which is not a hex digit; was the row changed by hand?");
+}
+
+/// At most `n` bytes of `text` as valid text: a character is never cut in two, and a handler's
+/// message that is not UTF-8 keeps its ASCII (the rest becomes '?'), so storing it cannot fail.
+std::string clip(std::string text, std::size_t n) {
+    if (text.size() > n) {
+        auto end = n;
+        while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
+            --end;
+        text.resize(end);
+    }
+    if (!utf8_length(text) || text.find('\0') != std::string::npos)
+        for (auto& c : text)
+            if (static_cast<unsigned char>(c) >= 0x80 || c == '\0')
+                c = '?';
+    return text;
+}
+
+void write(connection& db, const outbox& box, std::string_view topic, std::string payload,
+           bool binary, std::optional<std::string_view> idempotency_key) {
+    if (topic.empty())
+        throw usage_error("on_commit_durable needs a topic: the dispatcher finds the message's "
+                          "handler by it.");
+    outbox_message m;
+    m.topic = std::string(topic);
+    m.payload = std::move(payload);
+    m.binary = binary;
+    if (idempotency_key)
+        m.idempotency_key = std::string(*idempotency_key);
+    m.state = static_cast<std::int64_t>(outbox_state::pending);
+    m.created_at = system_milliseconds();
+    m.available_at = m.created_at;
+    // An ordinary model write: in a block it joins the caller's transaction (and its
+    // savepoints); outside one it commits by itself (semantics 11.2).
+    db.add(box.messages(), m);
+}
+
+std::string make_owner() {
+    static std::atomic<std::uint64_t> next{0};
+    return "dispatcher-" + std::to_string(::getpid()) + "-" + std::to_string(++next);
+}
+
+} // namespace
+
+outbox::outbox(std::string table_name)
+    : messages_(
+          std::move(table_name),
+          {primary_key(&outbox_message::id, "id"),
+           column(&outbox_message::topic, "topic", max_length(topic_characters)),
+           column(&outbox_message::payload, "payload"),
+           column(&outbox_message::binary, "is_binary"),
+           column(&outbox_message::idempotency_key, "idempotency_key", max_length(key_characters)),
+           column(&outbox_message::state, "state"), column(&outbox_message::attempts, "attempts"),
+           column(&outbox_message::created_at, "created_at"),
+           column(&outbox_message::available_at, "available_at"),
+           column(&outbox_message::lease_until, "lease_until"),
+           column(&outbox_message::lease_owner, "lease_owner", max_length(100)),
+           column(&outbox_message::last_error, "last_error", max_length(error_characters))}) {}
+
+void create_outbox(connection& db, const outbox& box) {
+    db.create_tables(box.messages());
+}
+
+void on_commit_durable(connection& db, const outbox& box, std::string_view topic,
+                       std::string_view payload, std::optional<std::string_view> idempotency_key) {
+    write(db, box, topic, std::string(payload), false, idempotency_key);
+}
+
+void on_commit_durable(connection& db, const outbox& box, std::string_view topic,
+                       std::span<const std::byte> payload,
+                       std::optional<std::string_view> idempotency_key) {
+    write(db, box, topic, to_hex(payload), true, idempotency_key);
+}
+
+blob outbox_delivery::bytes() const {
+    if (!binary)
+        return blob(reinterpret_cast<const std::byte*>(payload.data()),
+                    reinterpret_cast<const std::byte*>(payload.data()) + payload.size());
+    if (payload.size() % 2 != 0)
+        throw data_error("An outbox payload marked binary has an odd number of hex digits; was "
+                         "the row changed by hand?");
+    blob out(payload.size() / 2);
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] =
+            static_cast<std::byte>(hex_digit(payload[2 * i]) << 4 | hex_digit(payload[2 * i + 1]));
+    return out;
+}
+
+struct outbox_dispatcher::claimed {
+    outbox_delivery delivery;
+};
+
+outbox_dispatcher::outbox_dispatcher(connection& db, const outbox& box, outbox_options options)
+    : db_(db), box_(box), options_(std::move(options)), owner_(make_owner()),
+      table_(db.quote_identifier(box.messages().name())) {
+    if (options_.max_attempts < 1)
+        throw usage_error("outbox_options::max_attempts must be at least 1.");
+    if (options_.batch == 0)
+        throw usage_error("outbox_options::batch must be at least 1.");
+    if (!options_.clock)
+        options_.clock = system_milliseconds;
+}
+
+void outbox_dispatcher::handle(std::string topic,
+                               std::function<void(const outbox_delivery&)> handler) {
+    if (!handler)
+        throw usage_error("outbox_dispatcher::handle needs a handler for topic \"" + topic + "\".");
+    handlers_[std::move(topic)] = std::move(handler);
+}
+
+std::int64_t outbox_dispatcher::now() const {
+    return options_.clock();
+}
+
+std::vector<outbox_dispatcher::claimed> outbox_dispatcher::claim() {
+    if (db_.in_atomic_block())
+        throw usage_error("outbox_dispatcher uses short transactions of its own; call "
+                          "dispatch_once outside any atomic block, on a connection of its own.");
+    const auto q = [&](std::string_view c) { return db_.quote_identifier(c); };
+    std::vector<claimed> out;
+    const auto at = now();
+    atomic(db_, [&] {
+        // Pending messages in key order; per topic only a prefix can go: one not due yet, or
+        // claimed by another dispatcher, holds back the topic's later ones (semantics 11.4).
+        const auto rows = db_.query(
+            "SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " + q("is_binary") +
+                ", " + q("idempotency_key") + ", " + q("attempts") + ", " + q("available_at") +
+                ", " + q("lease_until") + " FROM " + table_ + " WHERE " + q("state") +
+                " = ? ORDER BY " + q("id") + " LIMIT " + std::to_string(options_.batch),
+            static_cast<std::int64_t>(outbox_state::pending));
+        std::set<std::string, std::less<>> held_back;
+        const auto claim_sql = "UPDATE " + table_ + " SET " + q("lease_until") + " = ?, " +
+                               q("lease_owner") + " = ? WHERE " + q("id") + " = ? AND " +
+                               q("state") + " = ? AND " + q("lease_until") + " <= ?";
+        for (const auto& r : rows) {
+            const auto& topic = as_text(r.at(1));
+            if (held_back.contains(topic))
+                continue;
+            const bool due = as_integer(r.at(6)) <= at && as_integer(r.at(7)) <= at;
+            if (!due || !handlers_.contains(topic)) {
+                held_back.insert(topic);
+                continue;
+            }
+            // The lease is taken only if nobody took it since the read (semantics 11.5).
+            if (db_.execute(claim_sql, at + options_.lease.count(), owner_, as_integer(r.at(0)),
+                            static_cast<std::int64_t>(outbox_state::pending), at) != 1) {
+                held_back.insert(topic);
+                continue;
+            }
+            claimed c;
+            c.delivery.id = as_integer(r.at(0));
+            c.delivery.topic = topic;
+            c.delivery.payload = as_text(r.at(2));
+            c.delivery.binary = as_bool(r.at(3));
+            if (!is_null(r.at(4)))
+                c.delivery.idempotency_key = as_text(r.at(4));
+            c.delivery.attempt = as_integer(r.at(5)) + 1;
+            out.push_back(std::move(c));
+        }
+    });
+    return out;
+}
+
+void outbox_dispatcher::finish(const claimed& m, const std::string* failure) {
+    const auto q = [&](std::string_view c) { return db_.quote_identifier(c); };
+    const auto where = " WHERE " + q("id") + " = ? AND " + q("lease_owner") + " = ?";
+    if (failure == nullptr) {
+        db_.execute("UPDATE " + table_ + " SET " + q("state") + " = ?, " + q("attempts") +
+                        " = ?, " + q("lease_until") + " = 0, " + q("lease_owner") + " = NULL" +
+                        where,
+                    static_cast<std::int64_t>(outbox_state::delivered), m.delivery.attempt,
+                    m.delivery.id, owner_);
+        return;
+    }
+    const bool dead = m.delivery.attempt >= options_.max_attempts;
+    // 2^(attempt-1) times the first delay, capped; shifts stay small enough not to overflow.
+    const auto shift = std::min<std::int64_t>(m.delivery.attempt - 1, 30);
+    const auto delay =
+        std::min(options_.first_retry_delay.count() << shift, options_.max_retry_delay.count());
+    db_.execute("UPDATE " + table_ + " SET " + q("state") + " = ?, " + q("attempts") + " = ?, " +
+                    q("available_at") + " = ?, " + q("last_error") + " = ?, " + q("lease_until") +
+                    " = 0, " + q("lease_owner") + " = NULL" + where,
+                static_cast<std::int64_t>(dead ? outbox_state::dead : outbox_state::pending),
+                m.delivery.attempt, now() + delay, clip(*failure, error_characters), m.delivery.id,
+                owner_);
+}
+
+void outbox_dispatcher::release(const claimed& m) {
+    const auto q = [&](std::string_view c) { return db_.quote_identifier(c); };
+    db_.execute("UPDATE " + table_ + " SET " + q("lease_until") + " = 0, " + q("lease_owner") +
+                    " = NULL WHERE " + q("id") + " = ? AND " + q("lease_owner") + " = ?",
+                m.delivery.id, owner_);
+}
+
+std::size_t outbox_dispatcher::dispatch_once() {
+    const auto batch = claim();
+    std::size_t delivered = 0;
+    std::set<std::string, std::less<>> failed_topics;
+    for (const auto& m : batch) {
+        if (failed_topics.contains(m.delivery.topic)) {
+            release(m); // a later message waits for the earlier one's retry (semantics 11.4)
+            continue;
+        }
+        std::optional<std::string> failure;
+        try {
+            handlers_.find(m.delivery.topic)->second(m.delivery);
+        } catch (const std::exception& e) {
+            failure = e.what();
+        } catch (...) {
+            failure = "a handler threw something that is not a std::exception";
+        }
+        // Marked in a short transaction of its own (one statement). If the process dies before
+        // this, the lease runs out and the message is delivered again (semantics 11.3).
+        finish(m, failure ? &*failure : nullptr);
+        if (failure)
+            failed_topics.insert(m.delivery.topic);
+        else
+            ++delivered;
+    }
+    return delivered;
+}
+
+std::vector<outbox_message> outbox_dispatcher::dead_messages() {
+    const auto q = [&](std::string_view c) { return db_.quote_identifier(c); };
+    const auto rows =
+        db_.query("SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " +
+                      q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") + ", " +
+                      q("created_at") + ", " + q("last_error") + " FROM " + table_ + " WHERE " +
+                      q("state") + " = ? ORDER BY " + q("id"),
+                  static_cast<std::int64_t>(outbox_state::dead));
+    std::vector<outbox_message> out;
+    for (const auto& r : rows) {
+        outbox_message m;
+        m.id = as_integer(r.at(0));
+        m.topic = as_text(r.at(1));
+        m.payload = as_text(r.at(2));
+        m.binary = as_bool(r.at(3));
+        if (!is_null(r.at(4)))
+            m.idempotency_key = as_text(r.at(4));
+        m.state = static_cast<std::int64_t>(outbox_state::dead);
+        m.attempts = as_integer(r.at(5));
+        m.created_at = as_integer(r.at(6));
+        if (!is_null(r.at(7)))
+            m.last_error = as_text(r.at(7));
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+} // namespace lockstep

@@ -1,0 +1,161 @@
+// A transactional outbox: messages written in the caller's transaction, delivered after commit
+// by a dispatcher the host owns, and kept until delivered (semantics 11, docs/outbox.md).
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "lockstep/connection.hpp"
+#include "lockstep/export.hpp"
+#include "lockstep/table.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lockstep {
+
+/// Where an outbox message is in its life (the `state` column).
+enum class outbox_state : std::int64_t {
+    pending = 0,   ///< committed, waiting for delivery (or for its next attempt)
+    delivered = 1, ///< a handler returned; kept until the host deletes it
+    dead = 2,      ///< every attempt failed; kept with its last error for the host to look at
+};
+
+/// One row of an outbox table. Times are milliseconds since the Unix epoch.
+struct LOCKSTEP_API outbox_message {
+    std::int64_t id = 0;                        ///< the key; messages are delivered in its order
+    std::string topic;                          ///< which handler delivers it
+    std::string payload;                        ///< text, or hex digits when `binary`
+    bool binary = false;                        ///< `payload` holds bytes as hex digits
+    std::optional<std::string> idempotency_key; ///< handed to the handler as given
+    std::int64_t state = 0;                     ///< an `outbox_state`
+    std::int64_t attempts = 0;                  ///< handler calls so far
+    std::int64_t created_at = 0;                ///< when it was written
+    std::int64_t available_at = 0;              ///< not delivered before (retry backoff)
+    std::int64_t lease_until = 0;               ///< claimed by `lease_owner` until then
+    std::optional<std::string> lease_owner;     ///< the dispatcher that claimed it
+    std::optional<std::string> last_error;      ///< what the last failed attempt threw
+};
+
+/// An outbox table, named by the host. Create it with `create_outbox` (or `db.create_tables(
+/// box.messages())`); like any table it is a value the program keeps for as long as it uses it.
+///
+/// Example:
+///
+///     inline const lockstep::outbox mail_box{"mail_outbox"};
+///     lockstep::create_outbox(db, mail_box);
+///     lockstep::atomic(db, [&] {
+///         db.add(orders, order);
+///         lockstep::on_commit_durable(db, mail_box, "mail.confirm", order_json);
+///     });
+class LOCKSTEP_API outbox {
+public:
+    /// An outbox stored in table `table_name`.
+    explicit outbox(std::string table_name = "lockstep_outbox");
+    outbox(const outbox&) = delete;
+    outbox& operator=(const outbox&) = delete;
+
+    /// The table that holds the messages.
+    const table<outbox_message>& messages() const noexcept { return messages_; }
+
+private:
+    table<outbox_message> messages_;
+};
+
+/// Creates `box`'s table on `db` (semantics 11.1).
+LOCKSTEP_API void create_outbox(connection& db, const outbox& box);
+
+/// Writes a message for `topic` into `box` in `db`'s current transaction: it commits or rolls
+/// back with the caller's rows and follows savepoints like any row (semantics 11.2). Outside a
+/// block it is its own atomic unit, as a model write is. `payload` is text (checked like every
+/// text value, semantics 6.2); `idempotency_key`, if given, reaches the handler unchanged.
+///
+/// Example (in a receiver, so the message follows the row):
+///
+///     lockstep::on_commit_durable(e.db, box, "order.created", std::to_string(e.instance.id));
+LOCKSTEP_API void on_commit_durable(connection& db, const outbox& box, std::string_view topic,
+                                    std::string_view payload,
+                                    std::optional<std::string_view> idempotency_key = {});
+/// The same with a payload of bytes (stored as hex digits, handed back as bytes).
+LOCKSTEP_API void on_commit_durable(connection& db, const outbox& box, std::string_view topic,
+                                    std::span<const std::byte> payload,
+                                    std::optional<std::string_view> idempotency_key = {});
+
+/// What a handler receives.
+struct LOCKSTEP_API outbox_delivery {
+    std::int64_t id = 0;                        ///< the message's key
+    std::string topic;                          ///< its topic
+    std::string payload;                        ///< its text payload (hex digits if binary)
+    bool binary = false;                        ///< the payload was given as bytes
+    std::optional<std::string> idempotency_key; ///< as given to on_commit_durable
+    std::int64_t attempt = 1;                   ///< 1 on the first delivery, 2 on the first retry
+    /// The payload as bytes (decoded when it was written as bytes, else the text's bytes).
+    blob bytes() const;
+};
+
+/// How an outbox_dispatcher retries and claims.
+struct LOCKSTEP_API outbox_options {
+    /// Handler calls per message before it is parked as dead.
+    int max_attempts = 5;
+    /// The wait before the first retry; it doubles per attempt up to `max_retry_delay`.
+    std::chrono::milliseconds first_retry_delay{200};
+    std::chrono::milliseconds max_retry_delay{std::chrono::minutes(5)};
+    /// How long a claimed message is reserved for this dispatcher: one that dies mid-delivery
+    /// holds its messages no longer than this.
+    std::chrono::milliseconds lease{std::chrono::seconds(30)};
+    /// Messages read per dispatch_once.
+    std::size_t batch = 64;
+    /// The time in milliseconds since the epoch; replaceable for tests.
+    std::function<std::int64_t()> clock;
+};
+
+/// Delivers committed outbox messages to handlers registered per topic (semantics 11.3-11.5).
+/// Host-owned and poll-driven: call `dispatch_once` from a loop, a timer or an on_commit nudge.
+/// It uses `db` for short transactions of its own, so `db` must not be in a block; give it a
+/// connection of its own.
+///
+/// Example:
+///
+///     lockstep::outbox_dispatcher d(dispatch_db, mail_box);
+///     d.handle("mail.confirm", [&](const lockstep::outbox_delivery& m) { mailer.send(m.payload);
+///     }); while (running) { if (d.dispatch_once() == 0) std::this_thread::sleep_for(1s); }
+class LOCKSTEP_API outbox_dispatcher {
+public:
+    outbox_dispatcher(connection& db, const outbox& box, outbox_options options = {});
+
+    /// Delivers `topic`'s messages to `handler`. A handler that throws leaves its message for a
+    /// retry (and holds back the topic's later messages until it is delivered or dead).
+    void handle(std::string topic, std::function<void(const outbox_delivery&)> handler);
+
+    /// Claims the due messages of handled topics, delivers them in key order per topic, and
+    /// marks each delivered one in its own short transaction. Returns how many were delivered.
+    std::size_t dispatch_once();
+
+    /// The messages parked as dead, oldest first.
+    std::vector<outbox_message> dead_messages();
+
+    /// This dispatcher's name in `lease_owner`.
+    const std::string& owner() const noexcept { return owner_; }
+
+private:
+    struct claimed;
+    std::int64_t now() const;
+    std::vector<claimed> claim();
+    void finish(const claimed& m, const std::string* failure);
+    void release(const claimed& m);
+
+    connection& db_;
+    const outbox& box_;
+    outbox_options options_;
+    std::string owner_;
+    std::map<std::string, std::function<void(const outbox_delivery&)>, std::less<>> handlers_;
+    std::string table_; // quoted
+};
+
+} // namespace lockstep

@@ -1,0 +1,63 @@
+// Unit tests of the outbox's parts that need no engine: payload decoding and misuse.
+// SPDX-License-Identifier: MIT
+#include "lockstep/outbox.hpp"
+
+#include "lockstep/atomic.hpp"
+#include "testing/fake_session.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace lockstep;
+
+TEST_CASE("A binary outbox payload decodes from its hex digits to the same bytes", "[outbox]") {
+    outbox_delivery d;
+    d.binary = true;
+    d.payload = "00ff0a80";
+    CHECK(d.bytes() == blob{std::byte{0}, std::byte{0xff}, std::byte{0x0a}, std::byte{0x80}});
+    d.payload = "";
+    CHECK(d.bytes().empty());
+}
+
+TEST_CASE("A text outbox payload gives its own bytes", "[outbox]") {
+    outbox_delivery d;
+    d.payload = "hi";
+    CHECK(d.bytes() == blob{std::byte{'h'}, std::byte{'i'}});
+}
+
+TEST_CASE("A binary outbox payload changed by hand is a data_error, not wrong bytes", "[outbox]") {
+    outbox_delivery d;
+    d.binary = true;
+    d.payload = "abc"; // odd length
+    CHECK_THROWS_AS(d.bytes(), data_error);
+    d.payload = "zz";
+    CHECK_THROWS_AS(d.bytes(), data_error);
+}
+
+TEST_CASE("An outbox dispatcher refuses options it cannot honour", "[outbox]") {
+    testing::fake_connection f;
+    const outbox box("box");
+    outbox_options none;
+    none.max_attempts = 0;
+    CHECK_THROWS_AS(outbox_dispatcher(f.db, box, none), usage_error);
+    outbox_options empty;
+    empty.batch = 0;
+    CHECK_THROWS_AS(outbox_dispatcher(f.db, box, empty), usage_error);
+    outbox_dispatcher d(f.db, box);
+    CHECK_THROWS_AS(d.handle("t", nullptr), usage_error);
+}
+
+TEST_CASE("An outbox dispatcher refuses to run inside the caller's atomic block", "[outbox]") {
+    testing::fake_connection f;
+    const outbox box("box");
+    outbox_dispatcher d(f.db, box);
+    // Its short transactions would become part of the caller's, marked delivered before the
+    // caller commits (semantics 11.3).
+    atomic(f.db, [&] { CHECK_THROWS_AS(d.dispatch_once(), usage_error); });
+}
+
+TEST_CASE("on_commit_durable needs a topic", "[outbox]") {
+    testing::fake_connection f;
+    const outbox box("box");
+    CHECK_THROWS_AS(on_commit_durable(f.db, box, "", "payload"), usage_error);
+    CHECK(f.session->calls().empty()); // refused before anything reached the engine
+}
