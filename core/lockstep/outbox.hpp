@@ -105,6 +105,7 @@ struct LOCKSTEP_API outbox_options {
     int max_attempts = 5;
     /// The wait before the first retry; it doubles per attempt up to `max_retry_delay`.
     std::chrono::milliseconds first_retry_delay{200};
+    /// The longest wait between two attempts.
     std::chrono::milliseconds max_retry_delay{std::chrono::minutes(5)};
     /// How long a claimed message is reserved for this dispatcher: one that dies mid-delivery
     /// holds its messages no longer than this.
@@ -127,6 +128,8 @@ struct LOCKSTEP_API outbox_options {
 ///     }); while (running) { if (d.dispatch_once() == 0) std::this_thread::sleep_for(1s); }
 class LOCKSTEP_API outbox_dispatcher {
 public:
+    /// A dispatcher of `box`'s messages through `db`, which it uses for its own short
+    /// transactions. Throws `usage_error` for options it cannot honour (no attempt, no batch).
     outbox_dispatcher(connection& db, const outbox& box, outbox_options options = {});
 
     /// Delivers `topic`'s messages to `handler`. A handler that throws leaves its message for a
