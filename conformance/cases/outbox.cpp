@@ -3,6 +3,10 @@
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 using namespace conformance;
 using lockstep::atomic;
 
@@ -24,16 +28,14 @@ struct case_outbox {
     case_outbox(const case_outbox&) = delete;
     case_outbox& operator=(const case_outbox&) = delete;
 
-    /// A dispatcher on the case's connection that logs and collects every delivery of `topic`.
-    lockstep::outbox_dispatcher dispatcher(strings& delivered, const std::string& topic = "t",
-                                           lockstep::outbox_options options = {}) {
-        lockstep::outbox_dispatcher d(fx.db, box, std::move(options));
+    /// Makes `d` log and collect every delivery of `topic`.
+    void collect(lockstep::outbox_dispatcher& d, strings& delivered,
+                 const std::string& topic = "t") {
         d.handle(topic, [this, &delivered](const lockstep::outbox_delivery& m) {
             fx.log("delivered " + m.topic + " '" + m.payload + "' attempt " +
                    std::to_string(m.attempt));
             delivered.push_back(m.payload);
         });
-        return d;
     }
 
     fixture& fx;
@@ -56,7 +58,8 @@ TEST_CASE("An outbox message from a rolled-back block is never delivered", "[out
         lockstep::set_rollback(fx.db, true);
     });
     strings delivered;
-    auto d = o.dispatcher(delivered);
+    lockstep::outbox_dispatcher d(fx.db, o.box);
+    o.collect(d, delivered);
     CHECK(d.dispatch_once() == 0);
     CHECK(delivered.empty());
 }
@@ -77,7 +80,8 @@ TEST_CASE("An outbox message from a rolled-back savepoint is never delivered, it
         lockstep::on_commit_durable(fx.db, o.box, "t", "after");
     });
     strings delivered;
-    auto d = o.dispatcher(delivered);
+    lockstep::outbox_dispatcher d(fx.db, o.box);
+    o.collect(d, delivered);
     CHECK(d.dispatch_once() == 2);
     CHECK(delivered == strings{"before", "after"});
 }
@@ -92,7 +96,8 @@ TEST_CASE("An outbox message from a released savepoint of a committed block is d
     // Outside a block a message is its own unit, committed at once.
     lockstep::on_commit_durable(fx.db, o.box, "t", "alone");
     strings delivered;
-    auto d = o.dispatcher(delivered);
+    lockstep::outbox_dispatcher d(fx.db, o.box);
+    o.collect(d, delivered);
     CHECK(d.dispatch_once() == 2);
     CHECK(d.dispatch_once() == 0); // delivered messages are marked, never sent again
     CHECK(delivered == strings{"released", "alone"});
@@ -118,7 +123,8 @@ TEST_CASE("A receiver's outbox message commits and rolls back with the receiver'
     });
     create_main(fx, "C"); // outside a block: the row and its message are one unit
     strings delivered;
-    auto d = o.dispatcher(delivered, "main.created");
+    lockstep::outbox_dispatcher d(fx.db, o.box);
+    o.collect(d, delivered, "main.created");
     CHECK(d.dispatch_once() == 2);
     CHECK(delivered == strings{"A", "C"});
     CHECK(fx.names() == strings{"A", "C"});
@@ -204,10 +210,67 @@ TEST_CASE("Messages of a topic nobody handles wait; other topics are delivered",
     lockstep::on_commit_durable(fx.db, o.box, "unhandled", "waits");
     lockstep::on_commit_durable(fx.db, o.box, "t", "goes");
     strings delivered;
-    auto d = o.dispatcher(delivered);
+    lockstep::outbox_dispatcher d(fx.db, o.box);
+    o.collect(d, delivered);
     CHECK(d.dispatch_once() == 1);
     CHECK(delivered == strings{"goes"});
-    auto later = o.dispatcher(delivered, "unhandled");
+    lockstep::outbox_dispatcher later(fx.db, o.box);
+    o.collect(later, delivered, "unhandled");
     CHECK(later.dispatch_once() == 1);
     CHECK(delivered == strings{"goes", "waits"});
+}
+
+TEST_CASE("A running dispatcher is woken by a commit that writes a message, not by its poll",
+          "[outbox][threads]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.can_open_second_connection(),
+                             "the dispatcher needs a connection of its own to the same database");
+    case_outbox o(fx);
+    auto dispatch_db = fx.second_connection();
+    lockstep::outbox_options options;
+    options.poll_interval = std::chrono::minutes(10); // only a nudge can deliver within the case
+    lockstep::outbox_dispatcher d(dispatch_db, o.box, options);
+    std::mutex m;
+    std::condition_variable delivered_cv;
+    strings delivered;
+    d.handle("t", [&](const lockstep::outbox_delivery& message) {
+        const std::lock_guard lock(m);
+        delivered.push_back(message.payload);
+        delivered_cv.notify_all();
+    });
+    d.start();
+    // Commit only once the dispatcher has found nothing and gone to wait: from then on only
+    // the nudge (or the 10-minute poll) makes it look again.
+    for (int i = 0; i < 3000 && d.sleeps() == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(d.sleeps() == 1);
+    atomic(fx.db, [&] { lockstep::on_commit_durable(fx.db, o.box, "t", "woken"); });
+    {
+        std::unique_lock lock(m);
+        // A generous bound: the nudge comes right after the commit; the poll would take 10 min.
+        delivered_cv.wait_for(lock, std::chrono::seconds(30), [&] { return !delivered.empty(); });
+        CHECK(delivered == strings{"woken"});
+    }
+    d.stop();
+    fx.log("delivered after commit: " + std::to_string(delivered.size()));
+}
+
+TEST_CASE("A message rolled back with its savepoint does not wake a dispatcher",
+          "[outbox][savepoints]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_savepoints, "the engine has no savepoints");
+    case_outbox o(fx);
+    const auto before = o.box.commits();
+    atomic(fx.db, [&] {
+        error_class_of([&] {
+            atomic(fx.db, [&] {
+                lockstep::on_commit_durable(fx.db, o.box, "t", "gone");
+                throw boom();
+            });
+        });
+        CHECK(o.box.commits() == before); // nothing is committed yet
+    });
+    CHECK(o.box.commits() == before);
+    atomic(fx.db, [&] { lockstep::on_commit_durable(fx.db, o.box, "t", "here"); });
+    CHECK(o.box.commits() == before + 1);
 }

@@ -4,6 +4,7 @@
 #include "lockstep/outbox.hpp"
 
 #include "lockstep/atomic.hpp"
+#include "lockstep/log.hpp"
 #include "lockstep/text_check.hpp"
 
 #include <algorithm>
@@ -79,6 +80,9 @@ void write(connection& db, const outbox& box, std::string_view topic, std::strin
     // An ordinary model write: in a block it joins the caller's transaction (and its
     // savepoints); outside one it commits by itself (semantics 11.2).
     db.add(box.messages(), m);
+    // Wake this process's dispatchers once the message is committed; dropped with the
+    // savepoint if the message is rolled back (semantics 11.7). Outside a block it runs now.
+    on_commit(db, [&box] { box.notify_committed(); });
 }
 
 std::string make_owner() {
@@ -102,6 +106,26 @@ outbox::outbox(std::string table_name)
            column(&outbox_message::lease_until, "lease_until"),
            column(&outbox_message::lease_owner, "lease_owner", max_length(100)),
            column(&outbox_message::last_error, "last_error", max_length(error_characters))}) {}
+
+void outbox::notify_committed() const {
+    {
+        const std::lock_guard lock(mutex_);
+        ++commits_;
+    }
+    committed_.notify_all();
+}
+
+std::uint64_t outbox::commits() const {
+    const std::lock_guard lock(mutex_);
+    return commits_;
+}
+
+std::uint64_t outbox::wait_for_commit(std::uint64_t seen, std::chrono::milliseconds timeout,
+                                      std::stop_token stop) const {
+    std::unique_lock lock(mutex_);
+    committed_.wait_for(lock, stop, timeout, [&] { return commits_ != seen; });
+    return commits_;
+}
 
 void create_outbox(connection& db, const outbox& box) {
     db.create_tables(box.messages());
@@ -264,6 +288,58 @@ std::size_t outbox_dispatcher::dispatch_once() {
             ++delivered;
     }
     return delivered;
+}
+
+void outbox_dispatcher::start() {
+    if (thread_.joinable())
+        throw usage_error("This outbox_dispatcher is running already; stop() it first.");
+    thread_ = std::jthread([this](std::stop_token stop) { run(std::move(stop)); });
+}
+
+void outbox_dispatcher::stop() {
+    if (!thread_.joinable())
+        return;
+    thread_.request_stop();
+    thread_.join();
+}
+
+outbox_dispatcher::~outbox_dispatcher() {
+    stop();
+}
+
+void outbox_dispatcher::run(std::stop_token stop) {
+    while (!stop.stop_requested()) {
+        // Read the count before dispatching: a commit during the dispatch then ends the wait
+        // below at once instead of being missed (semantics 11.7).
+        const auto seen = box_.commits();
+        std::size_t delivered = 0;
+        try {
+            delivered = dispatch_once();
+        } catch (const std::exception& e) {
+            if (options_.on_error) {
+                try {
+                    options_.on_error(e);
+                } catch (...) {
+                    // The host's error callback must not end the thread.
+                }
+            } else {
+                log(log_level::error, std::string("outbox dispatcher ") + owner_ +
+                                          ": a dispatch failed, trying again in " +
+                                          std::to_string(options_.poll_interval.count()) +
+                                          " ms: " + e.what());
+            }
+            // Pause for poll_interval, or less if stop is requested: nothing else ends it.
+            std::mutex pause;
+            std::condition_variable_any never;
+            std::unique_lock lock(pause);
+            never.wait_for(lock, stop, options_.poll_interval, [] { return false; });
+            continue;
+        }
+        if (delivered == 0) {
+            ++sleeps_;
+            box_.wait_for_commit(seen, options_.poll_interval, stop);
+        }
+    }
 }
 
 std::vector<outbox_message> outbox_dispatcher::dead_messages() {

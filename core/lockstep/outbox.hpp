@@ -7,15 +7,20 @@
 #include "lockstep/export.hpp"
 #include "lockstep/table.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <span>
+#include <stop_token>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace lockstep {
@@ -64,8 +69,21 @@ public:
     /// The table that holds the messages.
     const table<outbox_message>& messages() const noexcept { return messages_; }
 
+    /// Wakes this process's running dispatchers of this outbox (on_commit_durable's on_commit
+    /// hook calls it after the message's transaction commits).
+    void notify_committed() const;
+    /// Waits until a commit is notified after `seen` (a value `commits()` returned), `timeout`
+    /// passes, or `stop` is requested. Returns the current count.
+    std::uint64_t wait_for_commit(std::uint64_t seen, std::chrono::milliseconds timeout,
+                                  std::stop_token stop) const;
+    /// How many commits with messages this process has notified so far.
+    std::uint64_t commits() const;
+
 private:
     table<outbox_message> messages_;
+    mutable std::mutex mutex_;
+    mutable std::condition_variable_any committed_;
+    mutable std::uint64_t commits_ = 0;
 };
 
 /// Creates `box`'s table on `db` (semantics 11.1).
@@ -114,6 +132,12 @@ struct LOCKSTEP_API outbox_options {
     std::size_t batch = 64;
     /// The time in milliseconds since the epoch; replaceable for tests.
     std::function<std::int64_t()> clock;
+    /// How long a running dispatcher (`start`) sleeps when nothing is due and no commit of this
+    /// process woke it: the fallback for messages committed by other processes.
+    std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
+    /// Called on the dispatcher's thread when a dispatch fails (a lost connection, say); the
+    /// thread then waits `poll_interval` and tries again. Unset: the error goes to the log sink.
+    std::function<void(const std::exception&)> on_error;
 };
 
 /// Delivers committed outbox messages to handlers registered per topic (semantics 11.3-11.5).
@@ -146,7 +170,24 @@ public:
     /// This dispatcher's name in `lease_owner`.
     const std::string& owner() const noexcept { return owner_; }
 
+    /// Runs `dispatch_once` on a thread of its own until `stop` (or destruction): again at once
+    /// while messages keep coming, else when a commit of this process writes a message to the
+    /// outbox, else every `poll_interval`. The connection then belongs to that thread: do not use
+    /// it elsewhere until `stop` returns. Handlers are registered before `start`.
+    void start();
+    /// Stops the thread `start` began and waits for its dispatch in progress to end.
+    void stop();
+    /// How many times the running dispatcher found nothing to deliver and began to wait (for
+    /// monitoring and tests; a commit that follows such a wait can only be seen by a nudge or
+    /// the poll).
+    std::uint64_t sleeps() const noexcept { return sleeps_.load(); }
+    ~outbox_dispatcher();
+    outbox_dispatcher(outbox_dispatcher&&) = delete;
+    outbox_dispatcher& operator=(outbox_dispatcher&&) = delete;
+
 private:
+    void run(std::stop_token stop);
+
     struct claimed;
     std::int64_t now() const;
     std::vector<claimed> claim();
@@ -159,6 +200,8 @@ private:
     std::string owner_;
     std::map<std::string, std::function<void(const outbox_delivery&)>, std::less<>> handlers_;
     std::string table_; // quoted
+    std::atomic<std::uint64_t> sleeps_{0};
+    std::jthread thread_; // last: stopped and joined before the members it uses go
 };
 
 } // namespace lockstep
