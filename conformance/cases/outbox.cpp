@@ -3,8 +3,11 @@
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 
+#include <algorithm>
 #include <condition_variable>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 using namespace conformance;
@@ -273,4 +276,71 @@ TEST_CASE("A message rolled back with its savepoint does not wake a dispatcher",
     CHECK(o.box.commits() == before);
     atomic(fx.db, [&] { lockstep::on_commit_durable(fx.db, o.box, "t", "here"); });
     CHECK(o.box.commits() == before + 1);
+}
+
+TEST_CASE("Two dispatchers on two connections deliver every message once, in order per topic, "
+          "never one message by both at once",
+          "[outbox][threads]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.can_open_second_connection(),
+                             "each dispatcher needs a connection of its own");
+    case_outbox o(fx);
+    constexpr int messages = 200, topics = 4;
+    atomic(fx.db, [&] {
+        for (int i = 0; i < messages; ++i)
+            lockstep::on_commit_durable(fx.db, o.box, "topic" + std::to_string(i % topics),
+                                        std::to_string(i));
+    });
+    std::mutex m;
+    std::map<std::int64_t, int> times_delivered;
+    std::set<std::int64_t> in_flight;
+    std::map<std::string, std::vector<std::int64_t>> order; // per topic, as handlers began
+    int overlaps = 0;
+    const auto run = [&](lockstep::connection& db, std::string& failure) {
+        lockstep::outbox_dispatcher d(db, o.box);
+        for (int t = 0; t < topics; ++t)
+            d.handle("topic" + std::to_string(t), [&](const lockstep::outbox_delivery& message) {
+                {
+                    const std::lock_guard lock(m);
+                    overlaps += in_flight.insert(message.id).second ? 0 : 1;
+                    order[message.topic].push_back(message.id);
+                }
+                std::this_thread::yield(); // give the other dispatcher a chance to collide
+                const std::lock_guard lock(m);
+                in_flight.erase(message.id);
+                ++times_delivered[message.id];
+            });
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (std::chrono::steady_clock::now() < deadline) {
+            {
+                const std::lock_guard lock(m);
+                if (times_delivered.size() == static_cast<std::size_t>(messages))
+                    return;
+            }
+            try {
+                d.dispatch_once();
+            } catch (const lockstep::error& e) {
+                if (!e.is_retryable()) { // SQLite's one writer: a busy claim is tried again
+                    failure = e.what();
+                    return;
+                }
+            }
+        }
+    };
+    auto first_db = fx.second_connection();
+    auto second_db = fx.second_connection();
+    std::string first_failure, second_failure;
+    std::thread first([&] { run(first_db, first_failure); });
+    std::thread second([&] { run(second_db, second_failure); });
+    first.join();
+    second.join();
+    CHECK(first_failure.empty());
+    CHECK(second_failure.empty());
+    CHECK(overlaps == 0);
+    CHECK(times_delivered.size() == static_cast<std::size_t>(messages));
+    CHECK(std::all_of(times_delivered.begin(), times_delivered.end(),
+                      [](const auto& e) { return e.second == 1; }));
+    for (const auto& [topic, ids] : order)
+        CHECK(std::is_sorted(ids.begin(), ids.end()));
+    fx.log("delivered " + std::to_string(times_delivered.size()) + " messages once each");
 }
