@@ -156,19 +156,41 @@ blob outbox_delivery::bytes() const {
     return out;
 }
 
-struct outbox_dispatcher::claimed {
-    outbox_delivery delivery;
-};
+outbox_dispatcher::statements
+outbox_dispatcher::build_statements(const connection& db, const outbox& box, std::size_t batch) {
+    const auto q = [&](std::string_view column) { return db.quote_identifier(column); };
+    const auto table = db.quote_identifier(box.messages().name());
+    const auto mine = " WHERE " + q("id") + " = ? AND " + q("lease_owner") + " = ?";
+    const auto unleased = q("lease_until") + " = 0, " + q("lease_owner") + " = NULL";
+    statements sql;
+    sql.pending = "SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " +
+                  q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") + ", " +
+                  q("available_at") + ", " + q("lease_until") + " FROM " + table + " WHERE " +
+                  q("state") + " = ? ORDER BY " + q("id") + " LIMIT " + std::to_string(batch);
+    sql.claim = "UPDATE " + table + " SET " + q("lease_until") + " = ?, " + q("lease_owner") +
+                " = ? WHERE " + q("id") + " = ? AND " + q("state") + " = ? AND " +
+                q("lease_until") + " <= ?";
+    sql.delivered = "UPDATE " + table + " SET " + q("state") + " = ?, " + q("attempts") + " = ?, " +
+                    unleased + mine;
+    sql.failed = "UPDATE " + table + " SET " + q("state") + " = ?, " + q("attempts") + " = ?, " +
+                 q("available_at") + " = ?, " + q("last_error") + " = ?, " + unleased + mine;
+    sql.release = "UPDATE " + table + " SET " + unleased + mine;
+    sql.dead = "SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " +
+               q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") + ", " +
+               q("created_at") + ", " + q("last_error") + " FROM " + table + " WHERE " +
+               q("state") + " = ? ORDER BY " + q("id");
+    return sql;
+}
 
 outbox_dispatcher::outbox_dispatcher(connection& db, const outbox& box, outbox_options options)
-    : db_(db), box_(box), options_(std::move(options)), owner_(make_owner()),
-      table_(db.quote_identifier(box.messages().name())) {
+    : db_(db), box_(box), options_(std::move(options)), owner_(make_owner()) {
     if (options_.max_attempts < 1)
         throw usage_error("outbox_options::max_attempts must be at least 1.");
     if (options_.batch == 0)
         throw usage_error("outbox_options::batch must be at least 1.");
     if (!options_.clock)
         options_.clock = system_milliseconds;
+    sql_ = build_statements(db, box, options_.batch); // once: the same texts on every dispatch
 }
 
 void outbox_dispatcher::handle(std::string topic,
@@ -182,84 +204,62 @@ std::int64_t outbox_dispatcher::now() const {
     return options_.clock();
 }
 
-std::vector<outbox_dispatcher::claimed> outbox_dispatcher::claim() {
+std::vector<outbox_delivery> outbox_dispatcher::claim() {
     if (db_.in_atomic_block())
         throw usage_error("outbox_dispatcher uses short transactions of its own; call "
                           "dispatch_once outside any atomic block, on a connection of its own.");
-    const auto q = [&](std::string_view c) { return db_.quote_identifier(c); };
-    std::vector<claimed> out;
+    std::vector<outbox_delivery> out;
     const auto at = now();
+    constexpr auto pending = static_cast<std::int64_t>(outbox_state::pending);
     atomic(db_, [&] {
         // Pending messages in key order; per topic only a prefix can go: one not due yet, or
         // claimed by another dispatcher, holds back the topic's later ones (semantics 11.4).
-        const auto rows = db_.query(
-            "SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " + q("is_binary") +
-                ", " + q("idempotency_key") + ", " + q("attempts") + ", " + q("available_at") +
-                ", " + q("lease_until") + " FROM " + table_ + " WHERE " + q("state") +
-                " = ? ORDER BY " + q("id") + " LIMIT " + std::to_string(options_.batch),
-            static_cast<std::int64_t>(outbox_state::pending));
+        const auto rows = db_.query(sql_.pending, pending);
         std::set<std::string, std::less<>> held_back;
-        const auto claim_sql = "UPDATE " + table_ + " SET " + q("lease_until") + " = ?, " +
-                               q("lease_owner") + " = ? WHERE " + q("id") + " = ? AND " +
-                               q("state") + " = ? AND " + q("lease_until") + " <= ?";
         for (const auto& r : rows) {
             const auto& topic = as_text(r.at(1));
             if (held_back.contains(topic))
                 continue;
             const bool due = as_integer(r.at(6)) <= at && as_integer(r.at(7)) <= at;
-            if (!due || !handlers_.contains(topic)) {
+            // The lease is taken only if nobody took it since the read (semantics 11.6).
+            if (!due || !handlers_.contains(topic) ||
+                db_.execute(sql_.claim, at + options_.lease.count(), owner_, as_integer(r.at(0)),
+                            pending, at) != 1) {
                 held_back.insert(topic);
                 continue;
             }
-            // The lease is taken only if nobody took it since the read (semantics 11.5).
-            if (db_.execute(claim_sql, at + options_.lease.count(), owner_, as_integer(r.at(0)),
-                            static_cast<std::int64_t>(outbox_state::pending), at) != 1) {
-                held_back.insert(topic);
-                continue;
-            }
-            claimed c;
-            c.delivery.id = as_integer(r.at(0));
-            c.delivery.topic = topic;
-            c.delivery.payload = as_text(r.at(2));
-            c.delivery.binary = as_bool(r.at(3));
+            outbox_delivery d;
+            d.id = as_integer(r.at(0));
+            d.topic = topic;
+            d.payload = as_text(r.at(2));
+            d.binary = as_bool(r.at(3));
             if (!is_null(r.at(4)))
-                c.delivery.idempotency_key = as_text(r.at(4));
-            c.delivery.attempt = as_integer(r.at(5)) + 1;
-            out.push_back(std::move(c));
+                d.idempotency_key = as_text(r.at(4));
+            d.attempt = as_integer(r.at(5)) + 1;
+            out.push_back(std::move(d));
         }
     });
     return out;
 }
 
-void outbox_dispatcher::finish(const claimed& m, const std::string* failure) {
-    const auto q = [&](std::string_view c) { return db_.quote_identifier(c); };
-    const auto where = " WHERE " + q("id") + " = ? AND " + q("lease_owner") + " = ?";
+void outbox_dispatcher::finish(const outbox_delivery& m, const std::string* failure) {
     if (failure == nullptr) {
-        db_.execute("UPDATE " + table_ + " SET " + q("state") + " = ?, " + q("attempts") +
-                        " = ?, " + q("lease_until") + " = 0, " + q("lease_owner") + " = NULL" +
-                        where,
-                    static_cast<std::int64_t>(outbox_state::delivered), m.delivery.attempt,
-                    m.delivery.id, owner_);
+        db_.execute(sql_.delivered, static_cast<std::int64_t>(outbox_state::delivered), m.attempt,
+                    m.id, owner_);
         return;
     }
-    const bool dead = m.delivery.attempt >= options_.max_attempts;
+    const bool dead = m.attempt >= options_.max_attempts;
     // 2^(attempt-1) times the first delay, capped; shifts stay small enough not to overflow.
-    const auto shift = std::min<std::int64_t>(m.delivery.attempt - 1, 30);
+    const auto shift = std::min<std::int64_t>(m.attempt - 1, 30);
     const auto delay =
         std::min(options_.first_retry_delay.count() << shift, options_.max_retry_delay.count());
-    db_.execute("UPDATE " + table_ + " SET " + q("state") + " = ?, " + q("attempts") + " = ?, " +
-                    q("available_at") + " = ?, " + q("last_error") + " = ?, " + q("lease_until") +
-                    " = 0, " + q("lease_owner") + " = NULL" + where,
+    db_.execute(sql_.failed,
                 static_cast<std::int64_t>(dead ? outbox_state::dead : outbox_state::pending),
-                m.delivery.attempt, now() + delay, clip(*failure, error_characters), m.delivery.id,
-                owner_);
+                m.attempt, now() + delay, clip(*failure, error_characters), m.id, owner_);
 }
 
-void outbox_dispatcher::release(const claimed& m) {
-    const auto q = [&](std::string_view c) { return db_.quote_identifier(c); };
-    db_.execute("UPDATE " + table_ + " SET " + q("lease_until") + " = 0, " + q("lease_owner") +
-                    " = NULL WHERE " + q("id") + " = ? AND " + q("lease_owner") + " = ?",
-                m.delivery.id, owner_);
+void outbox_dispatcher::release(const outbox_delivery& m) {
+    db_.execute(sql_.release, m.id, owner_);
 }
 
 std::size_t outbox_dispatcher::dispatch_once() {
@@ -267,13 +267,13 @@ std::size_t outbox_dispatcher::dispatch_once() {
     std::size_t delivered = 0;
     std::set<std::string, std::less<>> failed_topics;
     for (const auto& m : batch) {
-        if (failed_topics.contains(m.delivery.topic)) {
+        if (failed_topics.contains(m.topic)) {
             release(m); // a later message waits for the earlier one's retry (semantics 11.4)
             continue;
         }
         std::optional<std::string> failure;
         try {
-            handlers_.find(m.delivery.topic)->second(m.delivery);
+            handlers_.find(m.topic)->second(m);
         } catch (const std::exception& e) {
             failure = e.what();
         } catch (...) {
@@ -283,7 +283,7 @@ std::size_t outbox_dispatcher::dispatch_once() {
         // this, the lease runs out and the message is delivered again (semantics 11.3).
         finish(m, failure ? &*failure : nullptr);
         if (failure)
-            failed_topics.insert(m.delivery.topic);
+            failed_topics.insert(m.topic);
         else
             ++delivered;
     }
@@ -343,13 +343,7 @@ void outbox_dispatcher::run(std::stop_token stop) {
 }
 
 std::vector<outbox_message> outbox_dispatcher::dead_messages() {
-    const auto q = [&](std::string_view c) { return db_.quote_identifier(c); };
-    const auto rows =
-        db_.query("SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " +
-                      q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") + ", " +
-                      q("created_at") + ", " + q("last_error") + " FROM " + table_ + " WHERE " +
-                      q("state") + " = ? ORDER BY " + q("id"),
-                  static_cast<std::int64_t>(outbox_state::dead));
+    const auto rows = db_.query(sql_.dead, static_cast<std::int64_t>(outbox_state::dead));
     std::vector<outbox_message> out;
     for (const auto& r : rows) {
         outbox_message m;

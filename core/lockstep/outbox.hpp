@@ -188,18 +188,22 @@ public:
 private:
     void run(std::stop_token stop);
 
-    struct claimed;
+    /// The dispatcher's SQL, built once from the table's and columns' quoted names.
+    struct statements {
+        std::string pending, claim, delivered, failed, release, dead;
+    };
+    static statements build_statements(const connection& db, const outbox& box, std::size_t batch);
     std::int64_t now() const;
-    std::vector<claimed> claim();
-    void finish(const claimed& m, const std::string* failure);
-    void release(const claimed& m);
+    std::vector<outbox_delivery> claim();
+    void finish(const outbox_delivery& m, const std::string* failure);
+    void release(const outbox_delivery& m);
 
     connection& db_;
     const outbox& box_;
     outbox_options options_;
     std::string owner_;
     std::map<std::string, std::function<void(const outbox_delivery&)>, std::less<>> handlers_;
-    std::string table_; // quoted
+    statements sql_;
     std::atomic<std::uint64_t> sleeps_{0};
     std::jthread thread_; // last: stopped and joined before the members it uses go
 };
