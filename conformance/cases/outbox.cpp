@@ -223,6 +223,24 @@ TEST_CASE("Messages of a topic nobody handles wait; other topics are delivered",
     CHECK(delivered == strings{"goes", "waits"});
 }
 
+TEST_CASE("A queue longer than a batch that cannot go now does not hide other topics' messages",
+          "[outbox]") {
+    fixture fx;
+    case_outbox o(fx);
+    atomic(fx.db, [&] {
+        for (int i = 0; i < 10; ++i)
+            lockstep::on_commit_durable(fx.db, o.box, "unhandled", "waits " + std::to_string(i));
+        lockstep::on_commit_durable(fx.db, o.box, "t", "goes");
+    });
+    strings delivered;
+    lockstep::outbox_options options;
+    options.batch = 4; // the ten waiting messages fill two and a half batches
+    lockstep::outbox_dispatcher d(fx.db, o.box, options);
+    o.collect(d, delivered);
+    CHECK(d.dispatch_once() == 1);
+    CHECK(delivered == strings{"goes"});
+}
+
 TEST_CASE("A running dispatcher is woken by a commit that writes a message, not by its poll",
           "[outbox][threads]") {
     fixture fx;

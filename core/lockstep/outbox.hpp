@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <stop_token>
 #include <string>
@@ -68,6 +69,9 @@ public:
 
     /// The table that holds the messages.
     const table<outbox_message>& messages() const noexcept { return messages_; }
+    /// The index on (state, id) that `create_outbox` adds: "<table>_pending", or a shortened
+    /// name with a hash when the table's name is long.
+    std::string index_name() const;
 
     /// Wakes this process's running dispatchers of this outbox (on_commit_durable's on_commit
     /// hook calls it after the message's transaction commits).
@@ -86,7 +90,8 @@ private:
     mutable std::uint64_t commits_ = 0;
 };
 
-/// Creates `box`'s table on `db` (semantics 11.1).
+/// Creates `box`'s table on `db`, with an index on (state, id) so dispatchers find pending
+/// messages without reading delivered ones (semantics 11.1, 11.8).
 LOCKSTEP_API void create_outbox(connection& db, const outbox& box);
 
 /// Writes a message for `topic` into `box` in `db`'s current transaction: it commits or rolls
@@ -195,6 +200,9 @@ private:
     static statements build_statements(const connection& db, const outbox& box, std::size_t batch);
     std::int64_t now() const;
     std::vector<outbox_delivery> claim();
+    void claim_page(const std::vector<row>& rows, std::int64_t at,
+                    std::set<std::string, std::less<>>& held_back,
+                    std::vector<outbox_delivery>& out);
     void finish(const outbox_delivery& m, const std::string* failure);
     void release(const outbox_delivery& m);
 
