@@ -5,13 +5,16 @@
 
 #include "lockstep/atomic.hpp"
 #include "lockstep/log.hpp"
+#include "lockstep/retry.hpp"
 #include "lockstep/text_check.hpp"
 
 #include <algorithm>
 #include <atomic>
 #include <exception>
 #include <limits>
+#include <map>
 #include <set>
+#include <thread>
 #include <unistd.h>
 
 namespace lockstep {
@@ -84,6 +87,23 @@ void write(connection& db, const outbox& box, std::string_view topic, std::strin
     // Wake this process's dispatchers once the message is committed; dropped with the
     // savepoint if the message is rolled back (semantics 11.7). Outside a block it runs now.
     on_commit(db, [&box] { box.notify_committed(); });
+}
+
+/// Runs one statement outside a block again when the engine reports a conflict (SQLite busy, a
+/// deadlock): such a statement did nothing, and a lost mark would mean a repeated delivery.
+template <class Statement> void repeat_on_conflict(Statement&& statement) {
+    auto wait = std::chrono::milliseconds(2);
+    for (int attempt = 1;; ++attempt) {
+        try {
+            statement();
+            return;
+        } catch (const transaction_conflict&) {
+            if (attempt >= 10) // about 2.5 s of waiting in all
+                throw;
+        }
+        std::this_thread::sleep_for(wait);
+        wait = std::min(wait * 2, std::chrono::milliseconds(500));
+    }
 }
 
 std::string make_owner() {
@@ -185,11 +205,16 @@ outbox_dispatcher::build_statements(const connection& db, const outbox& box, std
     const auto mine = " WHERE " + q("id") + " = ? AND " + q("lease_owner") + " = ?";
     const auto unleased = q("lease_until") + " = 0, " + q("lease_owner") + " = NULL";
     statements sql;
-    sql.pending = "SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " +
-                  q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") + ", " +
-                  q("available_at") + ", " + q("lease_until") + " FROM " + table + " WHERE " +
-                  q("state") + " = ? AND " + q("id") + " > ? ORDER BY " + q("id") + " LIMIT " +
-                  std::to_string(batch);
+    const auto select = "SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " +
+                        q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") + ", " +
+                        q("available_at") + ", " + q("lease_until") + " FROM " + table + " WHERE " +
+                        q("state") + " = ? AND " + q("id") + " > ?";
+    sql.pending = select + " ORDER BY " + q("id") + " LIMIT " + std::to_string(batch);
+    if (db.features().supports_select_for_update) {
+        // Row locks: lock what nobody else is claiming right now, skip the rest (semantics 11.6).
+        sql.lock =
+            select + " AND " + q("id") + " <= ? ORDER BY " + q("id") + " FOR UPDATE SKIP LOCKED";
+    }
     sql.claim = "UPDATE " + table + " SET " + q("lease_until") + " = ?, " + q("lease_owner") +
                 " = ? WHERE " + q("id") + " = ? AND " + q("state") + " = ? AND " +
                 q("lease_until") + " <= ?";
@@ -214,6 +239,7 @@ outbox_dispatcher::outbox_dispatcher(connection& db, const outbox& box, outbox_o
     if (!options_.clock)
         options_.clock = system_milliseconds;
     sql_ = build_statements(db, box, options_.batch); // once: the same texts on every dispatch
+    row_locks_ = db.features().supports_select_for_update;
 }
 
 void outbox_dispatcher::handle(std::string topic,
@@ -234,33 +260,61 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
     std::vector<outbox_delivery> out;
     const auto at = now();
     constexpr auto pending = static_cast<std::int64_t>(outbox_state::pending);
-    atomic(db_, [&] {
-        // Pending messages in key order; per topic only a prefix can go: one not due yet, or
-        // claimed by another dispatcher, holds back the topic's later ones (semantics 11.4).
-        // Read a page at a time past held-back messages, so a topic with a long queue that
-        // cannot go now does not hide the other topics' messages behind it (semantics 11.8).
-        std::set<std::string, std::less<>> held_back;
-        for (auto after = std::numeric_limits<std::int64_t>::min(); out.size() < options_.batch;) {
-            const auto rows = db_.query(sql_.pending, pending, after);
-            claim_page(rows, at, held_back, out);
-            if (rows.size() < options_.batch)
-                break;
-            after = as_integer(rows.back().at(0));
-        }
-    });
+    // A conflict with another dispatcher's claim (SQLite busy, a deadlock) is tried again.
+    retry(
+        db_,
+        [&] {
+            out.clear();
+            // Pending messages in key order; per topic only a prefix can go: one not due yet, or
+            // claimed by another dispatcher, holds back the topic's later ones (semantics 11.4).
+            // Read a page at a time past held-back messages, so a topic with a long queue that
+            // cannot go now does not hide the other topics' messages behind it (semantics 11.8).
+            constexpr auto lowest = std::numeric_limits<std::int64_t>::min();
+            std::set<std::string, std::less<>> held_back;
+            for (auto after = lowest; out.size() < options_.batch;) {
+                const auto rows = db_.query(sql_.pending, pending, after);
+                if (!row_locks_) {
+                    claim_page(rows, nullptr, at, held_back, out);
+                } else if (!rows.empty()) {
+                    // A message another dispatcher is claiming at this moment is locked: it is
+                    // skipped, and holds back its topic as a lease would (semantics 11.4).
+                    std::map<std::int64_t, row> lockable;
+                    for (auto& r :
+                         db_.query(sql_.lock, pending, after, as_integer(rows.back().at(0))))
+                        lockable.emplace(as_integer(r.at(0)), std::move(r));
+                    claim_page(rows, &lockable, at, held_back, out);
+                }
+                if (rows.size() < options_.batch)
+                    break;
+                after = as_integer(rows.back().at(0));
+            }
+        },
+        8);
     return out;
 }
 
-void outbox_dispatcher::claim_page(const std::vector<row>& rows, std::int64_t at,
+void outbox_dispatcher::claim_page(const std::vector<row>& rows,
+                                   const std::map<std::int64_t, row>* lockable, std::int64_t at,
                                    std::set<std::string, std::less<>>& held_back,
                                    std::vector<outbox_delivery>& out) {
     constexpr auto pending = static_cast<std::int64_t>(outbox_state::pending);
-    for (const auto& r : rows) {
+    for (const auto& read : rows) {
         if (out.size() == options_.batch)
             return;
-        const auto& topic = as_text(r.at(1));
+        const auto& topic = as_text(read.at(1));
         if (held_back.contains(topic))
             continue;
+        // With row locks, decide on the row as locked: it is the latest committed version.
+        const row* current = &read;
+        if (lockable) {
+            const auto locked = lockable->find(as_integer(read.at(0)));
+            if (locked == lockable->end()) {
+                held_back.insert(topic);
+                continue;
+            }
+            current = &locked->second;
+        }
+        const auto& r = *current;
         const bool due = as_integer(r.at(6)) <= at && as_integer(r.at(7)) <= at;
         // The lease is taken only if nobody took it since the read (semantics 11.6).
         if (!due || !handlers_.contains(topic) ||
@@ -283,8 +337,10 @@ void outbox_dispatcher::claim_page(const std::vector<row>& rows, std::int64_t at
 
 void outbox_dispatcher::finish(const outbox_delivery& m, const std::string* failure) {
     if (failure == nullptr) {
-        db_.execute(sql_.delivered, static_cast<std::int64_t>(outbox_state::delivered), m.attempt,
-                    m.id, owner_);
+        repeat_on_conflict([&] {
+            db_.execute(sql_.delivered, static_cast<std::int64_t>(outbox_state::delivered),
+                        m.attempt, m.id, owner_);
+        });
         return;
     }
     const bool dead = m.attempt >= options_.max_attempts;
@@ -292,13 +348,16 @@ void outbox_dispatcher::finish(const outbox_delivery& m, const std::string* fail
     const auto shift = std::min<std::int64_t>(m.attempt - 1, 30);
     const auto delay =
         std::min(options_.first_retry_delay.count() << shift, options_.max_retry_delay.count());
-    db_.execute(sql_.failed,
-                static_cast<std::int64_t>(dead ? outbox_state::dead : outbox_state::pending),
-                m.attempt, now() + delay, clip(*failure, error_characters), m.id, owner_);
+    const auto error = clip(*failure, error_characters);
+    repeat_on_conflict([&] {
+        db_.execute(sql_.failed,
+                    static_cast<std::int64_t>(dead ? outbox_state::dead : outbox_state::pending),
+                    m.attempt, now() + delay, error, m.id, owner_);
+    });
 }
 
 void outbox_dispatcher::release(const outbox_delivery& m) {
-    db_.execute(sql_.release, m.id, owner_);
+    repeat_on_conflict([&] { db_.execute(sql_.release, m.id, owner_); });
 }
 
 std::size_t outbox_dispatcher::dispatch_once() {

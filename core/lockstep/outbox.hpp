@@ -195,13 +195,13 @@ private:
 
     /// The dispatcher's SQL, built once from the table's and columns' quoted names.
     struct statements {
-        std::string pending, claim, delivered, failed, release, dead;
+        std::string pending, lock, claim, delivered, failed, release, dead;
     };
     static statements build_statements(const connection& db, const outbox& box, std::size_t batch);
     std::int64_t now() const;
     std::vector<outbox_delivery> claim();
-    void claim_page(const std::vector<row>& rows, std::int64_t at,
-                    std::set<std::string, std::less<>>& held_back,
+    void claim_page(const std::vector<row>& rows, const std::map<std::int64_t, row>* lockable,
+                    std::int64_t at, std::set<std::string, std::less<>>& held_back,
                     std::vector<outbox_delivery>& out);
     void finish(const outbox_delivery& m, const std::string* failure);
     void release(const outbox_delivery& m);
@@ -212,6 +212,7 @@ private:
     std::string owner_;
     std::map<std::string, std::function<void(const outbox_delivery&)>, std::less<>> handlers_;
     statements sql_;
+    bool row_locks_ = false; ///< claims lock rows with SKIP LOCKED (else SQLite's write lock)
     std::atomic<std::uint64_t> sleeps_{0};
     std::jthread thread_; // last: stopped and joined before the members it uses go
 };
