@@ -210,6 +210,9 @@ outbox_dispatcher::build_statements(const connection& db, const outbox& box, std
                         q("available_at") + ", " + q("lease_until") + " FROM " + table + " WHERE " +
                         q("state") + " = ? AND " + q("id") + " > ?";
     sql.pending = select + " ORDER BY " + q("id") + " LIMIT " + std::to_string(batch);
+    sql.select_pending = select;
+    sql.order_by_id = " ORDER BY " + q("id") + " LIMIT " + std::to_string(batch);
+    sql.topic_not_in = " AND " + q("topic") + " NOT IN (";
     if (db.features().supports_select_for_update) {
         // Row locks: lock what nobody else is claiming right now, skip the rest (semantics 11.6).
         sql.lock =
@@ -272,7 +275,12 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
             constexpr auto lowest = std::numeric_limits<std::int64_t>::min();
             std::set<std::string, std::less<>> held_back;
             for (auto after = lowest; out.size() < options_.batch;) {
-                const auto rows = db_.query(sql_.pending, pending, after);
+                // Later pages leave out the topics held back so far: once every topic that has
+                // pending messages is held back, the next page is empty and the claim ends.
+                std::vector<param> params{pending, after};
+                for (const auto& topic : held_back)
+                    params.emplace_back(std::string_view(topic));
+                const auto rows = db_.query_params(pending_sql(held_back.size()), params);
                 if (!row_locks_) {
                     claim_page(rows, nullptr, at, held_back, out);
                 } else if (!rows.empty()) {
@@ -291,6 +299,22 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
         },
         8);
     return out;
+}
+
+const std::string& outbox_dispatcher::pending_sql(std::size_t excluded_topics) {
+    // One text per number of topics left out, built once: statement caches keep them prepared.
+    while (sql_.pending_excluding.size() <= excluded_topics) {
+        const auto n = sql_.pending_excluding.size();
+        if (n == 0) {
+            sql_.pending_excluding.push_back(sql_.pending);
+            continue;
+        }
+        std::string text = sql_.select_pending + sql_.topic_not_in;
+        for (std::size_t i = 0; i < n; ++i)
+            text += i ? ", ?" : "?";
+        sql_.pending_excluding.push_back(text + ")" + sql_.order_by_id);
+    }
+    return sql_.pending_excluding[excluded_topics];
 }
 
 void outbox_dispatcher::claim_page(const std::vector<row>& rows,

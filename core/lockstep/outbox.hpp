@@ -196,10 +196,13 @@ private:
     /// The dispatcher's SQL, built once from the table's and columns' quoted names.
     struct statements {
         std::string pending, lock, claim, delivered, failed, release, dead;
+        std::string select_pending, order_by_id, topic_not_in; ///< parts of pending_excluding
+        std::vector<std::string> pending_excluding;            ///< [n]: pending without n topics
     };
     static statements build_statements(const connection& db, const outbox& box, std::size_t batch);
     std::int64_t now() const;
     std::vector<outbox_delivery> claim();
+    const std::string& pending_sql(std::size_t excluded_topics);
     void claim_page(const std::vector<row>& rows, const std::map<std::int64_t, row>* lockable,
                     std::int64_t at, std::set<std::string, std::less<>>& held_back,
                     std::vector<outbox_delivery>& out);
