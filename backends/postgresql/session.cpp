@@ -12,6 +12,7 @@
 #include "postgresql/liveness.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <libpq-fe.h>
@@ -762,6 +763,28 @@ std::optional<std::int64_t> session::reserve_key(std::string_view table,
             return std::nullopt;
     }
     return block.keys[block.next++];
+}
+
+bool session::wait_for_notification(std::chrono::milliseconds timeout) {
+    sync(); // a pipelined session sends what it queued first (it is idle between blocks)
+    // libpq keeps notifications that arrived with earlier results; take those first.
+    const auto take = [&] {
+        bool any = false;
+        while (PGnotify* n = PQnotifies(conn_)) {
+            PQfreemem(n);
+            any = true;
+        }
+        return any;
+    };
+    if (take())
+        return true;
+    pollfd fd{PQsocket(conn_), POLLIN, 0};
+    const auto ms = static_cast<int>(std::clamp<std::int64_t>(timeout.count(), 0, 1 << 30));
+    if (::poll(&fd, 1, ms) < 0 && errno != EINTR)
+        fail(nullptr, "LISTEN (waiting for a notification)");
+    if (PQconsumeInput(conn_) == 0 || PQstatus(conn_) != CONNECTION_OK)
+        fail(nullptr, "LISTEN (waiting for a notification)");
+    return take();
 }
 
 std::string session::server_session_id() {

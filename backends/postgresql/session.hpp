@@ -57,6 +57,8 @@ public:
     std::optional<std::int64_t> reserve_key(std::string_view table,
                                             std::string_view key_column) override;
     bool can_copy_rows() const noexcept override { return true; }
+    bool can_wait_for_notifications() const noexcept override { return true; }
+    bool wait_for_notification(std::chrono::milliseconds timeout) override;
     /// COPY FROM STDIN in text format, sent in pieces of about 64 KiB as the rows are made.
     std::int64_t copy_rows(std::string_view target, std::size_t columns, std::size_t rows,
                            const row_filler& fill) override;

@@ -276,6 +276,51 @@ TEST_CASE("A running dispatcher is woken by a commit that writes a message, not 
     fx.log("delivered after commit: " + std::to_string(delivered.size()));
 }
 
+TEST_CASE("On PostgreSQL a dispatcher is woken by NOTIFY from a commit it was not told of",
+          "[outbox][threads]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.can_open_second_connection(),
+                             "the dispatcher needs a connection of its own to the same database");
+    auto dispatch_db = fx.second_connection();
+    LOCKSTEP_REQUIRE_FEATURE(dispatch_db.can_wait_for_notifications(),
+                             "only a native PostgreSQL connection can LISTEN (semantics 11.9)");
+    case_outbox o(fx);
+    // Two outbox objects for one table, as two processes would have: the writer's commits
+    // nudge only its own, so only NOTIFY can wake the dispatcher before its 10-minute poll.
+    const lockstep::outbox writer(o.box.messages().name(), {.notify = true});
+    const lockstep::outbox listener(o.box.messages().name(), {.notify = true});
+    lockstep::outbox_options options;
+    options.poll_interval = std::chrono::minutes(10);
+    lockstep::outbox_dispatcher d(dispatch_db, listener, options);
+    std::mutex m;
+    std::condition_variable delivered_cv;
+    strings delivered;
+    d.handle("t", [&](const lockstep::outbox_delivery& message) {
+        const std::lock_guard lock(m);
+        delivered.push_back(message.payload);
+        delivered_cv.notify_all();
+    });
+    d.start();
+    for (int i = 0; i < 3000 && d.sleeps() == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(d.sleeps() == 1);
+    atomic(fx.db, [&] {
+        lockstep::on_commit_durable(fx.db, writer, "t", "rolled back");
+        lockstep::set_rollback(fx.db, true);
+    });
+    // A rolled-back NOTIFY is never sent: the dispatcher stays asleep.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK(d.sleeps() == 1);
+    atomic(fx.db, [&] { lockstep::on_commit_durable(fx.db, writer, "t", "notified"); });
+    {
+        std::unique_lock lock(m);
+        delivered_cv.wait_for(lock, std::chrono::seconds(30), [&] { return !delivered.empty(); });
+        CHECK(delivered == strings{"notified"});
+    }
+    d.stop();
+    fx.log("delivered after NOTIFY: " + std::to_string(delivered.size()));
+}
+
 TEST_CASE("A message rolled back with its savepoint does not wake a dispatcher",
           "[outbox][savepoints]") {
     fixture fx;

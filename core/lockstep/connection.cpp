@@ -132,6 +132,23 @@ std::string connection::server_session_id() {
     return run([&] { return state_->session->server_session_id(); });
 }
 
+bool connection::can_wait_for_notifications() const {
+    return state_ && state_->session->can_wait_for_notifications();
+}
+
+bool connection::wait_for_notification(std::chrono::milliseconds timeout) {
+    const detail::owner_guard guard(state_.get());
+    if (in_atomic_block())
+        throw usage_error("wait_for_notification() inside an atomic block would hold its "
+                          "transaction open while waiting, and notifications arrive only after "
+                          "other transactions commit; wait outside any block.");
+    if (!state_->session->can_wait_for_notifications())
+        throw not_supported("The " + std::string(target_name()) +
+                            " adapter cannot wait for notifications; check "
+                            "can_wait_for_notifications() and poll instead.");
+    return run([&] { return state_->session->wait_for_notification(timeout); });
+}
+
 void connection::set_tracer(std::shared_ptr<lockstep::tracer> t, tracer_options options) {
     const detail::owner_guard guard(state_.get());
     state_->tracer = std::move(t);

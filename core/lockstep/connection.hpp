@@ -180,6 +180,18 @@ public:
     /// The server's id for this connection's session (PostgreSQL backend pid, MySQL connection
     /// id). Throws `not_supported` unless `features().can_terminate_sessions`.
     std::string server_session_id();
+    /// Can this connection wait for notifications (native PostgreSQL: LISTEN/NOTIFY)? The SOCI
+    /// adapter and the other engines cannot.
+    bool can_wait_for_notifications() const;
+    /// Waits up to `timeout` for a NOTIFY on a channel this connection LISTENs to (run
+    /// `LISTEN` first); true if one or more arrived. Only outside an atomic block; throws
+    /// `not_supported` unless `can_wait_for_notifications()`.
+    ///
+    /// Example:
+    ///
+    ///     db.execute("LISTEN " + db.quote_identifier("jobs"));
+    ///     if (db.wait_for_notification(std::chrono::seconds(1))) { /* look for work */ }
+    bool wait_for_notification(std::chrono::milliseconds timeout);
     /// Ends the server session `id` (another connection's), as an administrator would; that
     /// connection's next statement raises `connection_error`.
     void terminate_server_session(const std::string& id);

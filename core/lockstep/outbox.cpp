@@ -84,6 +84,10 @@ void write(connection& db, const outbox& box, std::string_view topic, std::strin
     // An ordinary model write: in a block it joins the caller's transaction (and its
     // savepoints); outside one it commits by itself (semantics 11.2).
     db.add(box.messages(), m);
+    // NOTIFY is transactional: it reaches listeners when (and only if) the message commits,
+    // and PostgreSQL folds repeats within a transaction into one (semantics 11.9).
+    if (box.notifies() && db.engine_name() == "postgresql")
+        db.execute("NOTIFY " + db.quote_identifier(box.messages().name()));
     // Wake this process's dispatchers once the message is committed; dropped with the
     // savepoint if the message is rolled back (semantics 11.7). Outside a block it runs now.
     on_commit(db, [&box] { box.notify_committed(); });
@@ -113,7 +117,7 @@ std::string make_owner() {
 
 } // namespace
 
-outbox::outbox(std::string table_name)
+outbox::outbox(std::string table_name, outbox_settings settings)
     : messages_(
           std::move(table_name),
           {primary_key(&outbox_message::id, "id"),
@@ -126,7 +130,8 @@ outbox::outbox(std::string table_name)
            column(&outbox_message::available_at, "available_at"),
            column(&outbox_message::lease_until, "lease_until"),
            column(&outbox_message::lease_owner, "lease_owner", max_length(100)),
-           column(&outbox_message::last_error, "last_error", max_length(error_characters))}) {}
+           column(&outbox_message::last_error, "last_error", max_length(error_characters))}),
+      settings_(settings) {}
 
 void outbox::notify_committed() const {
     {
@@ -430,14 +435,26 @@ outbox_dispatcher::~outbox_dispatcher() {
 }
 
 void outbox_dispatcher::run(std::stop_token stop) {
+    // With outbox_settings::notify on a native PostgreSQL connection, wait on LISTEN as well as
+    // on this process's commits (semantics 11.9).
+    const bool notified = box_.notifies() && db_.can_wait_for_notifications();
+    bool listening = false;
     while (!stop.stop_requested()) {
         // Read the count before dispatching: a commit during the dispatch then ends the wait
         // below at once instead of being missed (semantics 11.7).
         const auto seen = box_.commits();
-        std::size_t delivered = 0;
         try {
-            delivered = dispatch_once();
+            if (notified && !listening) {
+                // Before the dispatch: a message committed after it reads still notifies us.
+                db_.execute("LISTEN " + db_.quote_identifier(box_.messages().name()));
+                listening = true;
+            }
+            if (dispatch_once() == 0) {
+                ++sleeps_;
+                wait_for_messages(seen, listening, stop);
+            }
         } catch (const std::exception& e) {
+            listening = false;
             if (options_.on_error) {
                 try {
                     options_.on_error(e);
@@ -455,12 +472,25 @@ void outbox_dispatcher::run(std::stop_token stop) {
             std::condition_variable_any never;
             std::unique_lock lock(pause);
             never.wait_for(lock, stop, options_.poll_interval, [] { return false; });
-            continue;
         }
-        if (delivered == 0) {
-            ++sleeps_;
-            box_.wait_for_commit(seen, options_.poll_interval, stop);
-        }
+    }
+}
+
+void outbox_dispatcher::wait_for_messages(std::uint64_t seen, bool listening,
+                                          const std::stop_token& stop) {
+    if (!listening) {
+        box_.wait_for_commit(seen, options_.poll_interval, stop);
+        return;
+    }
+    // The socket and this process's commits at once: short waits on the socket, checking the
+    // commit count and the stop request in between (each at most 50 ms late).
+    const auto deadline = std::chrono::steady_clock::now() + options_.poll_interval;
+    while (!stop.stop_requested() && box_.commits() == seen) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0 ||
+            db_.wait_for_notification(std::min(left, std::chrono::milliseconds(50))))
+            return;
     }
 }
 

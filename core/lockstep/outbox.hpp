@@ -60,13 +60,26 @@ struct LOCKSTEP_API outbox_message {
 ///         db.add(orders, order);
 ///         lockstep::on_commit_durable(db, mail_box, "mail.confirm", order_json);
 ///     });
+/// How an outbox wakes dispatchers in other processes.
+struct LOCKSTEP_API outbox_settings {
+    /// On PostgreSQL, each message also sends `NOTIFY "<table>"` in its transaction (one more
+    /// statement per message; queued, not waited for, with `pipeline=on`), and a running
+    /// dispatcher on a native PostgreSQL connection LISTENs, so it wakes as soon as any process
+    /// commits a message instead of at its next poll (semantics 11.9). Ignored elsewhere.
+    bool notify = false;
+};
+
 class LOCKSTEP_API outbox {
 public:
     /// An outbox stored in table `table_name`.
-    explicit outbox(std::string table_name = "lockstep_outbox");
+    ///
+    /// Example: `lockstep::outbox jobs{"job_outbox", {.notify = true}};`
+    explicit outbox(std::string table_name = "lockstep_outbox", outbox_settings settings = {});
     outbox(const outbox&) = delete;
     outbox& operator=(const outbox&) = delete;
 
+    /// Does a message send NOTIFY on PostgreSQL (`outbox_settings::notify`)?
+    bool notifies() const noexcept { return settings_.notify; }
     /// The table that holds the messages.
     const table<outbox_message>& messages() const noexcept { return messages_; }
     /// The index on (state, id) that `create_outbox` adds: "<table>_pending", or a shortened
@@ -85,6 +98,7 @@ public:
 
 private:
     table<outbox_message> messages_;
+    outbox_settings settings_;
     mutable std::mutex mutex_;
     mutable std::condition_variable_any committed_;
     mutable std::uint64_t commits_ = 0;
@@ -203,6 +217,7 @@ private:
     std::int64_t now() const;
     std::vector<outbox_delivery> claim();
     const std::string& pending_sql(std::size_t excluded_topics);
+    void wait_for_messages(std::uint64_t seen, bool listening, const std::stop_token& stop);
     void claim_page(const std::vector<row>& rows, const std::map<std::int64_t, row>* lockable,
                     std::int64_t at, std::set<std::string, std::less<>>& held_back,
                     std::vector<outbox_delivery>& out);

@@ -32,6 +32,11 @@ void session::terminate_server_session(std::string_view) {
                         "db.features().can_terminate_sessions.");
 }
 
+bool session::wait_for_notification(std::chrono::milliseconds) {
+    throw not_supported("This engine cannot wait for notifications; check "
+                        "db.can_wait_for_notifications().");
+}
+
 std::int64_t session::copy_rows(std::string_view, std::size_t, std::size_t, const row_filler&) {
     throw not_supported("This engine has no bulk copy path; the core asks can_copy_rows() first.");
 }

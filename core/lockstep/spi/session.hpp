@@ -8,6 +8,7 @@
 #include "lockstep/features.hpp"
 #include "lockstep/value.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -110,6 +111,12 @@ public:
     /// session lives (the model layer's statements for each table). A backend that finds
     /// statements by the address of their text may then skip comparing the text itself.
     virtual void note_stable_sql(std::string_view sql) { (void)sql; }
+
+    /// Can this session wait for notifications on channels it LISTENs to (PostgreSQL's NOTIFY)?
+    virtual bool can_wait_for_notifications() const noexcept { return false; }
+    /// Waits up to `timeout` for a notification; true if at least one arrived (all waiting
+    /// ones are consumed). Called only when `can_wait_for_notifications()`, between statements.
+    virtual bool wait_for_notification(std::chrono::milliseconds timeout);
 
     /// The server's id for this session (PostgreSQL's backend pid, MySQL's connection id).
     /// Throws `not_supported` where the engine has none (`features().can_terminate_sessions`).
