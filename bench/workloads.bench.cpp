@@ -8,6 +8,7 @@
 #include "growth.hpp"
 #include "lockstep/builtin.hpp"
 #include "lockstep/lockstep.hpp"
+#include "outbox.hpp"
 
 #include <algorithm>
 #include <array>
@@ -812,6 +813,7 @@ int main(int argc, char* argv[]) {
     bool pin = false, compare = false;
     double contention_seconds = 0;
     std::size_t bulk_rows = 0;
+    int outbox_ops = 0;
     bool growth = false;
     std::vector<std::string> growth_dimensions;
     long max_rows = 1000000;
@@ -842,6 +844,8 @@ int main(int argc, char* argv[]) {
             return rss_mode(std::stol(argv[++i]));
         else if (a == "--contention" && more)
             contention_seconds = std::stod(argv[++i]);
+        else if (a == "--outbox" && more)
+            outbox_ops = std::stoi(argv[++i]);
         else if (a == "--bulk" && more)
             bulk_rows = std::stoul(argv[++i]);
         else if (a == "--growth" && more) {
@@ -860,7 +864,8 @@ int main(int argc, char* argv[]) {
             std::cerr << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
                          "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT] "
                          "[--compare] | --rss BLOCKS | --contention SECONDS [--threads N] "
-                         "[--hot-rows N] --url URL... | --bulk ROWS --url URL... | --growth "
+                         "[--hot-rows N] --url URL... | --bulk ROWS --url URL... | --outbox OPS "
+                         "[--rounds N] --url URL... | --growth "
                          "all|savepoint_depth,receivers,hooks,rows,statements,threads "
                          "[--max-rows N] [--json FILE] --url URL...\n";
             return 2;
@@ -885,6 +890,8 @@ int main(int argc, char* argv[]) {
     }
     if (bulk_rows > 0)
         return bulk_mode(urls, bulk_rows, rounds);
+    if (outbox_ops > 0)
+        return outbox_mode(urls, outbox_ops, rounds);
     if (growth)
         return growth_mode(urls, growth_dimensions, max_rows, json_path);
     if (contention_seconds > 0)
