@@ -61,3 +61,19 @@ TEST_CASE("on_commit_durable needs a topic", "[outbox]") {
     CHECK_THROWS_AS(on_commit_durable(f.db, box, "", "payload"), usage_error);
     CHECK(f.session->calls().empty()); // refused before anything reached the engine
 }
+
+TEST_CASE("An outbox index name fits every engine's limit and stays distinct for long tables",
+          "[outbox]") {
+    CHECK(outbox("mail_outbox").index_name() == "mail_outbox_pending");
+    const std::string stem(60, 'o');
+    const outbox first(stem + "_first"), second(stem + "_second");
+    CHECK(first.index_name().size() <= 63); // PostgreSQL's limit; MariaDB's is 64
+    CHECK(second.index_name().size() <= 63);
+    CHECK(first.index_name() != second.index_name());
+    CHECK(first.index_name() == outbox(stem + "_first").index_name()); // the same in every run
+}
+
+TEST_CASE("An outbox notifies only when asked to", "[outbox]") {
+    CHECK_FALSE(outbox("plain").notifies());
+    CHECK(outbox("loud", {.notify = true}).notifies());
+}
