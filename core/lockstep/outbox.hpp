@@ -63,7 +63,7 @@ struct LOCKSTEP_API outbox_message {
 /// How an outbox wakes dispatchers in other processes.
 struct LOCKSTEP_API outbox_settings {
     /// On PostgreSQL, each message also sends `NOTIFY "<table>"` in its transaction (one more
-    /// statement per message; queued, not waited for, with `pipeline=on`), and a running
+    /// statement and round trip per message, with `pipeline=on` too), and a running
     /// dispatcher on a native PostgreSQL connection LISTENs, so it wakes as soon as any process
     /// commits a message instead of at its next poll (semantics 11.9). Ignored elsewhere.
     bool notify = false;
