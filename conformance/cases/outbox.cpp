@@ -341,6 +341,32 @@ TEST_CASE("A message rolled back with its savepoint does not wake a dispatcher",
     CHECK(o.box.commits() == before + 1);
 }
 
+TEST_CASE("A block wakes dispatchers once, also when its first message was rolled back with its "
+          "savepoint",
+          "[outbox][savepoints]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_savepoints, "the engine has no savepoints");
+    case_outbox o(fx);
+    const auto before = o.box.commits();
+    atomic(fx.db, [&] {
+        error_class_of([&] {
+            atomic(fx.db, [&] {
+                lockstep::on_commit_durable(fx.db, o.box, "t", "gone");
+                throw boom();
+            });
+        });
+        // The wake-up went with the savepoint: the next messages register it again, once.
+        lockstep::on_commit_durable(fx.db, o.box, "t", "first kept");
+        lockstep::on_commit_durable(fx.db, o.box, "t", "second kept");
+    });
+    CHECK(o.box.commits() == before + 1);
+    strings delivered;
+    lockstep::outbox_dispatcher d(fx.db, o.box);
+    o.collect(d, delivered);
+    CHECK(d.dispatch_once() == 2);
+    CHECK(delivered == strings{"first kept", "second kept"});
+}
+
 TEST_CASE("Two dispatchers on two connections deliver every message once, in order per topic, "
           "never one message by both at once",
           "[outbox][threads]") {

@@ -4,6 +4,7 @@
 #include "lockstep/outbox.hpp"
 
 #include "lockstep/atomic.hpp"
+#include "lockstep/detail/connection_state.hpp"
 #include "lockstep/log.hpp"
 #include "lockstep/retry.hpp"
 #include "lockstep/text_check.hpp"
@@ -84,13 +85,27 @@ void write(connection& db, const outbox& box, std::string_view topic, std::strin
     // An ordinary model write: in a block it joins the caller's transaction (and its
     // savepoints); outside one it commits by itself (semantics 11.2).
     db.add(box.messages(), m);
-    // NOTIFY is transactional: it reaches listeners when (and only if) the message commits,
-    // and PostgreSQL folds repeats within a transaction into one (semantics 11.9).
-    if (box.notifies() && db.engine_name() == "postgresql")
-        db.execute("NOTIFY " + db.quote_identifier(box.messages().name()));
-    // Wake this process's dispatchers once the message is committed; dropped with the
-    // savepoint if the message is rolled back (semantics 11.7). Outside a block it runs now.
-    on_commit(db, [&box] { box.notify_committed(); });
+    const bool notify = box.notifies() && db.engine_name() == "postgresql";
+    if (!db.in_atomic_block()) { // committed already: its own atomic unit (semantics 11.2)
+        if (notify)
+            db.execute(box.notify_sql(db));
+        box.notify_committed();
+        return;
+    }
+    // Once per transaction: PostgreSQL's NOTIFY (transactional: it reaches listeners when, and
+    // only if, the message commits, semantics 11.9) and the on_commit hook that wakes this
+    // process's dispatchers (semantics 11.7). A savepoint rolled back with the first message
+    // takes both with it, so its on_rollback hook lets the next message send them again.
+    const auto serial = detail::connection_access::transactions(db).transaction_serial();
+    if (!box.first_in_transaction(db, serial))
+        return;
+    if (notify)
+        db.execute(box.notify_sql(db));
+    on_commit(db, [&box, &db] {
+        box.forget_transaction(db);
+        box.notify_committed();
+    });
+    on_rollback(db, [&box, &db] { box.forget_transaction(db); });
 }
 
 /// Runs one statement outside a block again when the engine reports a conflict (SQLite busy, a
@@ -132,6 +147,24 @@ outbox::outbox(std::string table_name, outbox_settings settings)
            column(&outbox_message::lease_owner, "lease_owner", max_length(100)),
            column(&outbox_message::last_error, "last_error", max_length(error_characters))}),
       settings_(settings) {}
+
+bool outbox::first_in_transaction(const connection& db, std::uint64_t serial) const {
+    const std::lock_guard lock(mutex_);
+    const auto [it, inserted] = transactions_.try_emplace(&db, serial);
+    if (!inserted && it->second == serial)
+        return false;
+    it->second = serial; // an entry from an earlier transaction whose hooks never ran
+    return true;
+}
+
+void outbox::forget_transaction(const connection& db) const {
+    const std::lock_guard lock(mutex_);
+    transactions_.erase(&db);
+}
+
+std::string outbox::notify_sql(const connection& db) const {
+    return "NOTIFY " + db.quote_identifier(messages_.name());
+}
 
 void outbox::notify_committed() const {
     {

@@ -62,8 +62,8 @@ struct LOCKSTEP_API outbox_message {
 ///     });
 /// How an outbox wakes dispatchers in other processes.
 struct LOCKSTEP_API outbox_settings {
-    /// On PostgreSQL, each message also sends `NOTIFY "<table>"` in its transaction (one more
-    /// statement and round trip per message, with `pipeline=on` too), and a running
+    /// On PostgreSQL, a transaction's first message also sends `NOTIFY "<table>"` in it (one
+    /// statement per transaction), and a running
     /// dispatcher on a native PostgreSQL connection LISTENs, so it wakes as soon as any process
     /// commits a message instead of at its next poll (semantics 11.9). Ignored elsewhere.
     bool notify = false;
@@ -95,6 +95,13 @@ public:
                                   std::stop_token stop) const;
     /// How many commits with messages this process has notified so far.
     std::uint64_t commits() const;
+    /// For on_commit_durable: true for the first message of `db`'s transaction `serial` (and
+    /// again after a rollback of the savepoint that held it).
+    bool first_in_transaction(const connection& db, std::uint64_t serial) const;
+    /// For on_commit_durable's hooks: `db`'s transaction ended, or lost its first message.
+    void forget_transaction(const connection& db) const;
+    /// `NOTIFY "<table>"` in `db`'s quoting.
+    std::string notify_sql(const connection& db) const;
 
 private:
     table<outbox_message> messages_;
@@ -102,6 +109,8 @@ private:
     mutable std::mutex mutex_;
     mutable std::condition_variable_any committed_;
     mutable std::uint64_t commits_ = 0;
+    /// Connections in a transaction that has a message of this outbox, and that transaction.
+    mutable std::map<const connection*, std::uint64_t> transactions_;
 };
 
 /// Creates `box`'s table on `db`, with an index on (state, id) so dispatchers find pending

@@ -62,6 +62,7 @@ void transaction_manager::enter(const atomic_options& options) {
                                                                                 : options.isolation;
         try {
             session_.begin(level);
+            ++transaction_serial_;
         } catch (const error& e) {
             if (e.poisons_connection())
                 broken_ = true;

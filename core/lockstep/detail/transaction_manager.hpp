@@ -91,6 +91,8 @@ public:
     std::size_t open_test_block();
     /// Rolls the test's block back, whatever happened inside it. Never throws.
     void close_test_block(std::size_t index) noexcept;
+    /// Counts the transactions this connection has begun: tells one transaction from the next.
+    std::uint64_t transaction_serial() const noexcept { return transaction_serial_; }
     /// How many on_commit hooks are waiting for the outermost COMMIT.
     std::size_t commit_hook_count() const noexcept { return commit_hooks_.size(); }
     /// Copies of the waiting on_commit hooks from position `mark` on, in registration order.
@@ -194,6 +196,7 @@ private:
     std::vector<commit_hook> commit_hooks_;
     std::vector<std::function<void()>> rollback_hooks_;
     std::uint64_t next_savepoint_id_ = 1;
+    std::uint64_t transaction_serial_ = 0;
     bool needs_rollback_ = false;
     bool rollback_requested_ = false; // set_rollback(true), or a joining block threw
     bool statement_failed_ = false;   // a statement failed: set_rollback(false) cannot undo it
