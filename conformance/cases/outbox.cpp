@@ -241,6 +241,44 @@ TEST_CASE("A queue longer than a batch that cannot go now does not hide other to
     CHECK(delivered == strings{"goes"});
 }
 
+namespace {
+
+/// A dispatcher of `box` on its own thread whose poll (10 minutes) cannot deliver within a
+/// case: only a wake-up can. It has looked once, found nothing and gone to wait when built.
+struct sleeping_dispatcher {
+    sleeping_dispatcher(lockstep::connection& db, const lockstep::outbox& box)
+        : d(db, box, [] {
+              lockstep::outbox_options options;
+              options.poll_interval = std::chrono::minutes(10);
+              return options;
+          }()) {
+        d.handle("t", [this](const lockstep::outbox_delivery& message) {
+            const std::lock_guard lock(m);
+            delivered.push_back(message.payload);
+            delivered_cv.notify_all();
+        });
+        d.start();
+        for (int i = 0; i < 3000 && d.sleeps() == 0; ++i)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ~sleeping_dispatcher() { d.stop(); }
+
+    /// What was delivered once something was, or after 30 s (a generous bound: a wake-up comes
+    /// right after the commit; the poll would take 10 minutes).
+    strings wait_for_delivery() {
+        std::unique_lock lock(m);
+        delivered_cv.wait_for(lock, std::chrono::seconds(30), [&] { return !delivered.empty(); });
+        return delivered;
+    }
+
+    lockstep::outbox_dispatcher d;
+    std::mutex m;
+    std::condition_variable delivered_cv;
+    strings delivered;
+};
+
+} // namespace
+
 TEST_CASE("A running dispatcher is woken by a commit that writes a message, not by its poll",
           "[outbox][threads]") {
     fixture fx;
@@ -248,31 +286,13 @@ TEST_CASE("A running dispatcher is woken by a commit that writes a message, not 
                              "the dispatcher needs a connection of its own to the same database");
     case_outbox o(fx);
     auto dispatch_db = fx.second_connection();
-    lockstep::outbox_options options;
-    options.poll_interval = std::chrono::minutes(10); // only a nudge can deliver within the case
-    lockstep::outbox_dispatcher d(dispatch_db, o.box, options);
-    std::mutex m;
-    std::condition_variable delivered_cv;
-    strings delivered;
-    d.handle("t", [&](const lockstep::outbox_delivery& message) {
-        const std::lock_guard lock(m);
-        delivered.push_back(message.payload);
-        delivered_cv.notify_all();
-    });
-    d.start();
+    sleeping_dispatcher s(dispatch_db, o.box);
     // Commit only once the dispatcher has found nothing and gone to wait: from then on only
     // the nudge (or the 10-minute poll) makes it look again.
-    for (int i = 0; i < 3000 && d.sleeps() == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    REQUIRE(d.sleeps() == 1);
+    REQUIRE(s.d.sleeps() == 1);
     atomic(fx.db, [&] { lockstep::on_commit_durable(fx.db, o.box, "t", "woken"); });
-    {
-        std::unique_lock lock(m);
-        // A generous bound: the nudge comes right after the commit; the poll would take 10 min.
-        delivered_cv.wait_for(lock, std::chrono::seconds(30), [&] { return !delivered.empty(); });
-        CHECK(delivered == strings{"woken"});
-    }
-    d.stop();
+    const auto delivered = s.wait_for_delivery();
+    CHECK(delivered == strings{"woken"});
     fx.log("delivered after commit: " + std::to_string(delivered.size()));
 }
 
@@ -289,35 +309,18 @@ TEST_CASE("On PostgreSQL a dispatcher is woken by NOTIFY from a commit it was no
     // nudge only its own, so only NOTIFY can wake the dispatcher before its 10-minute poll.
     const lockstep::outbox writer(o.box.messages().name(), {.notify = true});
     const lockstep::outbox listener(o.box.messages().name(), {.notify = true});
-    lockstep::outbox_options options;
-    options.poll_interval = std::chrono::minutes(10);
-    lockstep::outbox_dispatcher d(dispatch_db, listener, options);
-    std::mutex m;
-    std::condition_variable delivered_cv;
-    strings delivered;
-    d.handle("t", [&](const lockstep::outbox_delivery& message) {
-        const std::lock_guard lock(m);
-        delivered.push_back(message.payload);
-        delivered_cv.notify_all();
-    });
-    d.start();
-    for (int i = 0; i < 3000 && d.sleeps() == 0; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    REQUIRE(d.sleeps() == 1);
+    sleeping_dispatcher s(dispatch_db, listener);
+    REQUIRE(s.d.sleeps() == 1);
     atomic(fx.db, [&] {
         lockstep::on_commit_durable(fx.db, writer, "t", "rolled back");
         lockstep::set_rollback(fx.db, true);
     });
     // A rolled-back NOTIFY is never sent: the dispatcher stays asleep.
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    CHECK(d.sleeps() == 1);
+    CHECK(s.d.sleeps() == 1);
     atomic(fx.db, [&] { lockstep::on_commit_durable(fx.db, writer, "t", "notified"); });
-    {
-        std::unique_lock lock(m);
-        delivered_cv.wait_for(lock, std::chrono::seconds(30), [&] { return !delivered.empty(); });
-        CHECK(delivered == strings{"notified"});
-    }
-    d.stop();
+    const auto delivered = s.wait_for_delivery();
+    CHECK(delivered == strings{"notified"});
     fx.log("delivered after NOTIFY: " + std::to_string(delivered.size()));
 }
 
