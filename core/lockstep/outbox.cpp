@@ -281,6 +281,11 @@ outbox_dispatcher::outbox_dispatcher(connection& db, const outbox& box, outbox_o
         options_.clock = system_milliseconds;
     sql_ = build_statements(db, box, options_.batch); // once: the same texts on every dispatch
     row_locks_ = db.features().supports_select_for_update;
+    // READ COMMITTED where rows are locked: InnoDB's REPEATABLE READ would also lock the gaps
+    // of the range the claim reads, the end of the table included, so writers' new messages
+    // would wait for the claim to commit (semantics 11.6).
+    if (row_locks_)
+        claim_options_.isolation = isolation_level::read_committed;
 }
 
 void outbox_dispatcher::handle(std::string topic,
@@ -335,7 +340,7 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
                 after = as_integer(rows.back().at(0));
             }
         },
-        8);
+        8, claim_options_);
     return out;
 }
 

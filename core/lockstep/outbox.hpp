@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "lockstep/atomic_options.hpp"
 #include "lockstep/connection.hpp"
 #include "lockstep/export.hpp"
 #include "lockstep/table.hpp"
@@ -239,7 +240,9 @@ private:
     std::string owner_;
     std::map<std::string, std::function<void(const outbox_delivery&)>, std::less<>> handlers_;
     statements sql_;
-    bool row_locks_ = false; ///< claims lock rows with SKIP LOCKED (else SQLite's write lock)
+    bool row_locks_ = false;
+    atomic_options claim_options_; ///< READ COMMITTED where claims lock rows ///< claims lock rows
+                                   ///< with SKIP LOCKED (else SQLite's write lock)
     std::atomic<std::uint64_t> sleeps_{0};
     std::jthread thread_; // last: stopped and joined before the members it uses go
 };
