@@ -68,6 +68,9 @@ void register_handlers(outbox_dispatcher& d, int events, point kill_at, int& cou
         auto dispatcher_db = connection::open(url);
         outbox_options options;
         options.lease = lease;
+        // A message can be hit by several kills in a row; parking it would be right (semantics
+        // 11.5) but is not what this test counts.
+        options.max_attempts = 1'000'000;
         outbox_dispatcher dispatcher(dispatcher_db, box, options);
         register_handlers(dispatcher, events, kill_at, countdown, std::chrono::microseconds(300));
         for (std::int64_t n = first;; ++n) {
@@ -178,7 +181,7 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(lease + std::chrono::milliseconds(50));
     auto db = connection::open(url);
     {
-        outbox_dispatcher last(db, box);
+        outbox_dispatcher last(db, box, {.max_attempts = 1'000'000});
         int never = 0;
         register_handlers(last, events, point::anywhere, never, std::chrono::microseconds(0));
         while (last.dispatch_once() > 0) {

@@ -187,6 +187,54 @@ TEST_CASE("A handler that throws is retried with backoff, then parked as dead wi
            " attempts: " + dead[0].last_error.value_or(""));
 }
 
+namespace {
+
+/// Leaves `payload`'s message as a dispatcher killed during its handler would: claimed
+/// `attempts` times in all, no outcome recorded, its lease run out.
+void leave_as_killed(fixture& fx, const case_outbox& o, const std::string& payload,
+                     std::int64_t attempts) {
+    const auto q = [&](const char* name) { return fx.db.quote_identifier(name); };
+    fx.db.execute("UPDATE " + q(o.box.messages().name().c_str()) + " SET " + q("attempts") +
+                      " = ?, " + q("lease_owner") + " = ?, " + q("lease_until") + " = ? WHERE " +
+                      q("payload") + " = ?",
+                  attempts, "a dispatcher that was killed", std::int64_t{1}, payload);
+}
+
+} // namespace
+
+TEST_CASE("A message delivered again after its mark was lost gets the next attempt number",
+          "[outbox]") {
+    fixture fx;
+    case_outbox o(fx);
+    lockstep::on_commit_durable(fx.db, o.box, "t", "again");
+    leave_as_killed(fx, o, "again", 2);
+    lockstep::outbox_dispatcher d(fx.db, o.box);
+    std::int64_t attempt = 0;
+    d.handle("t", [&](const lockstep::outbox_delivery& m) { attempt = m.attempt; });
+    CHECK(d.dispatch_once() == 1);
+    CHECK(attempt == 3);
+}
+
+TEST_CASE("A message whose every attempt died with its dispatcher is parked; its topic goes on",
+          "[outbox]") {
+    fixture fx;
+    case_outbox o(fx);
+    lockstep::on_commit_durable(fx.db, o.box, "t", "poison");
+    lockstep::on_commit_durable(fx.db, o.box, "t", "next");
+    leave_as_killed(fx, o, "poison", 3);
+    strings delivered;
+    lockstep::outbox_dispatcher d(fx.db, o.box, {.max_attempts = 3});
+    o.collect(d, delivered);
+    CHECK(d.dispatch_once() == 1);
+    CHECK(delivered == strings{"next"});
+    const auto dead = d.dead_messages();
+    REQUIRE(dead.size() == 1);
+    CHECK(dead[0].payload == "poison");
+    CHECK(dead[0].attempts == 3);
+    CHECK(dead[0].last_error.value_or("").find("never finished") != std::string::npos);
+    fx.log("parked: " + dead[0].last_error.value_or(""));
+}
+
 TEST_CASE("An outbox payload of bytes and its idempotency key reach the handler unchanged",
           "[outbox]") {
     fixture fx;

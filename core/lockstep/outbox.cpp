@@ -256,14 +256,18 @@ outbox_dispatcher::build_statements(const connection& db, const outbox& box, std
         sql.lock =
             select + " AND " + q("id") + " <= ? ORDER BY " + q("id") + " FOR UPDATE SKIP LOCKED";
     }
+    const auto free =
+        " WHERE " + q("id") + " = ? AND " + q("state") + " = ? AND " + q("lease_until") + " <= ?";
+    // A claim counts as an attempt: one whose outcome is never recorded still counts (11.5).
     sql.claim = "UPDATE " + table + " SET " + q("lease_until") + " = ?, " + q("lease_owner") +
-                " = ? WHERE " + q("id") + " = ? AND " + q("state") + " = ? AND " +
-                q("lease_until") + " <= ?";
+                " = ?, " + q("attempts") + " = " + q("attempts") + " + 1" + free;
+    sql.abandon = "UPDATE " + table + " SET " + q("state") + " = ?, " + q("last_error") + " = ?, " +
+                  unleased + free;
     sql.delivered = "UPDATE " + table + " SET " + q("state") + " = ?, " + q("attempts") + " = ?, " +
                     unleased + mine;
     sql.failed = "UPDATE " + table + " SET " + q("state") + " = ?, " + q("attempts") + " = ?, " +
                  q("available_at") + " = ?, " + q("last_error") + " = ?, " + unleased + mine;
-    sql.release = "UPDATE " + table + " SET " + unleased + mine;
+    sql.release = "UPDATE " + table + " SET " + q("attempts") + " = ?, " + unleased + mine;
     sql.dead = "SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " +
                q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") + ", " +
                q("created_at") + ", " + q("last_error") + " FROM " + table + " WHERE " +
@@ -382,6 +386,21 @@ void outbox_dispatcher::claim_page(const std::vector<row>& rows,
             current = &locked->second;
         }
         const auto& r = *current;
+        const auto attempts = as_integer(r.at(5));
+        if (attempts >= options_.max_attempts && as_integer(r.at(7)) <= at &&
+            handlers_.contains(topic)) {
+            // Pending after its last attempt: every attempt left no outcome, so the dispatcher
+            // stopped during each (a handler that kills the process?). Park it (semantics 11.5).
+            const auto parked = db_.execute(
+                sql_.abandon, static_cast<std::int64_t>(outbox_state::dead),
+                "claimed " + std::to_string(attempts) +
+                    " times and never finished: each time the dispatcher stopped (killed, crashed "
+                    "or cut off) before it recorded the outcome; parked after max_attempts",
+                as_integer(r.at(0)), pending, at);
+            if (parked != 1)
+                held_back.insert(topic);
+            continue; // a dead message no longer holds back its topic
+        }
         const bool due = as_integer(r.at(6)) <= at && as_integer(r.at(7)) <= at;
         // The lease is taken only if nobody took it since the read (semantics 11.6).
         if (!due || !handlers_.contains(topic) ||
@@ -397,7 +416,7 @@ void outbox_dispatcher::claim_page(const std::vector<row>& rows,
         d.binary = as_bool(r.at(3));
         if (!is_null(r.at(4)))
             d.idempotency_key = as_text(r.at(4));
-        d.attempt = as_integer(r.at(5)) + 1;
+        d.attempt = attempts + 1;
         out.push_back(std::move(d));
     }
 }
@@ -424,7 +443,8 @@ void outbox_dispatcher::finish(const outbox_delivery& m, const std::string* fail
 }
 
 void outbox_dispatcher::release(const outbox_delivery& m) {
-    repeat_on_conflict([&] { db_.execute(sql_.release, m.id, owner_); });
+    // Not delivered after all: the claim's attempt is given back.
+    repeat_on_conflict([&] { db_.execute(sql_.release, m.attempt - 1, m.id, owner_); });
 }
 
 std::size_t outbox_dispatcher::dispatch_once() {

@@ -160,13 +160,13 @@ struct LOCKSTEP_API outbox_options {
     /// Messages read per dispatch_once.
     std::size_t batch = 64;
     /// The time in milliseconds since the epoch; replaceable for tests.
-    std::function<std::int64_t()> clock;
+    std::function<std::int64_t()> clock{};
     /// How long a running dispatcher (`start`) sleeps when nothing is due and no commit of this
     /// process woke it: the fallback for messages committed by other processes.
     std::chrono::milliseconds poll_interval{std::chrono::seconds(1)};
     /// Called on the dispatcher's thread when a dispatch fails (a lost connection, say); the
     /// thread then waits `poll_interval` and tries again. Unset: the error goes to the log sink.
-    std::function<void(const std::exception&)> on_error;
+    std::function<void(const std::exception&)> on_error{};
 };
 
 /// Delivers committed outbox messages to handlers registered per topic (semantics 11.3-11.5).
@@ -219,7 +219,7 @@ private:
 
     /// The dispatcher's SQL, built once from the table's and columns' quoted names.
     struct statements {
-        std::string pending, lock, claim, delivered, failed, release, dead;
+        std::string pending, lock, claim, abandon, delivered, failed, release, dead;
         std::string select_pending, order_by_id, topic_not_in; ///< parts of pending_excluding
         std::vector<std::string> pending_excluding;            ///< [n]: pending without n topics
     };
