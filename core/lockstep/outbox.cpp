@@ -255,6 +255,12 @@ outbox_dispatcher::build_statements(const connection& db, const outbox& box, std
         // Row locks: lock what nobody else is claiming right now, skip the rest (semantics 11.6).
         sql.lock =
             select + " AND " + q("id") + " <= ? ORDER BY " + q("id") + " FOR UPDATE SKIP LOCKED";
+    } else {
+        // SQLite: a write that matches nothing takes the single write lock first, waiting for it
+        // as long as busy_timeout allows. A claim that read first and then wrote would fail at
+        // once whenever anyone committed in between, which a busy outbox does all the time.
+        sql.lock = "UPDATE " + table + " SET " + q("state") + " = " + q("state") + " WHERE " +
+                   q("id") + " < ? AND " + q("id") + " > ?";
     }
     const auto free =
         " WHERE " + q("id") + " = ? AND " + q("state") + " = ? AND " + q("lease_until") + " <= ?";
@@ -320,6 +326,8 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
             // Read a page at a time past held-back messages, so a topic with a long queue that
             // cannot go now does not hide the other topics' messages behind it (semantics 11.8).
             constexpr auto lowest = std::numeric_limits<std::int64_t>::min();
+            if (!row_locks_)
+                db_.execute(sql_.lock, lowest, lowest);
             std::set<std::string, std::less<>> held_back;
             for (auto after = lowest; out.size() < options_.batch;) {
                 // Later pages leave out the topics held back so far: once every topic that has
