@@ -1,8 +1,8 @@
 // Two dispatcher processes over one outbox: while this process commits 10^4 messages over 8
-// topics, two child processes dispatch them at once. Every message is delivered exactly once,
-// never by both at the same time, and each topic in commit order (semantics 11.3, 11.4, 11.6).
-// Usage: lockstep_outbox_dispatchers URL_ENV_VAR|--url URL [messages]   (exit 77: URL not set)
-// SPDX-License-Identifier: MIT
+// topics, two child processes dispatch them at once (PostgreSQL, MariaDB, and SQLite in WAL). Every
+// message is delivered exactly once, never by both at the same time, and each topic in commit order
+// (semantics 11.3, 11.4, 11.6). Usage: lockstep_outbox_dispatchers URL_ENV_VAR|--url URL [messages]
+// (exit 77: URL not set) SPDX-License-Identifier: MIT
 #include "fault_support.hpp"
 
 #include <csignal>
@@ -187,9 +187,12 @@ int main(int argc, char** argv) {
                 static_cast<long long>(concurrent), static_cast<long long>(out_of_order),
                 static_cast<long long>(started_early), static_cast<long long>(left),
                 failed_dispatchers);
+    // Both processes take part where writers run side by side; on SQLite one write lock takes
+    // turns, and one process may well deliver everything.
+    const bool both_needed = db.features().supports_concurrent_writers;
     const bool ok = missing == 0 && repeated == 0 && concurrent == 0 && out_of_order == 0 &&
                     started_early == 0 && left == 0 && failed_dispatchers == 0 &&
-                    per_process.size() == 2;
+                    (per_process.size() == 2 || !both_needed);
     std::printf("%s\n", ok ? "1 passed, 0 failed" : "0 passed, 1 failed");
     return ok ? 0 : 1;
 }
