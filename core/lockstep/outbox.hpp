@@ -50,6 +50,15 @@ struct LOCKSTEP_API outbox_message {
     std::optional<std::string> last_error;      ///< what the last failed attempt threw
 };
 
+/// How an outbox wakes dispatchers in other processes.
+struct LOCKSTEP_API outbox_settings {
+    /// On PostgreSQL, a transaction's first message also sends `NOTIFY "<table>"` in it (one
+    /// statement per transaction), and a running dispatcher on a native PostgreSQL connection
+    /// LISTENs, so it wakes as soon as any process commits a message instead of at its next
+    /// poll (semantics 11.9). Ignored elsewhere.
+    bool notify = false;
+};
+
 /// An outbox table, named by the host. Create it with `create_outbox` (or `db.create_tables(
 /// box.messages())`); like any table it is a value the program keeps for as long as it uses it.
 ///
@@ -61,15 +70,6 @@ struct LOCKSTEP_API outbox_message {
 ///         db.add(orders, order);
 ///         lockstep::on_commit_durable(db, mail_box, "mail.confirm", order_json);
 ///     });
-/// How an outbox wakes dispatchers in other processes.
-struct LOCKSTEP_API outbox_settings {
-    /// On PostgreSQL, a transaction's first message also sends `NOTIFY "<table>"` in it (one
-    /// statement per transaction), and a running
-    /// dispatcher on a native PostgreSQL connection LISTENs, so it wakes as soon as any process
-    /// commits a message instead of at its next poll (semantics 11.9). Ignored elsewhere.
-    bool notify = false;
-};
-
 class LOCKSTEP_API outbox {
 public:
     /// An outbox stored in table `table_name`.
