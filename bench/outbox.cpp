@@ -123,7 +123,8 @@ int outbox_mode(const std::vector<std::string>& urls, int ops, int rounds) {
         const lockstep::outbox box("bench_outbox"), notified("bench_outbox", {.notify = true});
         const lockstep::outbox other_process("bench_outbox"),
             other_notified("bench_outbox", {.notify = true});
-        db.drop_tables(s.parents, s.children, box.messages());
+        db.drop_tables(s.parents, s.children);
+        lockstep::drop_outbox(db, box);
         db.create_tables(s.parents, s.children);
         lockstep::create_outbox(db, box);
         std::map<hook, std::vector<double>> times;
@@ -153,7 +154,8 @@ int outbox_mode(const std::vector<std::string>& urls, int ops, int rounds) {
         report("poll every 100 ms (another process)", latencies(db, url, box, other_process, 200));
         if (postgresql && lockstep::connection::open(url).can_wait_for_notifications())
             report("NOTIFY (another process)", latencies(db, url, notified, other_notified, 200));
-        db.drop_tables(s.parents, s.children, box.messages());
+        db.drop_tables(s.parents, s.children);
+        lockstep::drop_outbox(db, box);
     }
     return 0;
 }

@@ -132,7 +132,8 @@ int main(int argc, char** argv) {
     const outbox box("rel_outbox_" + std::to_string(::getpid()));
     {
         auto db = connection::open(url);
-        db.drop_tables(s.parents, s.children, box.messages());
+        db.drop_tables(s.parents, s.children);
+        drop_outbox(db, box);
         db.create_tables(s.parents, s.children);
         create_outbox(db, box);
     } // closed before any fork: children open their own
@@ -244,7 +245,8 @@ int main(int argc, char** argv) {
             bad_duplicates += !killed.contains(pids[i]) || last_handled[pids[i]] != n;
         }
     }
-    db.drop_tables(s.parents, s.children, box.messages());
+    db.drop_tables(s.parents, s.children);
+    drop_outbox(db, box);
     std::filesystem::remove_all(dir);
     const auto seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

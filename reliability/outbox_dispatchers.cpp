@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     const outbox box("rel_dispatchers_" + std::to_string(::getpid()));
     {
         auto db = connection::open(url);
-        db.drop_tables(box.messages());
+        drop_outbox(db, box);
         create_outbox(db, box);
     } // closed before the forks
     const auto dir = fresh_directory("dispatchers");
@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
         db.query("SELECT COUNT(*) FROM " + db.quote_identifier(box.messages().name()) + " WHERE " +
                  db.quote_identifier("state") + " <> 1");
     const auto left = as_integer(undelivered.at(0).at(0));
-    db.drop_tables(box.messages());
+    drop_outbox(db, box);
     std::filesystem::remove_all(dir);
 
     std::ostringstream figures;

@@ -23,7 +23,7 @@ struct case_outbox {
     ~case_outbox() {
         try {
             if (fx.db.is_usable() && !fx.db.in_atomic_block())
-                fx.db.drop_tables(box.messages());
+                lockstep::drop_outbox(fx.db, box);
         } catch (const lockstep::error&) {
             // The case's own checks have failed already; the table's name is unique to it.
         }
@@ -486,4 +486,199 @@ TEST_CASE("Two dispatchers on two connections deliver every message once, in ord
     for (const auto& [topic, ids] : order)
         CHECK(std::is_sorted(ids.begin(), ids.end()));
     fx.log("delivered " + std::to_string(times_delivered.size()) + " messages once each");
+}
+
+namespace {
+
+/// Two writers of one outbox on connections of their own: `first` writes its message and keeps
+/// its block open until `finish_first`; `second` writes its message in a block of its own on a
+/// thread and commits as soon as the engine lets it (semantics 11.4).
+struct two_writers {
+    two_writers(fixture& f, const lockstep::outbox& b) : fx(f), box(b) {}
+    ~two_writers() {
+        finish_first();
+        if (first_thread.joinable())
+            first_thread.join();
+        if (second_thread.joinable())
+            second_thread.join();
+    }
+    two_writers(const two_writers&) = delete;
+    two_writers& operator=(const two_writers&) = delete;
+
+    /// Starts the first writer and returns once its message of `topic` is written.
+    void start_first(const std::string& topic) {
+        first_thread = std::thread([this, topic] {
+            first_error = error_class_of_unrecorded([&] {
+                atomic(first_db, [&] {
+                    lockstep::on_commit_durable(first_db, box, topic, "first");
+                    std::unique_lock lock(mutex);
+                    first_wrote = true;
+                    changed.notify_all();
+                    changed.wait_for(lock, std::chrono::seconds(30), [&] { return release; });
+                });
+            });
+            const std::lock_guard lock(mutex);
+            first_done = true;
+            changed.notify_all();
+        });
+        std::unique_lock lock(mutex);
+        changed.wait_for(lock, std::chrono::seconds(30), [&] { return first_wrote || first_done; });
+    }
+    /// Starts the second writer on a thread; it writes a message of `topic` and commits.
+    void start_second(const std::string& topic) {
+        second_thread = std::thread([this, topic] {
+            second_error = error_class_of_unrecorded([&] {
+                atomic(second_db,
+                       [&] { lockstep::on_commit_durable(second_db, box, topic, "second"); });
+            });
+            const std::lock_guard lock(mutex);
+            second_done = true;
+            changed.notify_all();
+        });
+    }
+    /// Has the second writer committed (or failed) within `wait`?
+    bool second_finished_within(std::chrono::milliseconds wait) {
+        std::unique_lock lock(mutex);
+        return changed.wait_for(lock, wait, [&] { return second_done; });
+    }
+    /// Lets the first writer commit.
+    void finish_first() {
+        const std::lock_guard lock(mutex);
+        release = true;
+        changed.notify_all();
+    }
+    /// Waits for both writers to end.
+    void join() {
+        finish_first();
+        first_thread.join();
+        second_thread.join();
+    }
+
+    fixture& fx;
+    const lockstep::outbox& box;
+    lockstep::connection first_db = fx.second_connection();
+    lockstep::connection second_db = fx.second_connection();
+    std::mutex mutex;
+    std::condition_variable changed;
+    bool first_wrote = false, first_done = false, second_done = false, release = false;
+    std::string first_error, second_error;
+    std::thread first_thread, second_thread;
+};
+
+} // namespace
+
+TEST_CASE("A writer of a topic waits for an open writer of the same topic, so messages are "
+          "delivered in commit order",
+          "[outbox][threads]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.can_open_second_connection(), "each writer needs a connection");
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_concurrent_writers,
+                             "the engine has one writer at a time: writers queue anyway");
+    case_outbox o(fx);
+    strings delivered;
+    lockstep::outbox_dispatcher d(fx.db, o.box);
+    o.collect(d, delivered);
+    two_writers w(fx, o.box);
+    w.start_first("t");
+    w.start_second("t");
+    // Long enough for the second writer to commit if nothing held it back.
+    const bool second_went_ahead = w.second_finished_within(std::chrono::milliseconds(500));
+    CHECK_FALSE(second_went_ahead);
+    CHECK(d.dispatch_once() == 0); // nothing committed yet: the second did not overtake
+    w.join();
+    CHECK(w.first_error == "none");
+    CHECK(w.second_error == "none");
+    CHECK(d.dispatch_once() == 2);
+    CHECK(delivered == strings{"first", "second"});
+}
+
+TEST_CASE("Writers of different topics do not wait for each other", "[outbox][threads]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.can_open_second_connection(), "each writer needs a connection");
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_concurrent_writers,
+                             "the engine has one writer at a time: writers queue anyway");
+    case_outbox o(fx);
+    two_writers w(fx, o.box);
+    w.start_first("t");
+    w.start_second("u");
+    CHECK(w.second_finished_within(std::chrono::seconds(10)));
+    w.join();
+    CHECK(w.first_error == "none");
+    CHECK(w.second_error == "none");
+}
+
+TEST_CASE("With ordered topics off, a writer does not wait and a late commit is delivered after "
+          "a later key",
+          "[outbox][threads]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.can_open_second_connection(), "each writer needs a connection");
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_concurrent_writers,
+                             "the engine has one writer at a time: writers queue anyway");
+    const lockstep::outbox box(fx.s.main.name() + "_unordered", {.ordered_topics = false});
+    lockstep::create_outbox(fx.db, box);
+    strings delivered;
+    {
+        lockstep::outbox_dispatcher d(fx.db, box);
+        d.handle("t", [&](const lockstep::outbox_delivery& m) {
+            fx.log("delivered '" + m.payload + "'");
+            delivered.push_back(m.payload);
+        });
+        two_writers w(fx, box);
+        w.start_first("t");
+        w.start_second("t");
+        CHECK(w.second_finished_within(std::chrono::seconds(10)));
+        CHECK(d.dispatch_once() == 1); // the second's message, its key after the first's
+        w.join();
+        CHECK(d.dispatch_once() == 1);
+    }
+    lockstep::drop_outbox(fx.db, box);
+    CHECK(delivered == strings{"second", "first"});
+}
+
+TEST_CASE("Writers that lock two topics in opposite orders: one is told of the deadlock, the "
+          "other commits",
+          "[outbox][threads][errors]") {
+    fixture fx;
+    LOCKSTEP_REQUIRE_FEATURE(fx.can_open_second_connection(), "each writer needs a connection");
+    LOCKSTEP_REQUIRE_FEATURE(fx.db.features().supports_concurrent_writers,
+                             "the engine has one writer at a time, so two writers cannot deadlock");
+    case_outbox o(fx);
+    // Both topics' rows exist, as they do once a topic has been written.
+    atomic(fx.db, [&] {
+        lockstep::on_commit_durable(fx.db, o.box, "t", "setup");
+        lockstep::on_commit_durable(fx.db, o.box, "u", "setup");
+    });
+    std::mutex mutex;
+    std::condition_variable changed;
+    int holding = 0;
+    // Longer than PostgreSQL's deadlock_timeout (1 s), so the deadlock detector decides.
+    auto a = fx.second_connection("lock_timeout=10000");
+    auto b = fx.second_connection("lock_timeout=10000");
+    const auto writer = [&](lockstep::connection& db, const std::string& mine,
+                            const std::string& theirs) {
+        return error_class_of_unrecorded([&] {
+            atomic(db, [&] {
+                lockstep::on_commit_durable(db, o.box, mine, "a");
+                {
+                    // Both hold their first topic before either asks for the other's.
+                    std::unique_lock lock(mutex);
+                    ++holding;
+                    changed.notify_all();
+                    changed.wait_for(lock, std::chrono::seconds(10), [&] { return holding == 2; });
+                }
+                lockstep::on_commit_durable(db, o.box, theirs, "b");
+            });
+        });
+    };
+    std::string kind_a, kind_b;
+    std::thread ta([&] { kind_a = writer(a, "t", "u"); });
+    std::thread tb([&] { kind_b = writer(b, "u", "t"); });
+    ta.join();
+    tb.join();
+    const int conflicts = (kind_a == "transaction_conflict") + (kind_b == "transaction_conflict");
+    const int commits = (kind_a == "none") + (kind_b == "none");
+    fx.log("conflicts " + std::to_string(conflicts) + ", commits " + std::to_string(commits));
+    CHECK(conflicts == 1);
+    CHECK(commits == 1);
+    CHECK(fx.db.count(o.box.messages()) == 4); // the two of setup and the winner's two
 }

@@ -68,11 +68,58 @@ std::string clip(std::string text, std::size_t n) {
     return text;
 }
 
+/// FNV-1a of `text`: stable across builds and processes.
+std::uint64_t fnv1a(std::string_view text) {
+    std::uint64_t hash = 14695981039346656037ull;
+    for (const unsigned char c : text)
+        hash = (hash ^ c) * 1099511628211ull;
+    return hash;
+}
+
+/// A topic's row key: the same in every writer, and positive, as a key.
+std::int64_t topic_key(std::string_view topic) {
+    return static_cast<std::int64_t>(fnv1a(topic) >> 1);
+}
+
+/// `table` + `suffix`, or when that is longer than identifiers may be (63 bytes on PostgreSQL,
+/// 64 on MariaDB) the table's start and a hash of the whole, so names stay distinct.
+std::string derived_name(const std::string& table, std::string_view suffix) {
+    if (table.size() + suffix.size() <= 63)
+        return table + std::string(suffix);
+    const auto hash = fnv1a(table);
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out = table.substr(0, 38) + "_";
+    for (int shift = 60; shift >= 0; shift -= 4)
+        out += digits[(hash >> shift) & 0xf];
+    return out + std::string(suffix);
+}
+
+/// Locks `topic`'s row for the rest of `db`'s transaction, once per transaction (semantics 11.4).
+/// A savepoint rolled back after the lock releases it on PostgreSQL (and takes the messages
+/// written after it along), so its on_rollback hook lets the next message lock again.
+void lock_topic(connection& db, const outbox& box, std::string_view topic, std::uint64_t serial) {
+    if (box.topic_locked(db, serial, topic))
+        return;
+    db.execute(box.lock_topic_sql(db), topic_key(topic), topic);
+    box.remember_topic(db, serial, topic);
+    on_rollback(db, [&box, &db, kept = std::string(topic)] { box.forget_topic(db, kept); });
+}
+
 void write(connection& db, const outbox& box, std::string_view topic, std::string payload,
            bool binary, std::optional<std::string_view> idempotency_key) {
     if (topic.empty())
         throw usage_error("on_commit_durable needs a topic: the dispatcher finds the message's "
                           "handler by it.");
+    if (!db.in_atomic_block()) {
+        // Its own atomic unit, as a model write is (semantics 11.2): the topic's lock and the
+        // message commit together, and the on_commit hook below wakes the dispatchers.
+        atomic(db, [&] { write(db, box, topic, std::move(payload), binary, idempotency_key); });
+        return;
+    }
+    const auto serial = detail::connection_access::transactions(db).transaction_serial();
+    // Only engines with row locks need it: on SQLite one writer at a time commits in key order.
+    if (box.orders_topics() && db.features().supports_concurrent_writers)
+        lock_topic(db, box, topic, serial); // before the INSERT draws the message's key
     outbox_message m;
     m.topic = std::string(topic);
     m.payload = std::move(payload);
@@ -82,30 +129,21 @@ void write(connection& db, const outbox& box, std::string_view topic, std::strin
     m.state = static_cast<std::int64_t>(outbox_state::pending);
     m.created_at = system_milliseconds();
     m.available_at = m.created_at;
-    // An ordinary model write: in a block it joins the caller's transaction (and its
-    // savepoints); outside one it commits by itself (semantics 11.2).
+    // An ordinary model write: it joins the caller's transaction and its savepoints (11.2).
     db.add(box.messages(), m);
-    const bool notify = box.notifies() && db.engine_name() == "postgresql";
-    if (!db.in_atomic_block()) { // committed already: its own atomic unit (semantics 11.2)
-        if (notify)
-            db.execute(box.notify_sql(db));
-        box.notify_committed();
-        return;
-    }
     // Once per transaction: PostgreSQL's NOTIFY (transactional: it reaches listeners when, and
     // only if, the message commits, semantics 11.9) and the on_commit hook that wakes this
     // process's dispatchers (semantics 11.7). A savepoint rolled back with the first message
     // takes both with it, so its on_rollback hook lets the next message send them again.
-    const auto serial = detail::connection_access::transactions(db).transaction_serial();
     if (!box.first_in_transaction(db, serial))
         return;
-    if (notify)
+    if (box.notifies() && db.engine_name() == "postgresql")
         db.execute(box.notify_sql(db));
     on_commit(db, [&box, &db] {
         box.forget_transaction(db);
         box.notify_committed();
     });
-    on_rollback(db, [&box, &db] { box.forget_transaction(db); });
+    on_rollback(db, [&box, &db] { box.forget_first(db); });
 }
 
 /// Runs one statement outside a block again when the engine reports a conflict (SQLite busy, a
@@ -146,20 +184,77 @@ outbox::outbox(std::string table_name, outbox_settings settings)
            column(&outbox_message::lease_until, "lease_until"),
            column(&outbox_message::lease_owner, "lease_owner", max_length(100)),
            column(&outbox_message::last_error, "last_error", max_length(error_characters))}),
-      settings_(settings) {}
+      settings_(settings),
+      topics_(derived_name(messages_.name(), "_topics"),
+              {primary_key(&outbox_topic::id, "id"),
+               column(&outbox_topic::topic, "topic", max_length(topic_characters)),
+               column(&outbox_topic::writes, "writes")}) {}
+
+outbox::transaction_marks& outbox::marks_for(const connection& db, std::uint64_t serial) const {
+    auto& marks = transactions_[&db];
+    if (marks.serial != serial) // an entry from an earlier transaction whose hooks never ran
+        marks = transaction_marks{.serial = serial, .first_written = false, .locked = {}};
+    return marks;
+}
+
+void outbox::drop_if_empty(const connection& db) const {
+    const auto it = transactions_.find(&db);
+    if (it != transactions_.end() && !it->second.first_written && it->second.locked.empty())
+        transactions_.erase(it);
+}
 
 bool outbox::first_in_transaction(const connection& db, std::uint64_t serial) const {
     const std::lock_guard lock(mutex_);
-    const auto [it, inserted] = transactions_.try_emplace(&db, serial);
-    if (!inserted && it->second == serial)
+    auto& marks = marks_for(db, serial);
+    if (marks.first_written)
         return false;
-    it->second = serial; // an entry from an earlier transaction whose hooks never ran
+    marks.first_written = true;
     return true;
+}
+
+void outbox::forget_first(const connection& db) const {
+    const std::lock_guard lock(mutex_);
+    if (const auto it = transactions_.find(&db); it != transactions_.end())
+        it->second.first_written = false;
+    drop_if_empty(db);
+}
+
+bool outbox::topic_locked(const connection& db, std::uint64_t serial,
+                          std::string_view topic) const {
+    const std::lock_guard lock(mutex_);
+    return marks_for(db, serial).locked.contains(topic);
+}
+
+void outbox::remember_topic(const connection& db, std::uint64_t serial,
+                            std::string_view topic) const {
+    const std::lock_guard lock(mutex_);
+    marks_for(db, serial).locked.emplace(topic);
+}
+
+void outbox::forget_topic(const connection& db, std::string_view topic) const {
+    const std::lock_guard lock(mutex_);
+    if (const auto it = transactions_.find(&db); it != transactions_.end())
+        if (const auto found = it->second.locked.find(topic); found != it->second.locked.end())
+            it->second.locked.erase(found);
+    drop_if_empty(db);
 }
 
 void outbox::forget_transaction(const connection& db) const {
     const std::lock_guard lock(mutex_);
     transactions_.erase(&db);
+}
+
+std::string outbox::lock_topic_sql(const connection& db) const {
+    const auto table = db.quote_identifier(topics_.name());
+    const auto writes = db.quote_identifier("writes");
+    const auto head = "INSERT INTO " + table + " (" + db.quote_identifier("id") + ", " +
+                      db.quote_identifier("topic") + ", " + writes + ") VALUES (?, ?, 1)";
+    // Both spellings lock the existing row exclusively at once (no shared lock to upgrade, so
+    // two writers of a known topic queue up instead of deadlocking).
+    if (db.engine_name() == "postgresql")
+        return head + " ON CONFLICT (" + db.quote_identifier("id") + ") DO UPDATE SET " + writes +
+               " = " + table + "." + writes + " + 1";
+    return head + " ON DUPLICATE KEY UPDATE " + writes + " = " + writes + " + 1";
 }
 
 std::string outbox::notify_sql(const connection& db) const {
@@ -187,28 +282,20 @@ std::uint64_t outbox::wait_for_commit(std::uint64_t seen, std::chrono::milliseco
 }
 
 std::string outbox::index_name() const {
-    // Identifiers stop at 63 bytes on PostgreSQL and 64 on MariaDB: a long table name keeps its
-    // start and gets a hash of the whole (FNV-1a, stable across builds) to stay distinct.
-    const auto& table = messages_.name();
-    if (table.size() + 8 <= 63)
-        return table + "_pending";
-    std::uint64_t hash = 14695981039346656037ull;
-    for (const unsigned char c : table)
-        hash = (hash ^ c) * 1099511628211ull;
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out = table.substr(0, 38) + "_";
-    for (int shift = 60; shift >= 0; shift -= 4)
-        out += digits[(hash >> shift) & 0xf];
-    return out + "_pending";
+    return derived_name(messages_.name(), "_pending");
 }
 
 void create_outbox(connection& db, const outbox& box) {
-    db.create_tables(box.messages());
+    db.create_tables(box.messages(), box.topics());
     // Dispatchers read pending messages in key order: with this index the read costs the same
     // however many delivered rows the table keeps (semantics 11.8).
     db.execute("CREATE INDEX " + db.quote_identifier(box.index_name()) + " ON " +
                db.quote_identifier(box.messages().name()) + " (" + db.quote_identifier("state") +
                ", " + db.quote_identifier("id") + ")");
+}
+
+void drop_outbox(connection& db, const outbox& box) {
+    db.drop_tables(box.messages(), box.topics());
 }
 
 void on_commit_durable(connection& db, const outbox& box, std::string_view topic,

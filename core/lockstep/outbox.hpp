@@ -50,6 +50,14 @@ struct LOCKSTEP_API outbox_message {
     std::optional<std::string> last_error;      ///< what the last failed attempt threw
 };
 
+/// One row of an outbox's topic table: the row a transaction locks before it writes its first
+/// message of a topic, so that writers of one topic commit one after another (semantics 11.4).
+struct LOCKSTEP_API outbox_topic {
+    std::int64_t id = 0;     ///< a stable hash of the topic (two topics sharing one only wait more)
+    std::string topic;       ///< the topic that first wrote the row, for people reading the table
+    std::int64_t writes = 0; ///< transactions that have written a message of this topic
+};
+
 /// How an outbox wakes dispatchers in other processes.
 struct LOCKSTEP_API outbox_settings {
     /// On PostgreSQL, a transaction's first message also sends `NOTIFY "<table>"` in it (one
@@ -57,10 +65,17 @@ struct LOCKSTEP_API outbox_settings {
     /// LISTENs, so it wakes as soon as any process commits a message instead of at its next
     /// poll (semantics 11.9). Ignored elsewhere.
     bool notify = false;
+    /// Per-topic commit order (semantics 11.4): on engines with row locks, a transaction's first
+    /// message of a topic first locks that topic's row in the topic table until it commits, so
+    /// writers of one topic commit in the order their keys were drawn and the dispatcher's key
+    /// order is their commit order. Off: writers of one topic do not wait for each other, and a
+    /// transaction that commits late can have its message delivered after a later key's.
+    bool ordered_topics = true;
 };
 
-/// An outbox table, named by the host. Create it with `create_outbox` (or `db.create_tables(
-/// box.messages())`); like any table it is a value the program keeps for as long as it uses it.
+/// An outbox table, named by the host, with its topic table beside it. Create both with
+/// `create_outbox` and drop them with `drop_outbox`; like any table it is a value the program
+/// keeps for as long as it uses it.
 ///
 /// Example:
 ///
@@ -81,8 +96,13 @@ public:
 
     /// Does a message send NOTIFY on PostgreSQL (`outbox_settings::notify`)?
     bool notifies() const noexcept { return settings_.notify; }
+    /// Do writers of one topic commit one after another (`outbox_settings::ordered_topics`)?
+    bool orders_topics() const noexcept { return settings_.ordered_topics; }
     /// The table that holds the messages.
     const table<outbox_message>& messages() const noexcept { return messages_; }
+    /// The table of topic rows that writers lock (semantics 11.4): "<table>_topics", or a
+    /// shortened name with a hash when the table's name is long.
+    const table<outbox_topic>& topics() const noexcept { return topics_; }
     /// The index on (state, id) that `create_outbox` adds: "<table>_pending", or a shortened
     /// name with a hash when the table's name is long.
     std::string index_name() const;
@@ -99,24 +119,53 @@ public:
     /// For on_commit_durable: true for the first message of `db`'s transaction `serial` (and
     /// again after a rollback of the savepoint that held it).
     bool first_in_transaction(const connection& db, std::uint64_t serial) const;
-    /// For on_commit_durable's hooks: `db`'s transaction ended, or lost its first message.
+    /// For on_commit_durable's on_rollback hook: the savepoint that held `db`'s first message of
+    /// this transaction rolled back, so the next one is the first again.
+    void forget_first(const connection& db) const;
+    /// For on_commit_durable: has `db`'s transaction `serial` locked `topic`'s row already?
+    bool topic_locked(const connection& db, std::uint64_t serial, std::string_view topic) const;
+    /// For on_commit_durable: `db`'s transaction `serial` holds `topic`'s row lock now.
+    void remember_topic(const connection& db, std::uint64_t serial, std::string_view topic) const;
+    /// For on_commit_durable's on_rollback hook: the savepoint that locked `topic` rolled back,
+    /// and PostgreSQL released the lock with it.
+    void forget_topic(const connection& db, std::string_view topic) const;
+    /// For on_commit_durable's on_commit hook: `db`'s transaction ended.
     void forget_transaction(const connection& db) const;
     /// `NOTIFY "<table>"` in `db`'s quoting.
     std::string notify_sql(const connection& db) const;
+    /// The statement that locks a topic's row (inserting it the first time), with the parameters
+    /// (hash, topic); `db` picks the engine's spelling of an upsert.
+    std::string lock_topic_sql(const connection& db) const;
 
 private:
+    /// What on_commit_durable has done in one connection's current transaction.
+    struct transaction_marks {
+        std::uint64_t serial = 0;                  ///< the transaction
+        bool first_written = false;                ///< its first message (and hooks) written
+        std::set<std::string, std::less<>> locked; ///< topics whose rows it has locked
+    };
+    /// The entry for `db`'s transaction `serial`, reset when it held an earlier transaction's.
+    transaction_marks& marks_for(const connection& db, std::uint64_t serial) const;
+    /// Drops `db`'s entry once nothing in it is left to remember.
+    void drop_if_empty(const connection& db) const;
+
     table<outbox_message> messages_;
     outbox_settings settings_;
+    table<outbox_topic> topics_;
     mutable std::mutex mutex_;
     mutable std::condition_variable_any committed_;
     mutable std::uint64_t commits_ = 0;
-    /// Connections in a transaction that has a message of this outbox, and that transaction.
-    mutable std::map<const connection*, std::uint64_t> transactions_;
+    /// Connections in a transaction that has a message of this outbox, and what it wrote.
+    mutable std::map<const connection*, transaction_marks> transactions_;
 };
 
-/// Creates `box`'s table on `db`, with an index on (state, id) so dispatchers find pending
-/// messages without reading delivered ones (semantics 11.1, 11.8).
+/// Creates `box`'s message table on `db`, with an index on (state, id) so dispatchers find
+/// pending messages without reading delivered ones, and its topic table (semantics 11.1, 11.4,
+/// 11.8).
 LOCKSTEP_API void create_outbox(connection& db, const outbox& box);
+
+/// Drops `box`'s tables from `db` if they exist, messages and all.
+LOCKSTEP_API void drop_outbox(connection& db, const outbox& box);
 
 /// Writes a message for `topic` into `box` in `db`'s current transaction: it commits or rolls
 /// back with the caller's rows and follows savepoints like any row (semantics 11.2). Outside a
@@ -241,8 +290,8 @@ private:
     std::map<std::string, std::function<void(const outbox_delivery&)>, std::less<>> handlers_;
     statements sql_;
     bool row_locks_ = false;
-    atomic_options claim_options_; ///< READ COMMITTED where claims lock rows ///< claims lock rows
-                                   ///< with SKIP LOCKED (else SQLite's write lock)
+    /// READ COMMITTED where claims lock rows with SKIP LOCKED (else SQLite's write lock).
+    atomic_options claim_options_;
     std::atomic<std::uint64_t> sleeps_{0};
     std::jthread thread_; // last: stopped and joined before the members it uses go
 };

@@ -5,7 +5,9 @@
 #include "lockstep/atomic.hpp"
 #include "testing/fake_session.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <stdexcept>
 
 using namespace lockstep;
 
@@ -76,4 +78,79 @@ TEST_CASE("An outbox index name fits every engine's limit and stays distinct for
 TEST_CASE("An outbox notifies only when asked to", "[outbox]") {
     CHECK_FALSE(outbox("plain").notifies());
     CHECK(outbox("loud", {.notify = true}).notifies());
+}
+
+namespace {
+
+/// The calls that reached the fake engine and mention `text`, in order.
+std::vector<std::string> calls_with(const testing::fake_connection& f, std::string_view text) {
+    std::vector<std::string> out;
+    for (const auto& call : f.session->calls())
+        if (call.find(text) != std::string::npos)
+            out.push_back(call);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("A transaction locks a topic's row once, before that topic's first message", "[outbox]") {
+    testing::fake_connection f;
+    f.session->mutable_features().supports_concurrent_writers = true;
+    const outbox box("box");
+    atomic(f.db, [&] {
+        on_commit_durable(f.db, box, "t", "1");
+        on_commit_durable(f.db, box, "t", "2");
+        on_commit_durable(f.db, box, "u", "3");
+    });
+    const auto locks = calls_with(f, "\"box_topics\"");
+    CHECK(locks.size() == 2); // t and u, each once
+    const auto& calls = f.session->calls();
+    const auto first_lock = std::find_if(calls.begin(), calls.end(), [](const std::string& c) {
+        return c.find("\"box_topics\"") != std::string::npos;
+    });
+    const auto first_message = std::find_if(calls.begin(), calls.end(), [](const std::string& c) {
+        return c.find("INSERT INTO \"box\"") != std::string::npos;
+    });
+    CHECK(first_lock < first_message);
+    f.session->clear_calls();
+    atomic(f.db, [&] { on_commit_durable(f.db, box, "t", "4"); });
+    CHECK(calls_with(f, "\"box_topics\"").size() == 1); // a new transaction locks again
+}
+
+TEST_CASE("A savepoint rolled back after a topic's lock makes the next message lock it again",
+          "[outbox][savepoints]") {
+    testing::fake_connection f;
+    f.session->mutable_features().supports_concurrent_writers = true;
+    f.session->mutable_features().supports_savepoints = true;
+    const outbox box("box");
+    atomic(f.db, [&] {
+        CHECK_THROWS_AS(atomic(f.db,
+                               [&] {
+                                   on_commit_durable(f.db, box, "t", "lost");
+                                   throw std::runtime_error("rolled back");
+                               }),
+                        std::runtime_error);
+        on_commit_durable(f.db, box, "t", "kept");
+        on_commit_durable(f.db, box, "t", "kept too");
+    });
+    CHECK(calls_with(f, "\"box_topics\"").size() == 2);
+}
+
+TEST_CASE("Topics are not locked with ordered topics off, nor on an engine of one writer",
+          "[outbox]") {
+    testing::fake_connection f;
+    const outbox ordered("box"), unordered("free", {.ordered_topics = false});
+    atomic(f.db, [&] { on_commit_durable(f.db, ordered, "t", "one writer at a time"); });
+    f.session->mutable_features().supports_concurrent_writers = true;
+    atomic(f.db, [&] { on_commit_durable(f.db, unordered, "t", "unordered"); });
+    CHECK(calls_with(f, "_topics\"").empty());
+    CHECK(calls_with(f, "INSERT INTO").size() == 2); // both messages were written
+}
+
+TEST_CASE("An outbox's topic table is named after it and fits every engine's limit", "[outbox]") {
+    CHECK(outbox("mail_outbox").topics().name() == "mail_outbox_topics");
+    const std::string stem(60, 'o');
+    const outbox first(stem + "_first"), second(stem + "_second");
+    CHECK(first.topics().name().size() <= 63);
+    CHECK(first.topics().name() != second.topics().name());
 }
