@@ -4,8 +4,6 @@
 #include "common.hpp"
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <thread>
 
 using namespace conformance;
@@ -91,9 +89,7 @@ TEST_CASE("A deadlock between two connections ends one transaction with transact
                              "the engine has one writer at a time, so two writers cannot deadlock");
     const auto first = create_main(fx, "row 1");
     const auto second = create_main(fx, "row 2");
-    std::mutex mutex;
-    std::condition_variable changed;
-    int holding = 0;
+    meeting both_hold(2);
     // Longer than PostgreSQL's deadlock_timeout (1 s), so the deadlock detector decides.
     auto a = fx.second_connection("lock_timeout=10000");
     auto b = fx.second_connection("lock_timeout=10000");
@@ -103,28 +99,16 @@ TEST_CASE("A deadlock between two connections ends one transaction with transact
             atomic(db, [&] {
                 mine.name = label;
                 db.update(fx.s.main, mine);
-                {
-                    // Both hold their first row before either asks for the other's.
-                    std::unique_lock lock(mutex);
-                    ++holding;
-                    changed.notify_all();
-                    changed.wait_for(lock, std::chrono::seconds(10), [&] { return holding == 2; });
-                }
+                // Each holds its first row before asking for the other's.
+                both_hold.arrive_and_wait();
                 theirs.name = label;
                 db.update(fx.s.main, theirs);
             });
         });
     };
-    std::string kind_a, kind_b;
-    std::thread ta([&] { kind_a = writer(a, first, second, "a"); });
-    std::thread tb([&] { kind_b = writer(b, second, first, "b"); });
-    ta.join();
-    tb.join();
-    const int conflicts = (kind_a == "transaction_conflict") + (kind_b == "transaction_conflict");
-    const int commits = (kind_a == "none") + (kind_b == "none");
-    fx.log("conflicts " + std::to_string(conflicts) + ", commits " + std::to_string(commits));
-    CHECK(conflicts == 1);
-    CHECK(commits == 1);
+    expect_one_deadlock_victim(
+        fx, [&] { return writer(a, first, second, "a"); },
+        [&] { return writer(b, second, first, "b"); });
     const auto names = fx.names();
     REQUIRE(names.size() == 2);
     CHECK(names[0] == names[1]); // both rows are the winner's: nothing of the loser remains

@@ -334,20 +334,20 @@ outbox_dispatcher::build_statements(const connection& db, const outbox& box, std
                         q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") + ", " +
                         q("available_at") + ", " + q("lease_until") + " FROM " + table + " WHERE " +
                         q("state") + " = ? AND " + q("id") + " > ?";
-    sql.pending = select + " ORDER BY " + q("id") + " LIMIT " + std::to_string(batch);
     sql.select_pending = select;
     sql.order_by_id = " ORDER BY " + q("id") + " LIMIT " + std::to_string(batch);
     sql.topic_not_in = " AND " + q("topic") + " NOT IN (";
+    sql.pending_excluding.push_back(select + sql.order_by_id);
     if (db.features().supports_select_for_update) {
         // Row locks: lock what nobody else is claiming right now, skip the rest (semantics 11.6).
-        sql.lock =
+        sql.lock_page =
             select + " AND " + q("id") + " <= ? ORDER BY " + q("id") + " FOR UPDATE SKIP LOCKED";
     } else {
         // SQLite: a write that matches nothing takes the single write lock first, waiting for it
         // as long as busy_timeout allows. A claim that read first and then wrote would fail at
         // once whenever anyone committed in between, which a busy outbox does all the time.
-        sql.lock = "UPDATE " + table + " SET " + q("state") + " = " + q("state") + " WHERE " +
-                   q("id") + " < ? AND " + q("id") + " > ?";
+        sql.take_write_lock = "UPDATE " + table + " SET " + q("state") + " = " + q("state") +
+                              " WHERE " + q("id") + " < ? AND " + q("id") + " > ?";
     }
     const auto free =
         " WHERE " + q("id") + " = ? AND " + q("state") + " = ? AND " + q("lease_until") + " <= ?";
@@ -414,7 +414,7 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
             // cannot go now does not hide the other topics' messages behind it (semantics 11.8).
             constexpr auto lowest = std::numeric_limits<std::int64_t>::min();
             if (!row_locks_)
-                db_.execute(sql_.lock, lowest, lowest);
+                db_.execute(sql_.take_write_lock, lowest, lowest);
             std::set<std::string, std::less<>> held_back;
             for (auto after = lowest; out.size() < options_.batch;) {
                 // Later pages leave out the topics held back so far: once every topic that has
@@ -430,7 +430,7 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
                     // skipped, and holds back its topic as a lease would (semantics 11.4).
                     std::map<std::int64_t, row> lockable;
                     for (auto& r :
-                         db_.query(sql_.lock, pending, after, as_integer(rows.back().at(0))))
+                         db_.query(sql_.lock_page, pending, after, as_integer(rows.back().at(0))))
                         lockable.emplace(as_integer(r.at(0)), std::move(r));
                     claim_page(rows, &lockable, at, held_back, out);
                 }
@@ -445,12 +445,9 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
 
 const std::string& outbox_dispatcher::pending_sql(std::size_t excluded_topics) {
     // One text per number of topics left out, built once: statement caches keep them prepared.
+    // [0], leaving none out, is built with the other statements.
     while (sql_.pending_excluding.size() <= excluded_topics) {
         const auto n = sql_.pending_excluding.size();
-        if (n == 0) {
-            sql_.pending_excluding.push_back(sql_.pending);
-            continue;
-        }
         std::string text = sql_.select_pending + sql_.topic_not_in;
         for (std::size_t i = 0; i < n; ++i)
             text += i ? ", ?" : "?";

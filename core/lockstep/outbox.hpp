@@ -268,7 +268,9 @@ private:
 
     /// The dispatcher's SQL, built once from the table's and columns' quoted names.
     struct statements {
-        std::string pending, lock, claim, abandon, delivered, failed, release, dead;
+        std::string claim, abandon, delivered, failed, release, dead;
+        std::string lock_page;       ///< row-lock engines: lock a page's rows, SKIP LOCKED
+        std::string take_write_lock; ///< SQLite: a write that matches nothing, for the lock
         std::string select_pending, order_by_id, topic_not_in; ///< parts of pending_excluding
         std::vector<std::string> pending_excluding;            ///< [n]: pending without n topics
     };
