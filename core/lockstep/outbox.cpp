@@ -287,11 +287,12 @@ std::string outbox::index_name() const {
 
 void create_outbox(connection& db, const outbox& box) {
     db.create_tables(box.messages(), box.topics());
-    // Dispatchers read pending messages in key order: with this index the read costs the same
-    // however many delivered rows the table keeps (semantics 11.8).
+    // A claim reads each handled topic's first pending messages in key order: with this index
+    // that costs the same however many delivered rows the table keeps, and however long another
+    // topic's queue is (semantics 11.8).
     db.execute("CREATE INDEX " + db.quote_identifier(box.index_name()) + " ON " +
                db.quote_identifier(box.messages().name()) + " (" + db.quote_identifier("state") +
-               ", " + db.quote_identifier("id") + ")");
+               ", " + db.quote_identifier("topic") + ", " + db.quote_identifier("id") + ")");
 }
 
 void drop_outbox(connection& db, const outbox& box) {
@@ -323,26 +324,21 @@ blob outbox_delivery::bytes() const {
     return out;
 }
 
-outbox_dispatcher::statements
-outbox_dispatcher::build_statements(const connection& db, const outbox& box, std::size_t batch) {
+outbox_dispatcher::statements outbox_dispatcher::build_statements(const connection& db,
+                                                                  const outbox& box) {
     const auto q = [&](std::string_view column) { return db.quote_identifier(column); };
     const auto table = db.quote_identifier(box.messages().name());
     const auto mine = " WHERE " + q("id") + " = ? AND " + q("lease_owner") + " = ?";
     const auto unleased = q("lease_until") + " = 0, " + q("lease_owner") + " = NULL";
     statements sql;
-    const auto select = "SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " +
-                        q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") + ", " +
-                        q("available_at") + ", " + q("lease_until") + " FROM " + table + " WHERE " +
-                        q("state") + " = ? AND " + q("id") + " > ?";
-    sql.select_pending = select;
-    sql.order_by_id = " ORDER BY " + q("id") + " LIMIT " + std::to_string(batch);
-    sql.topic_not_in = " AND " + q("topic") + " NOT IN (";
-    sql.pending_excluding.push_back(select + sql.order_by_id);
-    if (db.features().supports_select_for_update) {
-        // Row locks: lock what nobody else is claiming right now, skip the rest (semantics 11.6).
-        sql.lock_page =
-            select + " AND " + q("id") + " <= ? ORDER BY " + q("id") + " FOR UPDATE SKIP LOCKED";
-    } else {
+    sql.select_pending = "SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " +
+                         q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") +
+                         ", " + q("available_at") + ", " + q("lease_until") + " FROM " + table +
+                         " WHERE " + q("state") + " = ?";
+    sql.id = q("id");
+    sql.topic = q("topic");
+    sql.order_by_id = " ORDER BY " + q("id");
+    if (!db.features().supports_select_for_update) {
         // SQLite: a write that matches nothing takes the single write lock first, waiting for it
         // as long as busy_timeout allows. A claim that read first and then wrote would fail at
         // once whenever anyone committed in between, which a busy outbox does all the time.
@@ -376,7 +372,7 @@ outbox_dispatcher::outbox_dispatcher(connection& db, const outbox& box, outbox_o
         throw usage_error("outbox_options::batch must be at least 1.");
     if (!options_.clock)
         options_.clock = system_milliseconds;
-    sql_ = build_statements(db, box, options_.batch); // once: the same texts on every dispatch
+    sql_ = build_statements(db, box); // once: the same texts on every dispatch
     row_locks_ = db.features().supports_select_for_update;
     // READ COMMITTED where rows are locked: InnoDB's REPEATABLE READ would also lock the gaps
     // of the range the claim reads, the end of the table included, so writers' new messages
@@ -403,64 +399,107 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
     std::vector<outbox_delivery> out;
     const auto at = now();
     constexpr auto pending = static_cast<std::int64_t>(outbox_state::pending);
+    if (handlers_.empty())
+        return out;
     // A conflict with another dispatcher's claim (SQLite busy, a deadlock) is tried again.
     retry(
         db_,
         [&] {
             out.clear();
-            // Pending messages in key order; per topic only a prefix can go: one not due yet, or
-            // claimed by another dispatcher, holds back the topic's later ones (semantics 11.4).
-            // Read a page at a time past held-back messages, so a topic with a long queue that
-            // cannot go now does not hide the other topics' messages behind it (semantics 11.8).
-            constexpr auto lowest = std::numeric_limits<std::int64_t>::min();
-            if (!row_locks_)
+            if (!row_locks_) {
+                constexpr auto lowest = std::numeric_limits<std::int64_t>::min();
                 db_.execute(sql_.take_write_lock, lowest, lowest);
-            std::set<std::string, std::less<>> held_back;
-            for (auto after = lowest; out.size() < options_.batch;) {
-                // Later pages leave out the topics held back so far: once every topic that has
-                // pending messages is held back, the next page is empty and the claim ends.
-                std::vector<param> params{pending, after};
-                for (const auto& topic : held_back)
-                    params.emplace_back(std::string_view(topic));
-                const auto rows = db_.query_params(pending_sql(held_back.size()), params);
-                if (!row_locks_) {
-                    claim_page(rows, nullptr, at, held_back, out);
-                } else if (!rows.empty()) {
-                    // A message another dispatcher is claiming at this moment is locked: it is
-                    // skipped, and holds back its topic as a lease would (semantics 11.4).
-                    std::map<std::int64_t, row> lockable;
-                    for (auto& r :
-                         db_.query(sql_.lock_page, pending, after, as_integer(rows.back().at(0))))
-                        lockable.emplace(as_integer(r.at(0)), std::move(r));
-                    claim_page(rows, &lockable, at, held_back, out);
-                }
-                if (rows.size() < options_.batch)
-                    break;
-                after = as_integer(rows.back().at(0));
             }
+            // The first `batch` pending messages of each topic handled here, through the
+            // (state, topic, id) index: a topic that cannot go now costs one batch however long
+            // its queue, and topics nobody here handles are not read at all (semantics 11.8).
+            std::vector<param> params;
+            params.reserve(2 * handlers_.size());
+            for (const auto& handled : handlers_) {
+                params.emplace_back(pending);
+                params.emplace_back(std::string_view(handled.first));
+            }
+            auto rows = db_.query_params(heads_sql(handlers_.size()), params);
+            // Oldest first across topics; each topic's messages are in key order already.
+            std::stable_sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
+                return as_integer(a.at(0)) < as_integer(b.at(0));
+            });
+            // Up to `batch` candidates, oldest first: a message that was leased or not due when
+            // read holds back its topic already (the locked row decides for the rest).
+            std::vector<row> candidates;
+            candidates.reserve(options_.batch);
+            std::set<std::string_view> blocked;
+            for (auto& r : rows) {
+                if (candidates.size() == options_.batch)
+                    break;
+                const std::string_view topic = as_text(r.at(1));
+                if (blocked.contains(topic))
+                    continue;
+                const bool unleased = as_integer(r.at(7)) <= at;
+                const bool due_or_spent =
+                    as_integer(r.at(6)) <= at || as_integer(r.at(5)) >= options_.max_attempts;
+                if (!unleased || !due_or_spent) {
+                    blocked.insert(topic);
+                    continue;
+                }
+                candidates.push_back(std::move(r));
+            }
+            if (!row_locks_ || candidates.empty()) {
+                claim_rows(candidates, nullptr, at, out);
+                return;
+            }
+            // Lock the candidates nobody else is claiming right now, skipping the rest: a
+            // message another dispatcher is claiming holds back its topic as a lease would
+            // (semantics 11.4, 11.6). Per topic, up to its last candidate's key.
+            std::map<std::string_view, std::int64_t> last_read;
+            for (const auto& r : candidates)
+                last_read[as_text(r.at(1))] = as_integer(r.at(0)); // in key order
+            std::vector<param> bounds{pending};
+            for (const auto& [topic, last] : last_read) {
+                bounds.emplace_back(topic);
+                bounds.emplace_back(last);
+            }
+            std::map<std::int64_t, row> lockable;
+            for (auto& r : db_.query_params(lock_heads_sql(last_read.size()), bounds))
+                lockable.emplace(as_integer(r.at(0)), std::move(r));
+            claim_rows(candidates, &lockable, at, out);
         },
         8, claim_options_);
     return out;
 }
 
-const std::string& outbox_dispatcher::pending_sql(std::size_t excluded_topics) {
-    // One text per number of topics left out, built once: statement caches keep them prepared.
-    // [0], leaving none out, is built with the other statements.
-    while (sql_.pending_excluding.size() <= excluded_topics) {
-        const auto n = sql_.pending_excluding.size();
-        std::string text = sql_.select_pending + sql_.topic_not_in;
-        for (std::size_t i = 0; i < n; ++i)
-            text += i ? ", ?" : "?";
-        sql_.pending_excluding.push_back(text + ")" + sql_.order_by_id);
+const std::string& outbox_dispatcher::heads_sql(std::size_t topics) {
+    // One text per number of topics, built once: statement caches keep them prepared.
+    while (sql_.heads.size() <= topics) {
+        const auto n = sql_.heads.size();
+        std::string text;
+        for (std::size_t i = 0; i < n; ++i) // a LIMIT per topic needs a subquery per topic
+            text += (i ? " UNION ALL SELECT * FROM (" : "SELECT * FROM (") + sql_.select_pending +
+                    " AND " + sql_.topic + " = ?" + sql_.order_by_id + " LIMIT " +
+                    std::to_string(options_.batch) + ") AS h" + std::to_string(i);
+        sql_.heads.push_back(std::move(text));
     }
-    return sql_.pending_excluding[excluded_topics];
+    return sql_.heads[topics];
 }
 
-void outbox_dispatcher::claim_page(const std::vector<row>& rows,
+const std::string& outbox_dispatcher::lock_heads_sql(std::size_t topics) {
+    while (sql_.lock_heads.size() <= topics) {
+        const auto n = sql_.lock_heads.size();
+        std::string text = sql_.select_pending + " AND (";
+        for (std::size_t i = 0; i < n; ++i)
+            text += (i ? " OR (" : "(") + sql_.topic + " = ? AND " + sql_.id + " <= ?)";
+        sql_.lock_heads.push_back(text + ")" + sql_.order_by_id + " FOR UPDATE SKIP LOCKED");
+    }
+    return sql_.lock_heads[topics];
+}
+
+void outbox_dispatcher::claim_rows(const std::vector<row>& rows,
                                    const std::map<std::int64_t, row>* lockable, std::int64_t at,
-                                   std::set<std::string, std::less<>>& held_back,
                                    std::vector<outbox_delivery>& out) {
     constexpr auto pending = static_cast<std::int64_t>(outbox_state::pending);
+    // Per topic only a prefix can go: one message that cannot (not due, claimed elsewhere, no
+    // longer pending) holds back the topic's later ones (semantics 11.4).
+    std::set<std::string, std::less<>> held_back;
     for (const auto& read : rows) {
         if (out.size() == options_.batch)
             return;

@@ -103,7 +103,7 @@ public:
     /// The table of topic rows that writers lock (semantics 11.4): "<table>_topics", or a
     /// shortened name with a hash when the table's name is long.
     const table<outbox_topic>& topics() const noexcept { return topics_; }
-    /// The index on (state, id) that `create_outbox` adds: "<table>_pending", or a shortened
+    /// The index on (state, topic, id) that `create_outbox` adds: "<table>_pending", or a shortened
     /// name with a hash when the table's name is long.
     std::string index_name() const;
 
@@ -159,9 +159,9 @@ private:
     mutable std::map<const connection*, transaction_marks> transactions_;
 };
 
-/// Creates `box`'s message table on `db`, with an index on (state, id) so dispatchers find
-/// pending messages without reading delivered ones, and its topic table (semantics 11.1, 11.4,
-/// 11.8).
+/// Creates `box`'s message table on `db`, with an index on (state, topic, id) so dispatchers find
+/// each topic's pending messages without reading delivered ones, and its topic table
+/// (semantics 11.1, 11.4, 11.8).
 LOCKSTEP_API void create_outbox(connection& db, const outbox& box);
 
 /// Drops `box`'s tables from `db` if they exist, messages and all.
@@ -269,19 +269,20 @@ private:
     /// The dispatcher's SQL, built once from the table's and columns' quoted names.
     struct statements {
         std::string claim, abandon, delivered, failed, release, dead;
-        std::string lock_page;       ///< row-lock engines: lock a page's rows, SKIP LOCKED
-        std::string take_write_lock; ///< SQLite: a write that matches nothing, for the lock
-        std::string select_pending, order_by_id, topic_not_in; ///< parts of pending_excluding
-        std::vector<std::string> pending_excluding;            ///< [n]: pending without n topics
+        std::string take_write_lock;         ///< SQLite: a write that matches nothing, for the lock
+        std::string select_pending;          ///< the columns a claim reads, of pending messages
+        std::string id, topic, order_by_id;  ///< quoted names and " ORDER BY id"
+        std::vector<std::string> heads;      ///< [n]: the first `batch` of n topics each
+        std::vector<std::string> lock_heads; ///< [n]: lock those of n topics, SKIP LOCKED
     };
-    static statements build_statements(const connection& db, const outbox& box, std::size_t batch);
+    static statements build_statements(const connection& db, const outbox& box);
     std::int64_t now() const;
     std::vector<outbox_delivery> claim();
-    const std::string& pending_sql(std::size_t excluded_topics);
+    const std::string& heads_sql(std::size_t topics);
+    const std::string& lock_heads_sql(std::size_t topics);
     void wait_for_messages(std::uint64_t seen, bool listening, const std::stop_token& stop);
-    void claim_page(const std::vector<row>& rows, const std::map<std::int64_t, row>* lockable,
-                    std::int64_t at, std::set<std::string, std::less<>>& held_back,
-                    std::vector<outbox_delivery>& out);
+    void claim_rows(const std::vector<row>& rows, const std::map<std::int64_t, row>* lockable,
+                    std::int64_t at, std::vector<outbox_delivery>& out);
     void finish(const outbox_delivery& m, const std::string* failure);
     void release(const outbox_delivery& m);
 
