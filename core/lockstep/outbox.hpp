@@ -68,8 +68,9 @@ struct LOCKSTEP_API outbox_settings {
     /// Per-topic commit order (semantics 11.4): on engines with row locks, a transaction's first
     /// message of a topic first locks that topic's row in the topic table until it commits, so
     /// writers of one topic commit in the order their keys were drawn and the dispatcher's key
-    /// order is their commit order. Off: writers of one topic do not wait for each other, and a
-    /// transaction that commits late can have its message delivered after a later key's.
+    /// order is their commit order. Off: writers of one topic do not wait for each other, and
+    /// their messages go in key order, which is not commit order when the transaction that drew
+    /// its key first commits last.
     bool ordered_topics = true;
 };
 
