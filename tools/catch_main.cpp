@@ -1,5 +1,23 @@
-// The main() of Lockstep's unit-test executables (Catch2's default runner), compiled once into
-// the lockstep_catch_main object library that each of them links.
+// The main() of Lockstep's unit-test executables (Catch2's runner), compiled once into the
+// lockstep_catch_main object library that each of them links.
 // SPDX-License-Identifier: MIT
-#define CATCH_CONFIG_MAIN
+#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <iostream>
+
+/// Defined by a test executable that needs a server: the environment variable holding its URL.
+/// Without it set, the executable skips (exit 77, ctest's SKIP_RETURN_CODE).
+[[gnu::weak]] extern const char* const lockstep_required_url_variable;
+
+int main(int argc, char* argv[]) {
+    if (&lockstep_required_url_variable != nullptr) {
+        const char* url = std::getenv(lockstep_required_url_variable);
+        if (url == nullptr || *url == '\0') {
+            std::cout << lockstep_required_url_variable
+                      << " is not set (run ci/services up); skipping.\n";
+            return 77;
+        }
+    }
+    return Catch::Session().run(argc, argv);
+}

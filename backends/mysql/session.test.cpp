@@ -1,7 +1,6 @@
 // Tests of the MySQL session against a real server (LOCKSTEP_MYSQL_URL, from ci/services up);
 // exits 77, which ctest reports as skipped, when no server is configured.
 // SPDX-License-Identifier: MIT
-#define CATCH_CONFIG_RUNNER
 #include "mysql/session.hpp"
 
 #include "lockstep/connection_url.hpp"
@@ -79,11 +78,6 @@ TEST_CASE("A wrong password is a connection_error whose message hides the passwo
     }
 }
 
-int main(int argc, char* argv[]) {
-    const char* url = std::getenv("LOCKSTEP_MYSQL_URL");
-    if (url == nullptr || *url == '\0') {
-        std::cout << "LOCKSTEP_MYSQL_URL is not set (run ci/services up); skipping.\n";
-        return 77;
-    }
-    return Catch::Session().run(argc, argv);
-}
+// Read by the shared test runner (tools/catch_main.cpp): without a server, skip.
+extern const char* const lockstep_required_url_variable;
+const char* const lockstep_required_url_variable = "LOCKSTEP_MYSQL_URL";
