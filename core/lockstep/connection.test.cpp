@@ -127,6 +127,32 @@ TEST_CASE("bulk_insert sends rows of the same kind in one multi-row statement un
     CHECK(sent[4] == "commit");
 }
 
+TEST_CASE("bulk_insert cuts a long run of rows into full statements and one shorter last, and "
+          "starts a new run where rows change kind",
+          "[model]") {
+    testing::fake_connection f;
+    // item has 3 columns: a statement carries at most 999 / 3 = 333 rows.
+    std::vector<item> rows(700, item{.name = "a"});
+    rows.push_back(item{.id = 9000, .name = "b"});
+    f.db.bulk_insert(items, std::span<const item>(rows));
+    const auto sent = f.session->calls();
+    const auto tuples = [](const std::string& call) {
+        std::size_t n = 0;
+        for (auto at = call.find('('); at != std::string::npos; at = call.find('(', at + 1))
+            ++n;
+        return n - 1; // the column list
+    };
+    REQUIRE(sent.size() == 6);
+    CHECK(sent[0] == "begin");
+    CHECK(sent[1].starts_with("execute INSERT INTO \"item\" (\"name\", \"parent\")"));
+    CHECK(tuples(sent[1]) == 333);
+    CHECK(tuples(sent[2]) == 333);
+    CHECK(tuples(sent[3]) == 34);
+    CHECK(sent[4] == "insert (no key) INSERT INTO \"item\" (\"id\", \"name\", \"parent\") "
+                     "VALUES (?, ?, ?)");
+    CHECK(sent[5] == "commit");
+}
+
 TEST_CASE("Text longer than the column is refused before anything is sent", "[model]") {
     testing::fake_connection f;
     CHECK_THROWS_AS(f.db.insert(items, item{.name = "toolong"}), data_error);

@@ -233,17 +233,21 @@ void connection::bulk_insert(const table<Model>& t, std::span<const Model> insta
                 continue;
             }
             params.resize(per_statement * columns);
-            std::size_t rows = 0, used = 0, bytes = 0;
-            while (next < end && rows < per_statement && bytes < max_statement_bytes) {
-                const auto n =
-                    t.insert_values(instances[next], params.data() + used, given_key, false);
-                for (std::size_t i = used; i < used + n; ++i)
-                    bytes += detail::param_bytes(params[i]);
-                used += n;
-                ++rows;
-                ++next;
+            // The run is cut into statements here, so that finding a run's end stays one pass
+            // over the rows (finding it again per statement made a long run quadratic).
+            while (next < end) {
+                std::size_t rows = 0, used = 0, bytes = 0;
+                while (next < end && rows < per_statement && bytes < max_statement_bytes) {
+                    const auto n =
+                        t.insert_values(instances[next], params.data() + used, given_key, false);
+                    for (std::size_t i = used; i < used + n; ++i)
+                        bytes += detail::param_bytes(params[i]);
+                    used += n;
+                    ++rows;
+                    ++next;
+                }
+                bulk_statement(t, std::span<const param>(params.data(), used), rows, given_key);
             }
-            bulk_statement(t, std::span<const param>(params.data(), used), rows, given_key);
         }
     };
     // Its own savepoint inside a block: a failure half-way leaves none of its rows (3.6).
