@@ -17,7 +17,8 @@ namespace {
 
 /// An outbox table for one case, created on the case's connection and dropped after it.
 struct case_outbox {
-    explicit case_outbox(fixture& f) : fx(f), box(f.s.main.name() + "_outbox") {
+    explicit case_outbox(fixture& f, const lockstep::outbox_settings& settings = {})
+        : fx(f), box(f.s.main.name() + "_outbox", settings) {
         lockstep::create_outbox(fx.db, box);
     }
     ~case_outbox() {
@@ -553,6 +554,12 @@ struct two_writers {
         first_thread.join();
         second_thread.join();
     }
+    /// Waits for both writers to end and checks that both committed.
+    void join_expecting_both_committed() {
+        join();
+        CHECK(first_error == "none");
+        CHECK(second_error == "none");
+    }
 
     fixture& fx;
     const lockstep::outbox& box;
@@ -590,9 +597,7 @@ TEST_CASE("A writer of a topic waits for an open writer of the same topic, so me
     const bool second_went_ahead = w.second_finished_within(std::chrono::milliseconds(500));
     CHECK_FALSE(second_went_ahead);
     CHECK(d.dispatch_once() == 0); // nothing committed yet: the second did not overtake
-    w.join();
-    CHECK(w.first_error == "none");
-    CHECK(w.second_error == "none");
+    w.join_expecting_both_committed();
     CHECK(d.dispatch_once() == 2);
     CHECK(delivered == strings{"first", "second"});
 }
@@ -605,9 +610,7 @@ TEST_CASE("Writers of different topics do not wait for each other", "[outbox][th
     w.start_first("t");
     w.start_second("u");
     CHECK(w.second_finished_within(std::chrono::seconds(10)));
-    w.join();
-    CHECK(w.first_error == "none");
-    CHECK(w.second_error == "none");
+    w.join_expecting_both_committed();
 }
 
 TEST_CASE("With ordered topics off, writers of a topic do not wait for each other, and their "
@@ -615,24 +618,18 @@ TEST_CASE("With ordered topics off, writers of a topic do not wait for each othe
           "[outbox][threads]") {
     fixture fx;
     REQUIRE_TWO_WRITERS(fx);
-    const lockstep::outbox box(fx.s.main.name() + "_unordered", {.ordered_topics = false});
-    lockstep::create_outbox(fx.db, box);
+    case_outbox o(fx, {.ordered_topics = false});
     std::vector<std::int64_t> keys;
-    {
-        lockstep::outbox_dispatcher d(fx.db, box);
-        d.handle("t", [&](const lockstep::outbox_delivery& m) { keys.push_back(m.id); });
-        two_writers w(fx, box);
-        w.start_first("t");
-        w.start_second("t");
-        // The second commits while the first is still open. Which drew the smaller key depends
-        // on when the INSERT reached the engine (a pipelined one goes at COMMIT).
-        CHECK(w.second_finished_within(std::chrono::seconds(10)));
-        w.join();
-        CHECK(w.first_error == "none");
-        CHECK(w.second_error == "none");
-        CHECK(d.dispatch_once() == 2);
-    }
-    lockstep::drop_outbox(fx.db, box);
+    lockstep::outbox_dispatcher d(fx.db, o.box);
+    d.handle("t", [&](const lockstep::outbox_delivery& m) { keys.push_back(m.id); });
+    two_writers w(fx, o.box);
+    w.start_first("t");
+    w.start_second("t");
+    // The second commits while the first is still open. Which drew the smaller key depends on
+    // when the INSERT reached the engine (a pipelined one goes at COMMIT).
+    CHECK(w.second_finished_within(std::chrono::seconds(10)));
+    w.join_expecting_both_committed();
+    CHECK(d.dispatch_once() == 2);
     fx.log("delivered " + std::to_string(keys.size()));
     CHECK(std::is_sorted(keys.begin(), keys.end()));
 }

@@ -168,6 +168,28 @@ std::string make_owner() {
     return "dispatcher-" + std::to_string(::getpid()) + "-" + std::to_string(++next);
 }
 
+/// The columns that `statements::select_pending` and the claim's per-topic heads read, in order.
+enum pending_column : std::size_t {
+    id_column,
+    topic_column,
+    payload_column,
+    binary_column,
+    idempotency_key_column,
+    attempts_column,
+    available_at_column,
+    lease_until_column,
+};
+
+/// Nobody holds a lease on the pending message `r` at `at` (semantics 11.6).
+bool unleased(const row& r, std::int64_t at) {
+    return as_integer(r.at(lease_until_column)) <= at;
+}
+
+/// The pending message `r` may be tried at `at`: its retry delay has passed (semantics 11.5).
+bool due(const row& r, std::int64_t at) {
+    return as_integer(r.at(available_at_column)) <= at;
+}
+
 } // namespace
 
 outbox::outbox(std::string table_name, outbox_settings settings)
@@ -222,7 +244,10 @@ void outbox::forget_first(const connection& db) const {
 bool outbox::topic_locked(const connection& db, std::uint64_t serial,
                           std::string_view topic) const {
     const std::lock_guard lock(mutex_);
-    return marks_for(db, serial).locked.contains(topic);
+    // A query: it creates no entry (an entry of an earlier transaction counts as none).
+    const auto it = transactions_.find(&db);
+    return it != transactions_.end() && it->second.serial == serial &&
+           it->second.locked.contains(topic);
 }
 
 void outbox::remember_topic(const connection& db, std::uint64_t serial,
@@ -422,7 +447,7 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
             auto rows = db_.query_params(heads_sql(handlers_.size()), params);
             // Oldest first across topics; each topic's messages are in key order already.
             std::stable_sort(rows.begin(), rows.end(), [](const row& a, const row& b) {
-                return as_integer(a.at(0)) < as_integer(b.at(0));
+                return as_integer(a.at(id_column)) < as_integer(b.at(id_column));
             });
             // Up to `batch` candidates, oldest first: a message that was leased or not due when
             // read holds back its topic already (the locked row decides for the rest).
@@ -432,13 +457,11 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
             for (auto& r : rows) {
                 if (candidates.size() == options_.batch)
                     break;
-                const std::string_view topic = as_text(r.at(1));
+                const std::string_view topic = as_text(r.at(topic_column));
                 if (blocked.contains(topic))
                     continue;
-                const bool unleased = as_integer(r.at(7)) <= at;
-                const bool due_or_spent =
-                    as_integer(r.at(6)) <= at || as_integer(r.at(5)) >= options_.max_attempts;
-                if (!unleased || !due_or_spent) {
+                const bool spent = as_integer(r.at(attempts_column)) >= options_.max_attempts;
+                if (!unleased(r, at) || !(due(r, at) || spent)) {
                     blocked.insert(topic);
                     continue;
                 }
@@ -453,7 +476,7 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
             // (semantics 11.4, 11.6). Per topic, up to its last candidate's key.
             std::map<std::string_view, std::int64_t> last_read;
             for (const auto& r : candidates)
-                last_read[as_text(r.at(1))] = as_integer(r.at(0)); // in key order
+                last_read[as_text(r.at(topic_column))] = as_integer(r.at(id_column)); // key order
             std::vector<param> bounds{pending};
             for (const auto& [topic, last] : last_read) {
                 bounds.emplace_back(topic);
@@ -461,7 +484,7 @@ std::vector<outbox_delivery> outbox_dispatcher::claim() {
             }
             std::map<std::int64_t, row> lockable;
             for (auto& r : db_.query_params(lock_heads_sql(last_read.size()), bounds))
-                lockable.emplace(as_integer(r.at(0)), std::move(r));
+                lockable.emplace(as_integer(r.at(id_column)), std::move(r));
             claim_rows(candidates, &lockable, at, out);
         },
         8, claim_options_);
@@ -503,13 +526,13 @@ void outbox_dispatcher::claim_rows(const std::vector<row>& rows,
     for (const auto& read : rows) {
         if (out.size() == options_.batch)
             return;
-        const auto& topic = as_text(read.at(1));
+        const auto& topic = as_text(read.at(topic_column));
         if (held_back.contains(topic))
             continue;
         // With row locks, decide on the row as locked: it is the latest committed version.
         const row* current = &read;
         if (lockable) {
-            const auto locked = lockable->find(as_integer(read.at(0)));
+            const auto locked = lockable->find(as_integer(read.at(id_column)));
             if (locked == lockable->end()) {
                 held_back.insert(topic);
                 continue;
@@ -517,9 +540,8 @@ void outbox_dispatcher::claim_rows(const std::vector<row>& rows,
             current = &locked->second;
         }
         const auto& r = *current;
-        const auto attempts = as_integer(r.at(5));
-        if (attempts >= options_.max_attempts && as_integer(r.at(7)) <= at &&
-            handlers_.contains(topic)) {
+        const auto attempts = as_integer(r.at(attempts_column));
+        if (attempts >= options_.max_attempts && unleased(r, at) && handlers_.contains(topic)) {
             // Pending after its last attempt: every attempt left no outcome, so the dispatcher
             // stopped during each (a handler that kills the process?). Park it (semantics 11.5).
             const auto parked = db_.execute(
@@ -527,26 +549,25 @@ void outbox_dispatcher::claim_rows(const std::vector<row>& rows,
                 "claimed " + std::to_string(attempts) +
                     " times and never finished: each time the dispatcher stopped (killed, crashed "
                     "or cut off) before it recorded the outcome; parked after max_attempts",
-                as_integer(r.at(0)), pending, at);
+                as_integer(r.at(id_column)), pending, at);
             if (parked != 1)
                 held_back.insert(topic);
             continue; // a dead message no longer holds back its topic
         }
-        const bool due = as_integer(r.at(6)) <= at && as_integer(r.at(7)) <= at;
         // The lease is taken only if nobody took it since the read (semantics 11.6).
-        if (!due || !handlers_.contains(topic) ||
-            db_.execute(sql_.claim, at + options_.lease.count(), owner_, as_integer(r.at(0)),
-                        pending, at) != 1) {
+        if (!due(r, at) || !unleased(r, at) || !handlers_.contains(topic) ||
+            db_.execute(sql_.claim, at + options_.lease.count(), owner_,
+                        as_integer(r.at(id_column)), pending, at) != 1) {
             held_back.insert(topic);
             continue;
         }
         outbox_delivery d;
-        d.id = as_integer(r.at(0));
+        d.id = as_integer(r.at(id_column));
         d.topic = topic;
-        d.payload = as_text(r.at(2));
-        d.binary = as_bool(r.at(3));
-        if (!is_null(r.at(4)))
-            d.idempotency_key = as_text(r.at(4));
+        d.payload = as_text(r.at(payload_column));
+        d.binary = as_bool(r.at(binary_column));
+        if (!is_null(r.at(idempotency_key_column)))
+            d.idempotency_key = as_text(r.at(idempotency_key_column));
         d.attempt = attempts + 1;
         out.push_back(std::move(d));
     }
