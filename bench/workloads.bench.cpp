@@ -458,15 +458,14 @@ struct child_row {
 };
 
 struct bench_tables {
+    // Spelled as the README teaches: members as template arguments (compile-time columns).
     lockstep::table<parent_row> main{
-        main_table,
-        {lockstep::primary_key(&parent_row::id, "id"),
-         lockstep::column(&parent_row::name, "name", lockstep::max_length(100))}};
+        main_table, lockstep::primary_key<&parent_row::id>("id"),
+        lockstep::column<&parent_row::name>("name", lockstep::max_length(100))};
     lockstep::table<child_row> sig{
-        child_table,
-        {lockstep::primary_key(&child_row::id, "id"),
-         lockstep::foreign_key(&child_row::main_id, "main_id", main, lockstep::on_delete::cascade),
-         lockstep::column(&child_row::message, "message", lockstep::max_length(100))}};
+        child_table, lockstep::primary_key<&child_row::id>("id"),
+        lockstep::foreign_key<&child_row::main_id>("main_id", main, lockstep::on_delete::cascade),
+        lockstep::column<&child_row::message>("message", lockstep::max_length(100))};
 };
 
 const bench_tables& tables() {

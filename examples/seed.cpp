@@ -16,14 +16,11 @@ struct Profile {
 };
 
 const lockstep::table<Author> authors{
-    "author",
-    {lockstep::primary_key(&Author::id, "id"),
-     lockstep::column(&Author::name, "name", lockstep::max_length(100))}};
+    "author", lockstep::primary_key<&Author::id>("id"),
+    lockstep::column<&Author::name>("name", lockstep::max_length(100))};
 const lockstep::table<Profile> profiles{
-    "profile",
-    {lockstep::primary_key(&Profile::id, "id"),
-     lockstep::foreign_key(&Profile::author_id, "author_id", authors,
-                           lockstep::on_delete::cascade)}};
+    "profile", lockstep::primary_key<&Profile::id>("id"),
+    lockstep::foreign_key<&Profile::author_id>("author_id", authors, lockstep::on_delete::cascade)};
 
 int main() {
     lockstep::register_builtin_drivers();

@@ -196,6 +196,82 @@ column_def<Model> foreign_key(T Model::*member, std::string name, const table<Pa
     return def;
 }
 
+namespace detail {
+template <class> struct member_pointer;
+template <class M, class T> struct member_pointer<T M::*> {
+    using model = M;
+    using type = T;
+};
+template <auto Member>
+concept data_member = std::is_member_object_pointer_v<decltype(Member)>;
+} // namespace detail
+
+/// A column whose member is a compile-time constant, made by `column<&M::x>(...)`,
+/// `primary_key<&M::id>(...)` or `foreign_key<&M::x>(...)`. A table declared with these alone
+/// reads a row's values in one inlined pass, without a call per column (docs/performance.md);
+/// the columns, the SQL and every check are the same as with `column(&M::x, ...)`.
+template <auto Member, bool Key = false>
+requires detail::data_member<Member>
+struct member_column {
+    using model_type = typename detail::member_pointer<decltype(Member)>::model; ///< the struct
+    using member_type = typename detail::member_pointer<decltype(Member)>::type; ///< its member
+    static constexpr auto member = Member; ///< the member this column stores
+    static constexpr bool key = Key;       ///< is the primary key
+    column_info info;                      ///< name, type and constraints
+
+    /// The same column with a run-time accessor, for a table declared with a braced list.
+    operator column_def<model_type>() const { // implicit, so both kinds mix in a braced list
+        auto def = detail::make_column(Member, info.name);
+        def.info = info;
+        return def;
+    }
+};
+
+/// `column` with the member as a template argument, so that writes read it without a call.
+/// Options as for `column(&M::x, ...)`.
+///
+/// Example:
+///
+///     lockstep::column<&Author::name>("name", lockstep::max_length(100), lockstep::unique)
+template <auto Member, class... Options>
+requires detail::data_member<Member> member_column<Member> column(std::string name,
+                                                                  Options... options) {
+    member_column<Member> c{detail::make_column(Member, std::move(name)).info};
+    (detail::apply(c.info, options), ...);
+    return c;
+}
+
+/// `primary_key` with the member as a template argument (an `std::int64_t` member).
+///
+/// Example:
+///
+///     lockstep::primary_key<&Author::id>("id")
+template <auto Member>
+requires detail::data_member<Member> &&
+    std::is_same_v<typename detail::member_pointer<decltype(Member)>::type, std::int64_t>
+        member_column<Member, true> primary_key(std::string name) {
+    member_column<Member, true> c{detail::make_column(Member, std::move(name)).info};
+    c.info.primary_key = true;
+    return c;
+}
+
+/// `foreign_key` with the member as a template argument.
+///
+/// Example:
+///
+///     lockstep::foreign_key<&Book::author_id>("author_id", authors, lockstep::on_delete::cascade)
+template <auto Member, class Parent>
+requires detail::data_member<Member> member_column<Member>
+foreign_key(std::string name, const table<Parent>& parent, on_delete deletion) {
+    return member_column<Member>{foreign_key(Member, std::move(name), parent, deletion).info};
+}
+
+namespace detail {
+template <class> inline constexpr bool is_member_column = false;
+template <auto Member, bool Key>
+inline constexpr bool is_member_column<member_column<Member, Key>> = true;
+} // namespace detail
+
 /// What every table has, whatever its model type: a name, columns and a primary key.
 class LOCKSTEP_API table_base {
 public:
@@ -256,6 +332,22 @@ public:
         }
     }
 
+    /// A table named `name` whose columns' members are compile-time constants (`column<&M::x>`
+    /// and its kin, one `primary_key` among them): a write reads the row in one inlined pass.
+    ///
+    /// Example:
+    ///
+    ///     inline const lockstep::table<Author> authors{"author",
+    ///         lockstep::primary_key<&Author::id>("id"),
+    ///         lockstep::column<&Author::name>("name", lockstep::max_length(100))};
+    template <class... Columns>
+    requires(sizeof...(Columns) > 0 && (detail::is_member_column<Columns> && ...) &&
+             (std::is_same_v<typename Columns::model_type, Model> &&
+              ...)) explicit table(std::string name, Columns... columns)
+        : table(std::move(name), std::vector<column_def<Model>>{columns...}) {
+        gather_ = &gather_members<Columns...>;
+    }
+
     /// The value of column `index` in `m`, borrowed from `m`.
     param get(const Model& m, std::size_t index) const { return accessors_[index]->get(m); }
     /// Stores `v` into column `index` of `m`.
@@ -270,6 +362,8 @@ public:
     /// values are checked first (semantics 6.2), naming the column when one is bad. Returns how
     /// many were written. The values borrow from `m`.
     std::size_t insert_values(const Model& m, param* out, bool with_key, bool check) const {
+        if (gather_ != nullptr) // compile-time columns: no loop, no call per column
+            return gather_(*this, m, out, with_key, check);
         std::size_t used = 0;
         for (std::size_t i = 0; i < plan_.size(); ++i) {
             if (plan_[i].key && !with_key)
@@ -299,14 +393,44 @@ public:
     }
 
 private:
+    // insert_values for a table of member_columns, one instance per column list.
+    template <class... Columns>
+    static std::size_t gather_members(const table& t, const Model& m, param* out, bool with_key,
+                                      bool check) {
+        std::size_t used = 0;
+        std::size_t i = 0;
+        (t.gather_member<Columns>(m, out, used, i++, with_key, check), ...);
+        return used;
+    }
+    template <class Column>
+    [[gnu::always_inline]] void gather_member(const Model& m, param* out, std::size_t& used,
+                                              std::size_t i, bool with_key, bool check) const {
+        if constexpr (Column::key)
+            if (!with_key)
+                return;
+        using traits = detail::member_traits<typename Column::member_type>;
+        const param* p = new (out + used++) param(traits::get(m.*(Column::member)));
+        if constexpr (traits::type == column_type::text || traits::type == column_type::real)
+            if (check)
+                check_value(i, *p);
+    }
+
     void check_value(std::size_t i, const param& p) const {
         const auto& c = plan_[i];
         if (!c.checked)
             return;
-        if (const auto* text = std::get_if<std::string_view>(&p))
-            check_text(*text, c.max_length, columns()[i].name, name());
-        else if (const auto* real = std::get_if<double>(&p))
-            check_real(*real, columns()[i].name, name());
+        // Only the fast tests inline: the names a message needs are read on the cold path, so
+        // a write that passes loads nothing for them (and saves fewer registers).
+        if (const auto* text = std::get_if<std::string_view>(&p)) {
+            if (!detail::is_short_plain_ascii(*text, c.max_length)) [[unlikely]]
+                check_text_named(i, *text);
+        } else if (const auto* real = std::get_if<double>(&p)) {
+            if (!std::isfinite(*real)) [[unlikely]]
+                detail::throw_not_finite(*real, columns()[i].name, name());
+        }
+    }
+    [[gnu::noinline, gnu::cold]] void check_text_named(std::size_t i, std::string_view text) const {
+        detail::check_text_fully(text, plan_[i].max_length, columns()[i].name, name());
     }
 
     static std::vector<column_info> infos(const std::vector<column_def<Model>>& columns) {
@@ -326,6 +450,8 @@ private:
     };
     std::vector<column_plan> plan_;
     std::int64_t Model::*key_member_ = nullptr;
+    // Set by the constructor of member_columns: insert_values without a call per column.
+    std::size_t (*gather_)(const table&, const Model&, param*, bool, bool) = nullptr;
 };
 
 } // namespace lockstep
