@@ -345,6 +345,11 @@ public:
              (std::is_same_v<typename Columns::model_type, Model> &&
               ...)) explicit table(std::string name, Columns... columns)
         : table(std::move(name), std::vector<column_def<Model>>{columns...}) {
+        // The gather skips a key by its type, the SQL by its description: they must agree.
+        if (!((Columns::key == columns.info.primary_key) && ...))
+            throw usage_error("Table \"" + this->name() +
+                              "\": a member_column's key flag differs from its column's; make "
+                              "columns with column<>, primary_key<> and foreign_key<>.");
         gather_ = &gather_members<Columns...>;
     }
 

@@ -114,6 +114,13 @@ TEST_CASE("A table of compile-time columns refuses the same bad values, naming t
     }
 }
 
+TEST_CASE("A compile-time column whose key flag differs from its description is refused",
+          "[table]") {
+    // Made by hand, not by column<>: typed as the key, described as a plain column.
+    const member_column<&thing::name, true> wrong{column<&thing::name>("name").info};
+    CHECK_THROWS_AS(table<thing>("thing", primary_key<&thing::id>("id"), wrong), usage_error);
+}
+
 TEST_CASE("Compile-time and run-time columns mix in one braced list", "[table]") {
     const table<thing> mixed{"thing",
                              {primary_key<&thing::id>("id"), column(&thing::name, "name"),
