@@ -1,11 +1,10 @@
-// The main() of the fault tests: registers the built-in engines, then runs Catch2.
+// The fault tests' set-up: registers the built-in engines before the shared Catch2 main
+// (tools/catch_main.cpp) runs the first test, so no fault test compiles Catch2's runner again.
 // SPDX-License-Identifier: MIT
-#define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
 #include <lockstep/builtin.hpp>
-#include <lockstep/lockstep.hpp>
 
-int main(int argc, char** argv) {
+void lockstep_test_setup();
+
+void lockstep_test_setup() {
     lockstep::register_builtin_drivers();
-    return Catch::Session().run(argc, argv);
 }

@@ -10,6 +10,10 @@
 /// Without it set, the executable skips (exit 77, ctest's SKIP_RETURN_CODE).
 [[gnu::weak]] extern const char* const lockstep_required_url_variable;
 
+/// Defined by a test executable that needs set-up before its first test (the fault tests
+/// register the built-in engines); called once, before Catch2 reads the command line.
+[[gnu::weak]] void lockstep_test_setup();
+
 int main(int argc, char* argv[]) {
     if (&lockstep_required_url_variable != nullptr) {
         const char* url = std::getenv(lockstep_required_url_variable);
@@ -19,5 +23,7 @@ int main(int argc, char* argv[]) {
             return 77;
         }
     }
+    if (lockstep_test_setup != nullptr)
+        lockstep_test_setup();
     return Catch::Session().run(argc, argv);
 }
