@@ -11,11 +11,13 @@ using lockstep::on_delete;
 using lockstep::primary_key;
 
 schema::schema(const std::string& prefix)
-    : main(prefix + "main", {primary_key(&main_model::id, "id"),
-                             column(&main_model::name, "name", max_length(100))}),
-      sig(prefix + "sig", {primary_key(&signal_model::id, "id"),
-                           foreign_key(&signal_model::main_id, "main_id", main, on_delete::cascade),
-                           column(&signal_model::message, "message", max_length(100))}),
+    // The seed pair is spelt with compile-time columns, as the README teaches, so every engine
+    // runs that path; the other tables keep the run-time spelling, so both are checked.
+    : main(prefix + "main", primary_key<&main_model::id>("id"),
+           column<&main_model::name>("name", max_length(100))),
+      sig(prefix + "sig", primary_key<&signal_model::id>("id"),
+          foreign_key<&signal_model::main_id>("main_id", main, on_delete::cascade),
+          column<&signal_model::message>("message", max_length(100))),
       uniq(prefix + "uniq",
            {primary_key(&unique_model::id, "id"),
             column(&unique_model::code, "code", max_length(100), lockstep::unique)}),

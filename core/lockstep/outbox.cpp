@@ -354,7 +354,7 @@ outbox_dispatcher::statements outbox_dispatcher::build_statements(const connecti
     const auto q = [&](std::string_view column) { return db.quote_identifier(column); };
     const auto table = db.quote_identifier(box.messages().name());
     const auto mine = " WHERE " + q("id") + " = ? AND " + q("lease_owner") + " = ?";
-    const auto unleased = q("lease_until") + " = 0, " + q("lease_owner") + " = NULL";
+    const auto clear_lease = q("lease_until") + " = 0, " + q("lease_owner") + " = NULL";
     statements sql;
     sql.select_pending = "SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " +
                          q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") +
@@ -376,12 +376,12 @@ outbox_dispatcher::statements outbox_dispatcher::build_statements(const connecti
     sql.claim = "UPDATE " + table + " SET " + q("lease_until") + " = ?, " + q("lease_owner") +
                 " = ?, " + q("attempts") + " = " + q("attempts") + " + 1" + free;
     sql.abandon = "UPDATE " + table + " SET " + q("state") + " = ?, " + q("last_error") + " = ?, " +
-                  unleased + free;
+                  clear_lease + free;
     sql.delivered = "UPDATE " + table + " SET " + q("state") + " = ?, " + q("attempts") + " = ?, " +
-                    unleased + mine;
+                    clear_lease + mine;
     sql.failed = "UPDATE " + table + " SET " + q("state") + " = ?, " + q("attempts") + " = ?, " +
-                 q("available_at") + " = ?, " + q("last_error") + " = ?, " + unleased + mine;
-    sql.release = "UPDATE " + table + " SET " + q("attempts") + " = ?, " + unleased + mine;
+                 q("available_at") + " = ?, " + q("last_error") + " = ?, " + clear_lease + mine;
+    sql.release = "UPDATE " + table + " SET " + q("attempts") + " = ?, " + clear_lease + mine;
     sql.dead = "SELECT " + q("id") + ", " + q("topic") + ", " + q("payload") + ", " +
                q("is_binary") + ", " + q("idempotency_key") + ", " + q("attempts") + ", " +
                q("created_at") + ", " + q("last_error") + " FROM " + table + " WHERE " +
