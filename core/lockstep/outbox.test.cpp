@@ -104,11 +104,11 @@ TEST_CASE("A transaction locks a topic's row once, before that topic's first mes
     });
     const auto locks = calls_with(f, "\"box_topics\"");
     CHECK(locks.size() == 2); // t and u, each once
-    const auto& calls = f.session->calls();
-    const auto first_lock = std::find_if(calls.begin(), calls.end(), [](const std::string& c) {
+    const auto& sent = f.session->calls();
+    const auto first_lock = std::find_if(sent.begin(), sent.end(), [](const std::string& c) {
         return c.find("\"box_topics\"") != std::string::npos;
     });
-    const auto first_message = std::find_if(calls.begin(), calls.end(), [](const std::string& c) {
+    const auto first_message = std::find_if(sent.begin(), sent.end(), [](const std::string& c) {
         return c.find("INSERT INTO \"box\"") != std::string::npos;
     });
     CHECK(first_lock < first_message);
