@@ -21,13 +21,6 @@ using namespace reliability;
 
 namespace {
 
-void append_line(int fd, std::int64_t n) {
-    const auto line = std::to_string(n) + "\n";
-    // One write per line with O_APPEND: a kill leaves whole lines only.
-    if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-        std::_Exit(3);
-}
-
 std::set<std::int64_t> read_numbers(const std::filesystem::path& file) {
     std::set<std::int64_t> out;
     std::ifstream in(file);
@@ -47,9 +40,10 @@ std::set<std::int64_t> read_numbers(const std::filesystem::path& file) {
         for (std::int64_t n = first;; ++n) {
             atomic(db, [&] {
                 db.insert(s.parents, parent{.id = 0, .name = std::to_string(n)});
-                on_commit(db, [&] { append_line(hooks, n); });
+                on_commit(db, [&] { append_record(hooks, std::to_string(n)); });
             });
-            append_line(acks, n); // acknowledged: the block returned, so it committed
+            append_record(acks,
+                          std::to_string(n)); // acknowledged: the block returned, so it committed
         }
     } catch (const std::exception& e) {
         std::fprintf(stderr, "child failed before it was killed: %s\n", e.what());
@@ -131,8 +125,10 @@ int main(int argc, char** argv) {
     }
     const auto acked = read_numbers(ack_file), hooked = read_numbers(hook_file);
     std::int64_t lost = 0, half = 0, phantom_hooks = 0;
+    std::string lost_numbers; // the first few, to find them in a server's log
     for (const auto n : acked)
-        lost += committed.count(n) == 0;
+        if (committed.count(n) == 0 && ++lost <= 5)
+            lost_numbers += " " + std::to_string(n);
     for (const auto n : committed)
         half += with_child.count(n) == 0;
     for (const auto n : hooked)
@@ -152,6 +148,9 @@ int main(int argc, char** argv) {
             << " acknowledged, " << hooked.size() << " hooks run, " << seconds << " s (seed "
             << seed << ")";
     report("client crash on " + std::string(db.target_name()), figures.str());
+    if (lost > 0)
+        std::printf("acknowledged but not committed (the first 5 at most):%s\n",
+                    lost_numbers.c_str());
     std::printf("acknowledged but lost: %lld; parents without child: %lld; children without "
                 "parent: %lld; hooks for uncommitted blocks: %lld; children that failed: %d; "
                 "integrity_check: %s\n",

@@ -1,9 +1,10 @@
 // Shared parts of the fault tests: a parent/child schema whose post_save receiver writes the
 // child (so a half-committed block shows as a parent without its child), fresh directories,
-// skipping, and the figures each test reports for docs/reliability.md.
+// skipping, kill-safe event records, and the figures each test reports for docs/reliability.md.
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <lockstep/builtin.hpp>
 #include <lockstep/lockstep.hpp>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unistd.h>
 
@@ -62,6 +64,28 @@ inline std::filesystem::path fresh_directory(const std::string& name) {
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir;
+}
+
+/// The size of one record of append_record: it divides the page size.
+inline constexpr std::size_t record_size = 32;
+
+/// Appends `text` (under record_size bytes, no newline) to an O_APPEND file as one record of
+/// record_size bytes, padded with spaces and ending in a newline, with one write(2).
+///
+/// Why fixed-size records: a process killed inside write(2) can leave part of it behind, since
+/// Linux stops a write between two pages when a fatal signal is pending. Half a line would run
+/// into the next process's first line and read as a number nobody wrote. A record whose size
+/// divides the page size never spans two pages, so a kill leaves whole records only. Readers
+/// split on white space: `in >> n` reads the records unchanged.
+inline void append_record(int fd, std::string_view text) {
+    std::array<char, record_size> record{};
+    if (text.size() >= record_size)
+        std::_Exit(3);
+    record.fill(' ');
+    text.copy(record.data(), text.size());
+    record.back() = '\n';
+    if (::write(fd, record.data(), record.size()) != static_cast<ssize_t>(record.size()))
+        std::_Exit(3);
 }
 
 /// Ends the process with ctest's skip code, saying why; ctest reports the case as skipped.

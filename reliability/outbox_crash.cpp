@@ -36,12 +36,10 @@ constexpr auto lease = std::chrono::milliseconds(150);
 constexpr int topics = 6;
 constexpr std::size_t batch = 2;
 
-/// One line per event, written with one write(2) to an O_APPEND file: a kill leaves whole lines.
+/// One record per event (append_record): a kill leaves whole records.
 void record(int fd, char what, std::int64_t n) {
-    const auto line =
-        std::string(1, what) + " " + std::to_string(n) + " " + std::to_string(::getpid()) + "\n";
-    if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-        std::_Exit(3);
+    append_record(fd, std::string(1, what) + " " + std::to_string(n) + " " +
+                          std::to_string(::getpid()));
 }
 
 std::string topic_of(std::int64_t n) {

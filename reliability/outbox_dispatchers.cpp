@@ -21,13 +21,11 @@ namespace {
 
 constexpr int topics = 8;
 
-/// One line per event with one write(2) to an O_APPEND file: the file's order is the order in
-/// which the events happened, across both processes.
+/// One record per event (append_record, one write(2) to an O_APPEND file): the file's order is the
+/// order in which the events happened, across both processes.
 void record(int fd, char what, std::int64_t n) {
-    const auto line =
-        std::string(1, what) + " " + std::to_string(n) + " " + std::to_string(::getpid()) + "\n";
-    if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
-        std::_Exit(3);
+    append_record(fd, std::string(1, what) + " " + std::to_string(n) + " " +
+                          std::to_string(::getpid()));
 }
 
 [[noreturn]] void run_dispatcher(const std::string& url, const outbox& box, int events,
