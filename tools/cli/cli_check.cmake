@@ -1,6 +1,6 @@
 # ctest script: the command line's contract: --help exits 0 for every subcommand, bad options
 # exit 2 naming the option, an unreachable server exits 3, --color and NO_COLOR are honoured,
-# and probe --format json is JSON.
+# probe --format json is JSON, and --jobs gives the same report as one target at a time.
 # SPDX-License-Identifier: MIT
 function(run expected_rc)
     execute_process(COMMAND ${ARGN} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
@@ -61,4 +61,21 @@ endif()
 run(0 ${CMAKE_COMMAND} -E env NO_COLOR=1 ${LOCKSTEP} conform --filter [url] --color=auto)
 if(out MATCHES "${escape}\\[")
     message(FATAL_ERROR "NO_COLOR was ignored:\n${out}")
+endif()
+
+# Targets run at once report as one at a time would: the same JSON, in the order given.
+set(targets --url sqlite::memory: --url soci+sqlite3://:memory: --url sqlite::memory:?busy_timeout=100)
+run(0 ${LOCKSTEP} conform ${targets} --filter [savepoints] --format json)
+set(one_at_a_time "${out}")
+run(0 ${LOCKSTEP} conform ${targets} --filter [savepoints] --format json --jobs 3)
+if(NOT out STREQUAL one_at_a_time)
+    message(FATAL_ERROR "--jobs 3 reported otherwise than one at a time:\n${one_at_a_time}\n---\n${out}")
+endif()
+string(JSON engines LENGTH "${out}" engines)
+if(NOT engines EQUAL 3)
+    message(FATAL_ERROR "--jobs 3 reported ${engines} engines, not 3:\n${out}")
+endif()
+run(2 ${LOCKSTEP} conform --jobs 0)
+if(NOT err MATCHES "jobs")
+    message(FATAL_ERROR "a bad --jobs value was not named:\n${err}")
 endif()

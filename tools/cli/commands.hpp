@@ -35,6 +35,7 @@ struct conform_options {
     std::string output;
     std::vector<std::string> reports; ///< "FORMAT=FILE"
     colour_choice colour = colour_choice::automatic;
+    int jobs = 1; ///< targets run at once (each its own process)
 };
 
 /// `lockstep conform`: runs the conformance suite per URL and prints a table.

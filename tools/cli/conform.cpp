@@ -108,7 +108,7 @@ int conform(const conform_options& options) {
     if (urls.empty())
         urls.push_back("sqlite::memory:");
 
-    const auto m = run_matrix(binary, urls, filter, work_dir);
+    const auto m = run_matrix(binary, urls, filter, work_dir, options.jobs);
     const auto render = [&](const std::string& f, bool colour) {
         if (f == "json")
             return render_json(m);

@@ -54,6 +54,11 @@ int main(int argc, char* argv[]) {
     conform_command->add_option("--filter", conform_opts.filter,
                                 "Only cases matching a name (wildcards *) or a tag ([hooks])");
     conform_command->add_flag("--list", conform_opts.list, "List the cases and exit");
+    conform_command
+        ->add_option("-j,--jobs", conform_opts.jobs,
+                     "Run up to N targets at once (each in its own process, with its own "
+                     "tables); the report is the same as one at a time")
+        ->check(CLI::Range(1, 64));
     conform_command->add_option("--format", conform_opts.format, "Report format")
         ->check(CLI::IsMember({"text", "json", "junit", "markdown"}));
     conform_command->add_option("--output", conform_opts.output,

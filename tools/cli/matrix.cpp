@@ -4,19 +4,27 @@
 
 #include "spawn.hpp"
 
+#include <atomic>
 #include <cstdlib>
+#include <exception>
 #include <fstream>
 #include <iostream>
 #include <lockstep/connection_url.hpp>
 #include <lockstep/errors.hpp>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace lockstep::cli {
 namespace {
 
+// Targets run at once share stderr: one line at a time.
+std::mutex stderr_mutex;
+
 void show_progress(const std::string& name, int done, int total, bool terminal) {
+    const std::lock_guard lock(stderr_mutex);
     if (terminal) {
         constexpr int width = 30;
         const int filled = total > 0 ? std::min(width, done * width / total) : 0;
@@ -36,16 +44,22 @@ std::string redacted(const std::string& url) {
     }
 }
 
+/// Runs the suite on one target. `alone`: no other target runs meanwhile, so a terminal may show
+/// a progress bar that redraws its line; otherwise progress goes as whole lines.
 engine_run run_engine(const std::string& binary, const std::string& url, const std::string& filter,
-                      int total, const std::filesystem::path& work_dir, std::size_t index) {
+                      int total, const std::filesystem::path& work_dir, std::size_t index,
+                      bool alone) {
     engine_run run;
     run.display_url = redacted(url);
     run.target = run.display_url;
     const auto results_path = work_dir / ("engine" + std::to_string(index) + ".json");
     const auto error_path = work_dir / ("engine" + std::to_string(index) + ".err");
     run.log = work_dir / ("engine" + std::to_string(index) + ".log");
-    const bool terminal = ::isatty(STDERR_FILENO) != 0;
-    std::cerr << "Running the conformance suite on " << run.display_url << "\n";
+    const bool terminal = alone && ::isatty(STDERR_FILENO) != 0;
+    {
+        const std::lock_guard lock(stderr_mutex);
+        std::cerr << "Running the conformance suite on " << run.display_url << "\n";
+    }
     // No shell: the arguments go as they are, and the URL (which may hold a password) travels
     // in the child's environment, never on a command line.
     std::vector<std::string> argv{binary, "--progress",    "--results", results_path.string(),
@@ -68,6 +82,7 @@ engine_run run_engine(const std::string& binary, const std::string& url, const s
             message.pop_back();
         run.error =
             message.empty() ? "the suite exited with " + std::to_string(run.exit_code) : message;
+        const std::lock_guard lock(stderr_mutex);
         std::cerr << "  " << run.error << "\n";
         return run;
     }
@@ -131,12 +146,42 @@ void find_differences(matrix& m) {
 }
 
 matrix run_matrix(const std::string& binary, const std::vector<std::string>& urls,
-                  const std::string& filter, const std::filesystem::path& work_dir) {
+                  const std::string& filter, const std::filesystem::path& work_dir, int jobs) {
     matrix m;
     const auto listed = list_cases(binary, filter);
-    for (std::size_t i = 0; i < urls.size(); ++i)
-        m.engines.push_back(
-            run_engine(binary, urls[i], filter, static_cast<int>(listed.size()), work_dir, i));
+    const auto total = static_cast<int>(listed.size());
+    const auto workers =
+        std::min<std::size_t>(static_cast<std::size_t>(std::max(jobs, 1)), urls.size());
+    m.engines.resize(urls.size());
+    // Each worker takes the next target not yet taken and fills that target's slot, so the matrix
+    // keeps the order of `urls`. Each target runs in its own process, with its own tables (the
+    // suite prefixes them with its process id), as ctest -j runs them too.
+    // A target that cannot be started (run_program throws) stops the others from starting, and
+    // the first such error reaches the caller as it would with one worker.
+    std::atomic<std::size_t> next{0};
+    std::mutex failure_mutex;
+    std::exception_ptr failure;
+    const auto work = [&] {
+        for (std::size_t i; (i = next++) < urls.size();) {
+            try {
+                m.engines[i] =
+                    run_engine(binary, urls[i], filter, total, work_dir, i, workers <= 1);
+            } catch (...) {
+                const std::lock_guard lock(failure_mutex);
+                if (!failure)
+                    failure = std::current_exception();
+                next = urls.size();
+            }
+        }
+    };
+    {
+        std::vector<std::jthread> threads;
+        for (std::size_t w = 1; w < workers; ++w)
+            threads.emplace_back(work);
+        work(); // this thread is a worker too
+    }           // joins the others
+    if (failure)
+        std::rethrow_exception(failure);
     // The suite's own names are authoritative (the listing may wrap long ones): take the order
     // of the listing where names match, then any the runs report that it missed.
     for (const auto& [name, tags] : listed) {

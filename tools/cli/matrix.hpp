@@ -48,9 +48,10 @@ struct matrix {
 
 /// Runs the conformance executable `binary` once per URL (the URL travels in the environment,
 /// never on a command line), restricted to the Catch2 test spec `filter` if not empty, with a
-/// progress bar on stderr; then compares transcripts.
+/// progress bar on stderr; then compares transcripts. Up to `jobs` targets run at once; the
+/// matrix keeps the order of `urls` whatever order they finish in.
 matrix run_matrix(const std::string& binary, const std::vector<std::string>& urls,
-                  const std::string& filter, const std::filesystem::path& work_dir);
+                  const std::string& filter, const std::filesystem::path& work_dir, int jobs = 1);
 
 /// Fills `m.differences` from the transcripts of cases that passed on several targets.
 void find_differences(matrix& m);
