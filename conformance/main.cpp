@@ -1,7 +1,7 @@
 // The conformance runner: Catch2 with --url, --results (JSON per case, with transcripts) and
 // --progress, and a listener that counts skipped cases as skipped, never as passed.
 // SPDX-License-Identifier: MIT
-#define CATCH_CONFIG_RUNNER
+#include "catch_session.hpp"
 #include "harness.hpp"
 
 #include <catch2/catch.hpp>
@@ -69,36 +69,29 @@ public:
 CATCH_REGISTER_LISTENER(results_listener)
 
 int main(int argc, char* argv[]) {
-    Catch::Session session;
+    lockstep::test_runner::session session;
     std::string url, url_env;
     bool list_cases = false;
     auto& r = record();
-    using namespace Catch::clara;
-    const auto cli = session.cli() |
-                     Opt(url, "url")["--url"]("database URL (default LOCKSTEP_TEST_URL, "
-                                              "else sqlite::memory:)") |
-                     Opt(url_env, "variable")["--url-env"](
-                         "read the URL from this environment variable; exit 77 if unset") |
-                     Opt(r.results_path, "file")["--results"]("write per-case results as JSON") |
-                     Opt(r.progress)["--progress"]("print one line per case on stdout") |
-                     Opt(list_cases)["--list-cases"](
-                         "print the matching cases as JSON ([{name, tags}]) and exit");
-    session.cli(cli);
-    if (const int rc = session.applyCommandLine(argc, argv); rc != 0)
+    session.add_option(url, "url", "--url",
+                       "database URL (default LOCKSTEP_TEST_URL, else sqlite::memory:)");
+    session.add_option(url_env, "variable", "--url-env",
+                       "read the URL from this environment variable; exit 77 if unset");
+    session.add_option(r.results_path, "file", "--results", "write per-case results as JSON");
+    session.add_flag(r.progress, "--progress", "print one line per case on stdout");
+    session.add_flag(list_cases, "--list-cases",
+                     "print the matching cases as JSON ([{name, tags}]) and exit");
+    if (const int rc = session.parse(argc, argv); rc != 0)
         return rc;
     if (list_cases) {
         // Catch2's own listings wrap long names; tools read this instead.
-        const auto& config = session.config();
         nlohmann::json cases = nlohmann::json::array();
-        for (const auto& test :
-             Catch::filterTests(Catch::getAllTestCasesSorted(config), config.testSpec(), config))
-            cases.push_back(
-                {{"name", test.getTestCaseInfo().name}, {"tags", test.getTestCaseInfo().tags}});
+        for (const auto& c : session.selected_cases())
+            cases.push_back({{"name", c.name}, {"tags", c.tags}});
         std::cout << cases.dump() << std::endl;
         return 0;
     }
-    if (session.configData().listTests || session.configData().listTestNamesOnly ||
-        session.configData().listTags || session.configData().showHelp)
+    if (session.only_lists())
         return session.run();
 
     if (url.empty() && !url_env.empty()) {

@@ -1,8 +1,8 @@
-// The main() of Lockstep's unit-test executables (Catch2's runner), compiled once into the
-// lockstep_catch_main object library that each of them links.
+// The main() of Lockstep's unit-test executables, compiled once into the lockstep_catch_main
+// object library that each of them links, over the one compiled Catch2 (catch_session.hpp).
 // SPDX-License-Identifier: MIT
-#define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
+#include "catch_session.hpp"
+
 #include <cstdlib>
 #include <iostream>
 
@@ -25,5 +25,8 @@ int main(int argc, char* argv[]) {
     }
     if (lockstep_test_setup != nullptr)
         lockstep_test_setup();
-    return Catch::Session().run(argc, argv);
+    lockstep::test_runner::session session;
+    if (const int rc = session.parse(argc, argv); rc != 0)
+        return rc;
+    return session.run();
 }

@@ -7,7 +7,9 @@
 #include "lockstep/savepoint.hpp"
 #include "testing/fake_session.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <set>
 #include <stdexcept>
 
 using namespace lockstep;
@@ -365,6 +367,27 @@ TEST_CASE("retry reruns the block after a conflict and never inside another bloc
                           }),
                     integrity_error);
     CHECK(attempts == 1);
+}
+
+TEST_CASE("retry waits from 2 ms, doubling, never more than 1 s, each wait drawn between half and "
+          "all of its step",
+          "[retry]") {
+    using std::chrono::microseconds;
+    for (int round = 0; round < 200; ++round) {
+        for (int attempt = 2; attempt <= 40; ++attempt) {
+            const auto step =
+                std::min<std::int64_t>(2'000LL << std::min(attempt - 2, 20), 1'000'000);
+            const auto wait = detail::retry_wait(attempt).count();
+            REQUIRE(wait >= step / 2);
+            REQUIRE(wait <= step);
+        }
+    }
+    // Jitter: twenty draws of one step are not all the same.
+    std::set<std::int64_t> draws;
+    for (int i = 0; i < 20; ++i)
+        draws.insert(detail::retry_wait(8).count());
+    CHECK(draws.size() > 1);
+    CHECK(detail::retry_wait(1000) <= microseconds(1'000'000));
 }
 
 TEST_CASE("A backend's refusal before sending leaves the block usable", "[atomic][errors]") {
