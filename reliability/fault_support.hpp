@@ -115,11 +115,13 @@ inline void report(const std::string& what, const std::string& figures) {
     std::cout << "RELIABILITY " << what << ": " << figures << std::endl;
 }
 
-/// The class of the lockstep error `body` threw, or "none".
+/// The class of the lockstep error `body` threw, or "none". Prints the error's message too, so
+/// that a failing check on the class shows what the engine said (ctest shows it on failure).
 template <class Body> std::string error_kind_of(Body&& body) {
     try {
         body();
     } catch (const lockstep::error& e) {
+        std::cout << "error_kind_of: " << e.kind() << ": " << e.what() << std::endl;
         return e.kind();
     }
     return "none";
