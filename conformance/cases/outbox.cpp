@@ -465,7 +465,7 @@ TEST_CASE("Two dispatchers on two connections deliver every message once, in ord
                     std::this_thread::sleep_for(std::chrono::milliseconds(1));
             } catch (const lockstep::error& e) {
                 if (!e.is_retryable()) { // SQLite's one writer: a busy claim is tried again
-                    failure = e.what();
+                    failure = std::string(e.kind()) + ": " + e.what();
                     return;
                 }
             }
@@ -478,8 +478,8 @@ TEST_CASE("Two dispatchers on two connections deliver every message once, in ord
     std::thread second([&] { run(second_db, second_failure); });
     first.join();
     second.join();
-    CHECK(first_failure.empty());
-    CHECK(second_failure.empty());
+    CHECK(first_failure == ""); // compared with "", so a failure shows the error
+    CHECK(second_failure == "");
     CHECK(overlaps == 0);
     CHECK(times_delivered.size() == static_cast<std::size_t>(messages));
     CHECK(std::all_of(times_delivered.begin(), times_delivered.end(),
