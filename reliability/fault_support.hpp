@@ -88,6 +88,13 @@ inline void append_record(int fd, std::string_view text) {
         std::_Exit(3);
 }
 
+/// Appends the event "WHAT N PID" (this process's id) as one record: the outbox tests' log, whose
+/// order is the order in which the events happened, across processes.
+inline void record_event(int fd, char what, std::int64_t n) {
+    append_record(fd, std::string(1, what) + " " + std::to_string(n) + " " +
+                          std::to_string(::getpid()));
+}
+
 /// Ends the process with ctest's skip code, saying why; ctest reports the case as skipped.
 [[noreturn]] inline void skip_case(const std::string& reason) {
     std::cout << "SKIPPED: " << reason << std::endl;

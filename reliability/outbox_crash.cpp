@@ -36,12 +36,6 @@ constexpr auto lease = std::chrono::milliseconds(150);
 constexpr int topics = 6;
 constexpr std::size_t batch = 2;
 
-/// One record per event (append_record): a kill leaves whole records.
-void record(int fd, char what, std::int64_t n) {
-    append_record(fd, std::string(1, what) + " " + std::to_string(n) + " " +
-                          std::to_string(::getpid()));
-}
-
 std::string topic_of(std::int64_t n) {
     return "topic-" + std::to_string(n % topics);
 }
@@ -53,11 +47,11 @@ void register_handlers(outbox_dispatcher& d, int events, point kill_at, int& cou
     for (int t = 0; t < topics; ++t)
         d.handle("topic-" + std::to_string(t), [=, &countdown](const auto& m) {
             const auto n = std::stoll(m.payload);
-            record(events, 's', n);
+            record_event(events, 's', n);
             if (kill_at == point::in_handler && --countdown == 0)
                 ::kill(::getpid(), SIGKILL);
             std::this_thread::sleep_for(side_effect);
-            record(events, 'h', n);
+            record_event(events, 'h', n);
             if (kill_at == point::before_mark && --countdown == 0)
                 ::kill(::getpid(), SIGKILL);
         });
@@ -84,7 +78,7 @@ void register_handlers(outbox_dispatcher& d, int events, point kill_at, int& cou
                 if (kill_at == point::before_commit && --countdown == 0)
                     ::kill(::getpid(), SIGKILL);
             });
-            record(events, 'c', n); // acknowledged: the block returned, so it committed
+            record_event(events, 'c', n); // acknowledged: the block returned, so it committed
             if (kill_at == point::after_commit && --countdown == 0)
                 ::kill(::getpid(), SIGKILL);
             dispatcher.dispatch_once();

@@ -21,13 +21,6 @@ namespace {
 
 constexpr int topics = 8;
 
-/// One record per event (append_record, one write(2) to an O_APPEND file): the file's order is the
-/// order in which the events happened, across both processes.
-void record(int fd, char what, std::int64_t n) {
-    append_record(fd, std::string(1, what) + " " + std::to_string(n) + " " +
-                          std::to_string(::getpid()));
-}
-
 [[noreturn]] void run_dispatcher(const std::string& url, const outbox& box, int events,
                                  const std::filesystem::path& done) {
     try {
@@ -38,8 +31,8 @@ void record(int fd, char what, std::int64_t n) {
         for (int t = 0; t < topics; ++t)
             d.handle("topic-" + std::to_string(t), [events](const outbox_delivery& m) {
                 const auto n = std::stoll(m.payload);
-                record(events, 'b', n);
-                record(events, 'e', n);
+                record_event(events, 'b', n);
+                record_event(events, 'e', n);
             });
         const auto pending = "SELECT COUNT(*) FROM " + db.quote_identifier(box.messages().name()) +
                              " WHERE " + db.quote_identifier("state") + " = 0";
