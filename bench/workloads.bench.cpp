@@ -619,6 +619,21 @@ private:
     std::string parent_sql_, child_sql_;
 };
 
+/// A second instance of a variant under another name: `--control` runs the raw driver twice, so
+/// the run shows what identical code measures against itself on this machine (an A/A test).
+class renamed final : public variant {
+public:
+    renamed(std::unique_ptr<variant> inner, std::string name)
+        : inner_(std::move(inner)), name_(std::move(name)) {}
+    std::string name() const override { return name_; }
+    void run(const workload& w) override { inner_->run(w); }
+    long server_pid() override { return inner_->server_pid(); }
+
+private:
+    std::unique_ptr<variant> inner_;
+    std::string name_;
+};
+
 // ---- the harness ----
 struct target {
     std::string label; // "sqlite (journal)", "postgresql", ...
@@ -631,17 +646,27 @@ std::string soci_quote(const std::string& v) {
     return "'" + v + "'";
 }
 
-target make_target(const std::string& url_text) {
+/// The raw driver's variant for `url` (a second one for --control).
+std::unique_ptr<variant> make_raw(const lockstep::connection_url& url, bool returning) {
+    if (url.engine() == "sqlite")
+        return std::make_unique<raw_sqlite>(url.database);
+    if (url.engine() == "postgresql")
+        return std::make_unique<raw_postgresql>(url);
+    return std::make_unique<raw_connector>(url, returning);
+}
+
+target make_target(const std::string& url_text, bool control) {
     const auto url = lockstep::parse_connection_url(url_text);
     target t{url.engine(), url_text, {}, 0};
     auto probe = lockstep::connection::open(url_text);
     // A soci+ URL measures Lockstep's SOCI adapter: the same raw driver and plain SOCI
     // variants as the native engine, with Lockstep's variants going through SOCI.
     const auto adapter = url.is_soci() ? std::string(" via soci") : std::string();
+    bool returning = false; // MariaDB's raw variant: INSERT ... RETURNING or LAST_INSERT_ID()
     if (url.engine() == "sqlite") {
         const auto journal = url.option("journal_mode").value_or("delete");
         t.label = "sqlite (" + journal + ")" + adapter;
-        t.variants.push_back(std::make_unique<raw_sqlite>(url.database));
+        t.variants.push_back(make_raw(url, false));
         t.variants.push_back(std::make_unique<spi_variant>(url_text));
         t.variants.push_back(std::make_unique<model_variant>(url_text));
         t.variants.push_back(std::make_unique<model_variant>(url_text, false, true));
@@ -654,7 +679,7 @@ target make_target(const std::string& url_text) {
         // SOCI wait per statement as ever.
         t.label += url.option("pipeline").value_or("off") == "on" ? " (pipeline)" : "";
         t.label += adapter;
-        t.variants.push_back(std::make_unique<raw_postgresql>(url));
+        t.variants.push_back(make_raw(url, false));
         t.variants.push_back(std::make_unique<model_variant>(url_text));
         t.variants.push_back(std::make_unique<model_variant>(url_text, false, true));
         t.variants.push_back(std::make_unique<plain_variant>(url_text));
@@ -670,9 +695,9 @@ target make_target(const std::string& url_text) {
         const auto version = lockstep::as_text(probe.query("SELECT VERSION()").at(0).at(0));
         int major = 0, minor = 0;
         std::sscanf(version.c_str(), "%d.%d", &major, &minor);
-        const bool returning = version.find("MariaDB") != std::string::npos &&
-                               (major > 10 || (major == 10 && minor >= 5));
-        t.variants.push_back(std::make_unique<raw_connector>(url, returning));
+        returning = version.find("MariaDB") != std::string::npos &&
+                    (major > 10 || (major == 10 && minor >= 5));
+        t.variants.push_back(make_raw(url, returning));
         t.variants.push_back(std::make_unique<raw_mariadb>(url));
         t.variants.push_back(std::make_unique<model_variant>(url_text));
         t.variants.push_back(std::make_unique<model_variant>(url_text, false, true));
@@ -689,6 +714,10 @@ target make_target(const std::string& url_text) {
     } else {
         throw std::runtime_error("bench: no raw variant for engine " + url.engine());
     }
+    // Second after raw, so that odd rounds (run in reverse) do not always put it last.
+    if (control)
+        t.variants.insert(t.variants.begin() + 1,
+                          std::make_unique<renamed>(make_raw(url, returning), "raw-again"));
     return t;
 }
 
@@ -817,7 +846,9 @@ int main(int argc, char* argv[]) {
     std::vector<std::string> growth_dimensions;
     long max_rows = 1000000;
     int threads_per_url = 2, hot_rows = 4;
-    std::string json_path, only;
+    std::string json_path;
+    std::vector<std::string> only; // variants kept besides raw (and raw-again)
+    bool control = false;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool more = i + 1 < argc;
@@ -835,8 +866,12 @@ int main(int argc, char* argv[]) {
             pin = true;
         else if (a == "--compare")
             compare = true;
-        else if (a == "--only" && more)
-            only = argv[++i]; // one variant besides raw, for profiling
+        else if (a == "--only" && more) {
+            std::stringstream list(argv[++i]); // variants besides raw, e.g. for profiling
+            for (std::string v; std::getline(list, v, ',');)
+                only.push_back(v);
+        } else if (a == "--control")
+            control = true;
         else if (a == "--json" && more)
             json_path = argv[++i];
         else if (a == "--rss" && more)
@@ -860,13 +895,14 @@ int main(int argc, char* argv[]) {
         else if (a == "--hot-rows" && more)
             hot_rows = std::stoi(argv[++i]);
         else {
-            std::cerr << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
-                         "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT] "
-                         "[--compare] | --rss BLOCKS | --contention SECONDS [--threads N] "
-                         "[--hot-rows N] --url URL... | --bulk ROWS --url URL... | --outbox OPS "
-                         "[--rounds N] --url URL... | --growth "
-                         "all|savepoint_depth,receivers,hooks,rows,statements,threads "
-                         "[--max-rows N] [--json FILE] --url URL...\n";
+            std::cerr
+                << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
+                   "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT,...] "
+                   "[--control] [--compare] | --rss BLOCKS | --contention SECONDS [--threads N] "
+                   "[--hot-rows N] --url URL... | --bulk ROWS --url URL... | --outbox OPS "
+                   "[--rounds N] --url URL... | --growth "
+                   "all|savepoint_depth,receivers,hooks,rows,statements,threads "
+                   "[--max-rows N] [--json FILE] --url URL...\n";
             return 2;
         }
     }
@@ -906,10 +942,12 @@ int main(int argc, char* argv[]) {
         auto setup = lockstep::connection::open(url);
         setup.drop_tables(tables().main, tables().sig);
         setup.create_tables(tables().main, tables().sig); // the raw variants prepare against them
-        auto t = make_target(url);
+        auto t = make_target(url, control);
         if (!only.empty())
             std::erase_if(t.variants, [&](const std::unique_ptr<variant>& v) {
-                return v->name() != "raw" && v->name() != only;
+                const auto name = v->name();
+                return name != "raw" && name != "raw-again" &&
+                       std::find(only.begin(), only.end(), name) == only.end();
             });
         if (pin) {
             for (auto& v : t.variants)
