@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Draws docs/performance.svg from the JSON that `lockstep bench --json FILE` writes: for each
 engine and workload, a bar per variant showing its median ratio to the raw driver, with the
-min-max range of the per-round ratios. With --growth, draws docs/growth-<dimension>.svg from
+min-max range of the per-round ratios. With --table, prints the markdown table of
+docs/performance.md from the same JSON instead. With --growth, draws docs/growth-<dimension>.svg from
 `lockstep bench --growth ... --json FILE`. Standard library only (Debian's python3)."""
 import json
 import sys
 
-COLOURS = {"raw": "#888888", "capi": "#bbbbbb", "spi": "#9ecae1", "model": "#1f77b4",
+COLOURS = {"raw": "#888888", "raw-again": "#444444", "capi": "#bbbbbb", "spi": "#9ecae1", "model": "#1f77b4",
            "model+insert": "#aec7e8", "model+counters": "#6baed6",
            "plain": "#2ca02c", "soci": "#d62728"}
 
@@ -19,6 +20,46 @@ def model_target(target, workload, variants):
         soci = next((r for r in variants if r["variant"] == "soci"), None)
         return soci["ratio_to_raw"] * 1.08 if soci else None
     return 1.05
+
+
+def table(source):
+    """The markdown table of docs/performance.md: one line per target and workload, the model's
+    ratio beside its target, and what the run's A/A control (raw-again) and SOCI measured."""
+    rows = json.load(open(source))
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["target"], r["workload"]), {})[r["variant"]] = r
+    print("| target | workload | raw us/op | A/A: raw again (min-max) | model (min-max) | target "
+          "| met | soci | model / soci | spi | model cpu us/op | allocs/op model (soci) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    last = None
+    for (target, workload), v in groups.items():
+        model, soci = v.get("model"), v.get("soci")
+        if model is None:
+            continue
+        goal = model_target(target, workload, list(v.values()))
+        if goal is None:
+            goal_text, met = "-", "-"
+        elif "via soci" in target:
+            goal_text, met = "1.08 of soci", "yes" if model["ratio_to_raw"] <= goal else "**no**"
+        else:
+            goal_text, met = f"{goal:.2f}", "yes" if model["ratio_to_raw"] <= goal else "**no**"
+
+        def spread(r):
+            return f'{r["ratio_to_raw"]:.3f} ({r["ratio_min"]:.2f}-{r["ratio_max"]:.2f})' if r else "-"
+
+        def num(r, key, digits):
+            return f"{r[key]:.{digits}f}" if r else "-"
+
+        allocs = f'{model["allocations_per_op"]:.0f}'
+        allocs += f' ({soci["allocations_per_op"]:.0f})' if soci else ""
+        cells = [target if target != last else "", workload, num(v.get("raw"), "us_per_op", 2),
+                 spread(v.get("raw-again")), spread(model), goal_text, met,
+                 num(soci, "ratio_to_raw", 3),
+                 f'{model["ratio_to_raw"] / soci["ratio_to_raw"]:.3f}' if soci else "-",
+                 num(v.get("spi"), "ratio_to_raw", 3), num(model, "cpu_us_per_op", 2), allocs]
+        print("| " + " | ".join(cells) + " |")
+        last = target
 
 
 def main(source, output):
@@ -149,7 +190,10 @@ def growth(source, out_dir):
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--growth":
         growth(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 3 and sys.argv[1] == "--table":
+        table(sys.argv[2])
     elif len(sys.argv) == 3:
         main(sys.argv[1], sys.argv[2])
     else:
-        sys.exit("usage: tools/perf_chart.py BENCH.json OUT.svg | --growth GROWTH.json OUT_DIR")
+        sys.exit("usage: tools/perf_chart.py BENCH.json OUT.svg | --table BENCH.json | "
+                 "--growth GROWTH.json OUT_DIR")
