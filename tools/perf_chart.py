@@ -2,13 +2,14 @@
 """Draws docs/performance.svg from the JSON that `lockstep bench --json FILE` writes: for each
 engine and workload, a bar per variant showing its median ratio to the raw driver, with the
 min-max range of the per-round ratios. With --table, prints the markdown table of
-docs/performance.md from the same JSON instead. With --growth, draws docs/growth-<dimension>.svg from
-`lockstep bench --growth ... --json FILE`. Standard library only (Debian's python3)."""
+docs/performance.md from the same JSON instead. With --growth, draws
+docs/growth-<dimension>.svg from `lockstep bench --growth ... --json FILE`. Standard library
+only (Debian's python3)."""
 import json
 import sys
 
-COLOURS = {"raw": "#888888", "raw-again": "#444444", "capi": "#bbbbbb", "spi": "#9ecae1", "model": "#1f77b4",
-           "model+insert": "#aec7e8", "model+counters": "#6baed6",
+COLOURS = {"raw": "#888888", "raw-again": "#444444", "capi": "#bbbbbb", "spi": "#9ecae1",
+           "model": "#1f77b4", "model+insert": "#aec7e8", "model+counters": "#6baed6",
            "plain": "#2ca02c", "soci": "#d62728"}
 
 
@@ -22,31 +23,38 @@ def model_target(target, workload, variants):
     return 1.05
 
 
+def grouped(rows):
+    """The benchmark's rows by (target, workload), in the order the run wrote them."""
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["target"], r["workload"]), []).append(r)
+    return groups
+
+
 def table(source):
     """The markdown table of docs/performance.md: one line per target and workload, the model's
     ratio beside its target, and what the run's A/A control (raw-again) and SOCI measured."""
-    rows = json.load(open(source))
-    groups = {}
-    for r in rows:
-        groups.setdefault((r["target"], r["workload"]), {})[r["variant"]] = r
+    groups = grouped(json.load(open(source)))
     print("| target | workload | raw us/op | A/A: raw again (min-max) | model (min-max) | target "
           "| met | soci | model / soci | spi | model cpu us/op | allocs/op model (soci) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     last = None
-    for (target, workload), v in groups.items():
+    for (target, workload), variants in groups.items():
+        v = {r["variant"]: r for r in variants}
         model, soci = v.get("model"), v.get("soci")
         if model is None:
             continue
-        goal = model_target(target, workload, list(v.values()))
+        goal = model_target(target, workload, variants)
         if goal is None:
             goal_text, met = "-", "-"
-        elif "via soci" in target:
-            goal_text, met = "1.08 of soci", "yes" if model["ratio_to_raw"] <= goal else "**no**"
         else:
-            goal_text, met = f"{goal:.2f}", "yes" if model["ratio_to_raw"] <= goal else "**no**"
+            goal_text = "1.08 of soci" if "via soci" in target else f"{goal:.2f}"
+            met = "yes" if model["ratio_to_raw"] <= goal else "**no**"
 
         def spread(r):
-            return f'{r["ratio_to_raw"]:.3f} ({r["ratio_min"]:.2f}-{r["ratio_max"]:.2f})' if r else "-"
+            if r is None:
+                return "-"
+            return f'{r["ratio_to_raw"]:.3f} ({r["ratio_min"]:.2f}-{r["ratio_max"]:.2f})'
 
         def num(r, key, digits):
             return f"{r[key]:.{digits}f}" if r else "-"
@@ -64,12 +72,7 @@ def table(source):
 
 def main(source, output):
     rows = json.load(open(source))
-    groups = []
-    for r in rows:
-        key = (r["target"], r["workload"])
-        if key not in [g[0] for g in groups]:
-            groups.append((key, []))
-        next(g for g in groups if g[0] == key)[1].append(r)
+    groups = grouped(rows).items()
     cap = max(3.0, max(r["ratio_max"] for r in rows) * 1.05)
     cap = min(cap, 6.0)  # a few outliers must not flatten the rest
     height, left, top, bar, gap = 360, 50, 30, 9, 10
