@@ -198,24 +198,28 @@ const session::recent_statement* session::find_or_prepare(std::string_view sql) 
             recent_.clear();
             cache_.clear();
         }
-        sqlite3_stmt* raw = nullptr;
-        const char* tail = nullptr;
-        const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                                          SQLITE_PREPARE_PERSISTENT, &raw, &tail);
-        statement_ptr statement(raw);
-        if (rc != SQLITE_OK)
-            fail(rc, sql);
-        if (!statement)
-            throw usage_error("The SQL text contains no statement.");
-        for (; tail != nullptr && tail < sql.data() + sql.size(); ++tail)
-            if (!std::isspace(static_cast<unsigned char>(*tail)) && *tail != ';')
-                throw usage_error("Only one statement may be run per call; split \"" +
-                                  std::string(sql) + "\" into separate calls.");
-        it = cache_.emplace(std::string(sql), std::move(statement)).first;
+        it = cache_.emplace(std::string(sql), prepare_new(sql)).first;
     }
     return &recent_.put(sql,
                         {&it->first, it->second.get(),
                          static_cast<std::size_t>(sqlite3_bind_parameter_count(it->second.get()))});
+}
+
+session::statement_ptr session::prepare_new(std::string_view sql) {
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                      SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+    statement_ptr statement(raw);
+    if (rc != SQLITE_OK)
+        fail(rc, sql);
+    if (!statement)
+        throw usage_error("The SQL text contains no statement.");
+    for (; tail != nullptr && tail < sql.data() + sql.size(); ++tail)
+        if (!std::isspace(static_cast<unsigned char>(*tail)) && *tail != ';')
+            throw usage_error("Only one statement may be run per call; split \"" +
+                              std::string(sql) + "\" into separate calls.");
+    return statement;
 }
 
 void session::finish(sqlite3_stmt* statement, int rc, std::string_view sql) {
@@ -277,11 +281,9 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
     return sqlite3_changes64(db_);
 }
 
-std::int64_t session::insert(std::string_view sql, std::span<const param> params,
-                             std::string_view key_column) {
-    // The same steps with or without a key: reading it costs nothing here, and one hot path
-    // serves both a model's inserts and its receivers' adds.
-    auto* statement = prepare(sql, params);
+// Inlined into session::insert and prepared_insert::insert: it runs for every row.
+[[gnu::always_inline]] inline void session::step_insert(sqlite3_stmt* statement,
+                                                        std::string_view sql) {
     const int rc = sqlite3_step(statement);
     if (rc != SQLITE_DONE) [[unlikely]] {
         if (rc == SQLITE_ROW) // an INSERT with its own RETURNING: read past the rows
@@ -291,7 +293,42 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
     } else {
         sqlite3_reset(statement);
     }
+}
+
+std::int64_t session::insert(std::string_view sql, std::span<const param> params,
+                             std::string_view key_column) {
+    // The same steps with or without a key: reading it costs nothing here, and one hot path
+    // serves both a model's inserts and its receivers' adds.
+    step_insert(prepare(sql, params), sql);
     return key_column.empty() ? 0 : sqlite3_last_insert_rowid(db_);
+}
+
+/// One table's INSERT with its own statement, outside the cache: nothing evicts it, and a row
+/// binds straight into it.
+class session::prepared_insert final : public spi::insert_plan {
+public:
+    prepared_insert(session& s, std::string_view sql, bool read_key)
+        : session_(s), sql_(sql), statement_(s.prepare_new(sql)),
+          parameters_(static_cast<std::size_t>(sqlite3_bind_parameter_count(statement_.get()))),
+          read_key_(read_key) {}
+    std::int64_t insert(std::span<const param> params) override {
+        if (params.size() != parameters_) [[unlikely]]
+            throw_placeholder_mismatch(parameters_, params.size());
+        session_.step_insert(session_.bind(statement_.get(), sql_, params), sql_);
+        return read_key_ ? sqlite3_last_insert_rowid(session_.db_) : 0;
+    }
+
+private:
+    session& session_;
+    std::string_view sql_; // kept by the core for the session's life
+    statement_ptr statement_;
+    std::size_t parameters_;
+    bool read_key_;
+};
+
+std::unique_ptr<spi::insert_plan> session::plan_insert(std::string_view sql,
+                                                       std::string_view key_column) {
+    return std::make_unique<prepared_insert>(*this, sql, !key_column.empty());
 }
 
 std::vector<row> session::query(std::string_view sql, std::span<const param> params) {

@@ -45,6 +45,9 @@ public:
     std::int64_t execute(std::string_view sql, std::span<const param> params) override;
     std::int64_t insert(std::string_view sql, std::span<const param> params,
                         std::string_view key_column) override;
+    /// A plan holding its own prepared statement: no lookup by text per row.
+    std::unique_ptr<spi::insert_plan> plan_insert(std::string_view sql,
+                                                  std::string_view key_column) override;
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
     void note_stable_sql(std::string_view sql) override;
 
@@ -69,6 +72,11 @@ private:
     };
     /// The cached statement for `sql`, prepared now if it is not cached yet; now also recent.
     const recent_statement* find_or_prepare(std::string_view sql);
+    /// `sql` prepared now, uncached; throws if it is not exactly one statement.
+    statement_ptr prepare_new(std::string_view sql);
+    /// Steps a bound INSERT once, reads past rows of a RETURNING, resets it; raises on failure.
+    void step_insert(sqlite3_stmt* statement, std::string_view sql);
+    class prepared_insert;
     sqlite3_stmt* bind(sqlite3_stmt* statement, std::string_view sql,
                        std::span<const param> params);
     /// Steps `statement` to completion, discarding rows; resets it even when it fails.

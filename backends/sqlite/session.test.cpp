@@ -95,3 +95,46 @@ TEST_CASE("An empty blob and empty text are bound as zero-length values, never N
     CHECK(as_integer(rows.at(0).at(1)) == 0);
     CHECK(as_text(rows.at(0).at(3)) == "blob");
 }
+
+TEST_CASE("An insert plan runs its INSERT for every row and returns the key the engine gave",
+          "[sqlite][plan]") {
+    auto owner = open_in_transaction();
+    auto& s = *owner;
+    const std::string sql = "INSERT INTO t (v) VALUES (?)"; // the core keeps its text in place
+    const auto keyed = s.plan_insert(sql, "id");
+    const auto unkeyed = s.plan_insert(sql, "");
+    const std::vector<param> two{std::int64_t{2}}, three{std::int64_t{3}};
+    const auto first = keyed->insert(two);
+    CHECK(keyed->insert(three) == first + 1);
+    CHECK(unkeyed->insert(two) == 0); // no key column: the key is not asked for
+    // The plans' statements are not the session's cached ones: statements by text still work.
+    add(s, 4);
+    s.commit();
+    CHECK(values(s) == std::vector<std::int64_t>{1, 2, 2, 3, 4});
+}
+
+TEST_CASE("An insert plan's failure is raised as its error class, and the plan goes on",
+          "[sqlite][plan]") {
+    auto owner = open_in_transaction();
+    auto& s = *owner;
+    const std::string sql = "INSERT INTO t (id, v) VALUES (?, ?)";
+    const auto plan = s.plan_insert(sql, "");
+    const std::vector<param> taken{std::int64_t{1}, std::int64_t{5}}; // id 1 holds v = 1
+    CHECK_THROWS_AS(plan->insert(taken), integrity_error);
+    const std::vector<param> null_value{std::int64_t{9}, nullptr};
+    CHECK_THROWS_AS(plan->insert(null_value), integrity_error);
+    const std::vector<param> too_few{std::int64_t{9}};
+    CHECK_THROWS_AS(plan->insert(too_few), usage_error);
+    // Each failed statement was reset: the same plan writes the next row.
+    const std::vector<param> fine{std::int64_t{9}, std::int64_t{7}};
+    plan->insert(fine);
+    s.commit();
+    CHECK(values(s) == std::vector<std::int64_t>{1, 7});
+}
+
+TEST_CASE("An insert plan for a table that does not exist is refused when it is made",
+          "[sqlite][plan]") {
+    sqlite::session s(parse_connection_url("sqlite::memory:"));
+    const std::string sql = "INSERT INTO missing (v) VALUES (?)";
+    CHECK_THROWS_AS(s.plan_insert(sql, "id"), statement_error);
+}

@@ -44,6 +44,22 @@ void throw_used_after_fork() {
                       "connections in the child.");
 }
 
+std::atomic<std::uintptr_t>* owner_guard::acquire(connection_state* state) {
+    if (state == nullptr) [[unlikely]]
+        throw_moved_from();
+    const auto me = this_thread_token();
+    if (state->owner.load(std::memory_order_relaxed) == me)
+        return nullptr; // an outer call of this thread holds the mark
+    std::uintptr_t nobody = 0;
+    if (!state->owner.compare_exchange_strong(nobody, me, std::memory_order_acquire)) [[unlikely]]
+        throw_used_by_two_threads();
+    if (state->opened_in != fork_generation.load(std::memory_order_relaxed)) [[unlikely]] {
+        state->owner.store(0, std::memory_order_release);
+        throw_used_after_fork();
+    }
+    return &state->owner;
+}
+
 } // namespace detail
 
 connection connection::open(std::string_view url_text) {
@@ -233,11 +249,23 @@ std::vector<row> connection::query_params(std::string_view sql, std::span<const 
     return run(sql, params, [&] { return state_->session->query(sql, params); });
 }
 
-const detail::table_sql& connection::sql_for(const table_base& t) {
-    auto& state = *state_;
+namespace {
+
+// sql_for's body, inlined into the INSERT's hot path as well.
+[[gnu::always_inline]] inline const detail::table_sql*
+recent_sql_for(detail::connection_state& state, const table_base& t) {
     for (const auto& r : state.recent_sql)
         if (r.serial == t.serial())
-            return *r.sql;
+            return r.sql;
+    return nullptr;
+}
+
+} // namespace
+
+const detail::table_sql& connection::sql_for(const table_base& t) {
+    if (const auto* recent = recent_sql_for(*state_, t))
+        return *recent;
+    auto& state = *state_;
     const auto& sql = sql_for_uncached(t);
     state.recent_sql[state.next_recent_sql++ % state.recent_sql.size()] = {t.serial(), &sql};
     return sql;
@@ -295,21 +323,29 @@ std::int64_t connection::insert_statement(const table_base& t, std::span<const p
     if (state_->pipelined && state_->transactions.in_block()) [[unlikely]]
         if (const auto key = insert_queued(t, params, given_key, read_key))
             return *key;
-    const auto& sql = sql_for(t);
+    const auto* recent = recent_sql_for(*state_, t);
+    const auto& sql = recent != nullptr ? *recent : sql_for(t);
     const auto& text = given_key ? sql.insert_given_key : sql.insert_generated_key;
-    // A given key is known already: only a generated one is worth asking for.
-    // Both arms are views: a "" arm would make the result a temporary std::string.
-    const std::string_view key_column =
-        given_key || !read_key ? std::string_view{} : std::string_view(t.key().name);
+    auto& plan = sql.insert_plans[detail::insert_plan_index(given_key, read_key)];
     return run(
         text, params,
         [&] {
-            const auto key = state_->session->insert(text, params, key_column);
+            if (!plan) [[unlikely]] // made inside run: preparing may fail like the statement
+                plan = make_insert_plan(t, text, given_key, read_key);
+            const auto key = plan->insert(params);
             if (given_key)
                 return std::get<std::int64_t>(params[t.key_index()]);
             return key;
         },
         true);
+}
+
+std::unique_ptr<spi::insert_plan> connection::make_insert_plan(const table_base& t,
+                                                               const std::string& text,
+                                                               bool given_key, bool read_key) {
+    // A given key is known already: only a generated one is worth asking for.
+    return state_->session->plan_insert(
+        text, given_key || !read_key ? std::string_view{} : std::string_view(t.key().name));
 }
 
 std::optional<std::int64_t> connection::insert_queued(const table_base& t,

@@ -278,6 +278,9 @@ private:
     /// generated, or 0 when the engine generated it and `read_key` is false.
     std::int64_t insert_statement(const table_base& t, std::span<const param> params,
                                   bool given_key, bool read_key = true);
+    /// The session's plan for `text`, the table's one-row INSERT (insert_statement's first use).
+    std::unique_ptr<spi::insert_plan> make_insert_plan(const table_base& t, const std::string& text,
+                                                       bool given_key, bool read_key);
     /// Queues the table's INSERT on a pipelining session inside a block (semantics 10.2);
     /// returns what `insert_statement` returns, or nullopt when the key cannot be taken ahead.
     std::optional<std::int64_t> insert_queued(const table_base& t, std::span<const param> params,

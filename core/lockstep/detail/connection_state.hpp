@@ -42,7 +42,16 @@ struct LOCKSTEP_API table_sql {
     /// bulk_insert's COPY targets, `"t" ("a", "b")`, for engines that can_copy_rows().
     std::string copy_generated_key;
     std::string copy_given_key;
+    /// The session's plans for the one-row INSERTs, made when first used (insert_plan_index
+    /// says which is which). Mutable: a plan is made through the const entry the lookup returns.
+    mutable std::array<std::unique_ptr<spi::insert_plan>, 3> insert_plans;
 };
+
+/// Which of table_sql::insert_plans runs a one-row INSERT: the three differ in their text or
+/// in whether the engine is asked for the key.
+constexpr std::size_t insert_plan_index(bool given_key, bool read_key) noexcept {
+    return given_key ? 0 : read_key ? 1 : 2;
+}
 
 /// How many rows one bulk_insert statement carries: at most 999 parameters (the lowest limit of
 /// any engine: SQLite before 3.32) and at most 500 rows.
@@ -130,21 +139,12 @@ struct LOCKSTEP_API connection_state {
 class LOCKSTEP_API owner_guard {
 public:
     explicit owner_guard(connection_state* state) {
-        if (state == nullptr) [[unlikely]]
-            throw_moved_from();
-        const auto me = this_thread_token();
-        if (state->owner.load(std::memory_order_relaxed) == me)
+        // Only the nested call's test is inline (a receiver's write, a statement inside a
+        // block): it runs several times per write, the outermost entry once.
+        if (state != nullptr && state->owner.load(std::memory_order_relaxed) == this_thread_token())
+            [[likely]]
             return; // an outer call of this thread holds the mark
-        std::uintptr_t nobody = 0;
-        if (!state->owner.compare_exchange_strong(nobody, me, std::memory_order_acquire))
-            [[unlikely]]
-            throw_used_by_two_threads();
-        owner_ = &state->owner;
-        if (state->opened_in != fork_generation.load(std::memory_order_relaxed)) [[unlikely]] {
-            owner_->store(0, std::memory_order_release);
-            owner_ = nullptr;
-            throw_used_after_fork();
-        }
+        owner_ = acquire(state);
     }
     ~owner_guard() {
         if (owner_ != nullptr)
@@ -154,6 +154,8 @@ public:
     owner_guard& operator=(const owner_guard&) = delete;
 
 private:
+    /// Takes the mark for the calling thread (or throws why it cannot); returns it, to clear.
+    [[gnu::noinline]] static std::atomic<std::uintptr_t>* acquire(connection_state* state);
     std::atomic<std::uintptr_t>* owner_ = nullptr;
 };
 

@@ -32,6 +32,30 @@ void session::terminate_server_session(std::string_view) {
                         "db.features().can_terminate_sessions.");
 }
 
+namespace {
+
+/// The default plan: the session's own insert, with the text and key column kept.
+class text_insert_plan final : public insert_plan {
+public:
+    text_insert_plan(session& s, std::string_view sql, std::string_view key_column)
+        : session_(s), sql_(sql), key_column_(key_column) {}
+    std::int64_t insert(std::span<const param> params) override {
+        return session_.insert(sql_, params, key_column_);
+    }
+
+private:
+    session& session_;
+    std::string_view sql_; // kept by the core for the session's life
+    std::string key_column_;
+};
+
+} // namespace
+
+std::unique_ptr<insert_plan> session::plan_insert(std::string_view sql,
+                                                  std::string_view key_column) {
+    return std::make_unique<text_insert_plan>(*this, sql, key_column);
+}
+
 bool session::wait_for_notification(std::chrono::milliseconds) {
     throw not_supported("This engine cannot wait for notifications; check "
                         "db.can_wait_for_notifications().");

@@ -21,6 +21,17 @@
 
 namespace lockstep::spi {
 
+/// One table's INSERT, made once per session by `session::plan_insert` and run for every row
+/// the model layer writes to that table: a backend may hold its prepared statement here, so
+/// the hot path does not look the statement up by its text per row.
+class LOCKSTEP_API insert_plan {
+public:
+    virtual ~insert_plan() = default;
+    /// Runs the INSERT with `params`, one per placeholder; returns what `session::insert`
+    /// returns for the plan's SQL and key column.
+    virtual std::int64_t insert(std::span<const param> params) = 0;
+};
+
 /// One live engine connection.
 ///
 /// Statements use `?` placeholders on every engine; a backend whose engine spells them
@@ -75,6 +86,12 @@ public:
     /// the key, and the result is 0.
     virtual std::int64_t insert(std::string_view sql, std::span<const param> params,
                                 std::string_view key_column) = 0;
+    /// A plan that runs `sql` as `insert(sql, params, key_column)` would, for every row of one
+    /// table. The core keeps `sql` at its address, unchanged, and drops the plan before the
+    /// session. The default plan calls `insert`; a backend that prepares statements overrides
+    /// this to hold its statement in the plan.
+    virtual std::unique_ptr<insert_plan> plan_insert(std::string_view sql,
+                                                     std::string_view key_column);
     /// Runs a query and returns its rows.
     virtual std::vector<row> query(std::string_view sql, std::span<const param> params) = 0;
     /// Does this session queue writes inside transactions instead of waiting for each one
