@@ -31,6 +31,27 @@ TEST_CASE("A write with no receivers is one statement and opens no transaction",
           calls{"insert INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)"});
 }
 
+TEST_CASE("A table's INSERT is planned once per connection and kind, then reused for every row",
+          "[model]") {
+    testing::fake_connection f;
+    for (int i = 0; i < 3; ++i)
+        f.db.insert(items, item{.name = "a"}); // the engine gives the key, which is read back
+    CHECK(f.session->plans_made() == 1);
+    f.db.add(items, item{.name = "b"});              // the key is not read back
+    f.db.insert(items, item{.id = 40, .name = "c"}); // a key of its own: every column
+    f.db.add(items, item{.id = 41, .name = "d"});    // the same statement as the last
+    CHECK(f.session->plans_made() == 3);
+    const std::string generated = "INSERT INTO \"item\" (\"name\", \"parent\") VALUES (?, ?)";
+    const std::string given =
+        "INSERT INTO \"item\" (\"id\", \"name\", \"parent\") VALUES (?, ?, ?)";
+    CHECK(f.session->calls() == calls{"insert " + generated, "insert " + generated,
+                                      "insert " + generated, "insert (no key) " + generated,
+                                      "insert (no key) " + given, "insert (no key) " + given});
+    testing::fake_connection other; // plans belong to their connection
+    other.db.insert(items, item{.name = "e"});
+    CHECK(other.session->plans_made() == 1);
+}
+
 TEST_CASE("Outside a block a write with receivers runs in its own transaction", "[model]") {
     testing::fake_connection f;
     auto sub = post_save.connect(items, [](const saved<item>&) {});

@@ -57,6 +57,11 @@ std::int64_t fake_session::insert(std::string_view sql, std::span<const param>,
     record("insert " + std::string(sql));
     return next_key_++;
 }
+std::unique_ptr<spi::insert_plan> fake_session::plan_insert(std::string_view sql,
+                                                            std::string_view key_column) {
+    ++plans_made_;
+    return spi::session::plan_insert(sql, key_column);
+}
 std::vector<row> fake_session::query(std::string_view sql, std::span<const param>) {
     record("query " + std::string(sql));
     return {};

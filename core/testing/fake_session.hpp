@@ -40,6 +40,11 @@ public:
     std::int64_t insert(std::string_view sql, std::span<const param> params,
                         std::string_view key_column) override;
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
+    /// The default plan (it calls insert), counted in plans_made() and not recorded in calls().
+    std::unique_ptr<spi::insert_plan> plan_insert(std::string_view sql,
+                                                  std::string_view key_column) override;
+    /// How many insert plans the core has asked for.
+    int plans_made() const noexcept { return plans_made_; }
 
     std::string quote_identifier(std::string_view name) const override;
     std::string column_type_sql(column_type type,
@@ -64,6 +69,7 @@ private:
     bool in_transaction_ = false;
     bool alive_ = true;
     std::int64_t next_key_ = 1;
+    int plans_made_ = 0;
 };
 
 /// Details that mark an error as the fake engine's own, as a backend's errors are marked; errors
