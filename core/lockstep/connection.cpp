@@ -47,9 +47,8 @@ void throw_used_after_fork() {
 std::atomic<std::uintptr_t>* owner_guard::acquire(connection_state* state) {
     if (state == nullptr) [[unlikely]]
         throw_moved_from();
+    // The inline test found the mark not this thread's: only one mark may be taken here.
     const auto me = this_thread_token();
-    if (state->owner.load(std::memory_order_relaxed) == me)
-        return nullptr; // an outer call of this thread holds the mark
     std::uintptr_t nobody = 0;
     if (!state->owner.compare_exchange_strong(nobody, me, std::memory_order_acquire)) [[unlikely]]
         throw_used_by_two_threads();
@@ -265,6 +264,10 @@ recent_sql_for(detail::connection_state& state, const table_base& t) {
 const detail::table_sql& connection::sql_for(const table_base& t) {
     if (const auto* recent = recent_sql_for(*state_, t))
         return *recent;
+    return remember_sql(t);
+}
+
+const detail::table_sql& connection::remember_sql(const table_base& t) {
     auto& state = *state_;
     const auto& sql = sql_for_uncached(t);
     state.recent_sql[state.next_recent_sql++ % state.recent_sql.size()] = {t.serial(), &sql};
@@ -324,7 +327,7 @@ std::int64_t connection::insert_statement(const table_base& t, std::span<const p
         if (const auto key = insert_queued(t, params, given_key, read_key))
             return *key;
     const auto* recent = recent_sql_for(*state_, t);
-    const auto& sql = recent != nullptr ? *recent : sql_for(t);
+    const auto& sql = recent != nullptr ? *recent : remember_sql(t);
     const auto& text = given_key ? sql.insert_given_key : sql.insert_generated_key;
     auto& plan = sql.insert_plans[detail::insert_plan_index(given_key, read_key)];
     return run(

@@ -273,6 +273,8 @@ private:
                        std::vector<param>& params);
 
     const detail::table_sql& sql_for(const table_base& t);
+    /// sql_for after a miss among the recent tables: the table's SQL, now recent.
+    const detail::table_sql& remember_sql(const table_base& t);
     const detail::table_sql& sql_for_uncached(const table_base& t);
     /// Runs the table's INSERT; returns the row's key: the given one, the one the engine
     /// generated, or 0 when the engine generated it and `read_key` is false.

@@ -154,7 +154,8 @@ public:
     owner_guard& operator=(const owner_guard&) = delete;
 
 private:
-    /// Takes the mark for the calling thread (or throws why it cannot); returns it, to clear.
+    /// Takes the mark for the calling thread, which does not hold it (or throws why it cannot:
+    /// moved from, another thread's, opened before a fork); returns it, to clear.
     [[gnu::noinline]] static std::atomic<std::uintptr_t>* acquire(connection_state* state);
     std::atomic<std::uintptr_t>* owner_ = nullptr;
 };
