@@ -284,45 +284,51 @@ session::prepared& session::prepare_cached(std::string_view sql, std::span<const
         cache_key_ += static_cast<char>('0' + p.index());
     auto it = cache_.find(cache_key_);
     if (it == cache_.end()) {
-        for (const auto& p : params)
-            if (std::holds_alternative<std::span<const std::byte>>(p))
-                throw not_supported("The SOCI adapter cannot bind binary values (SOCI 4.0 has no "
-                                    "portable BLOB binding); check db.features()."
-                                    "binds_binary_values, or use a native adapter.");
-        auto [text, count] = detail::number_placeholders(sql, ":p");
-        if (count != static_cast<int>(params.size()))
-            throw usage_error("The statement has " + std::to_string(count) + " placeholders but " +
-                              std::to_string(params.size()) + " values were given.");
+        auto entry = make_prepared(sql, params, returns_rows);
         if (cache_.size() >= max_cached_statements) {
             recent_.clear();
             cache_.clear();
         }
-        auto entry = std::make_unique<prepared>();
-        entry->returns_rows = returns_rows;
-        guarded(sql, [&] {
-            entry->statement = std::make_unique<::soci::statement>(*sql_);
-            entry->holders = std::make_unique<holder[]>(params.size());
-            for (std::size_t i = 0; i < params.size(); ++i) {
-                const auto& p = params[i];
-                auto& h = entry->holders[i];
-                if (std::holds_alternative<std::int64_t>(p) || std::holds_alternative<bool>(p))
-                    entry->statement->exchange(::soci::use(h.integer, h.indicator));
-                else if (std::holds_alternative<double>(p))
-                    entry->statement->exchange(::soci::use(h.real, h.indicator));
-                else
-                    entry->statement->exchange(::soci::use(h.text, h.indicator));
-            }
-            if (returns_rows)
-                entry->statement->exchange(::soci::into(entry->row));
-            entry->statement->alloc();
-            entry->statement->prepare(text);
-            entry->statement->define_and_bind();
-        });
         it = cache_.emplace(cache_key_, std::move(entry)).first;
     }
     if (has_shape)
         recent_.put(sql, {&it->first, shape, it->second.get()});
     return bind_values(*it->second, params);
+}
+
+std::unique_ptr<session::prepared>
+session::make_prepared(std::string_view sql, std::span<const param> params, bool returns_rows) {
+    for (const auto& p : params)
+        if (std::holds_alternative<std::span<const std::byte>>(p))
+            throw not_supported("The SOCI adapter cannot bind binary values (SOCI 4.0 has no "
+                                "portable BLOB binding); check db.features()."
+                                "binds_binary_values, or use a native adapter.");
+    auto [text, count] = detail::number_placeholders(sql, ":p");
+    if (count != static_cast<int>(params.size()))
+        throw usage_error("The statement has " + std::to_string(count) + " placeholders but " +
+                          std::to_string(params.size()) + " values were given.");
+    auto entry = std::make_unique<prepared>();
+    entry->returns_rows = returns_rows;
+    guarded(sql, [&] {
+        entry->statement = std::make_unique<::soci::statement>(*sql_);
+        entry->holders = std::make_unique<holder[]>(params.size());
+        for (std::size_t i = 0; i < params.size(); ++i) {
+            const auto& p = params[i];
+            auto& h = entry->holders[i];
+            if (std::holds_alternative<std::int64_t>(p) || std::holds_alternative<bool>(p))
+                entry->statement->exchange(::soci::use(h.integer, h.indicator));
+            else if (std::holds_alternative<double>(p))
+                entry->statement->exchange(::soci::use(h.real, h.indicator));
+            else
+                entry->statement->exchange(::soci::use(h.text, h.indicator));
+        }
+        if (returns_rows)
+            entry->statement->exchange(::soci::into(entry->row));
+        entry->statement->alloc();
+        entry->statement->prepare(text);
+        entry->statement->define_and_bind();
+    });
+    return entry;
 }
 
 [[gnu::always_inline]] inline session::prepared&
@@ -493,32 +499,89 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
         // statement's row (no std::vector<row> per insert).
         const std::string& text = returning_sql_.text(
             sql, key_column, [&](std::string_view c) { return quote_identifier(c); });
-        auto& entry = prepare(text, params, true);
-        const auto key = run_statement(text, entry, [&]() -> std::optional<std::int64_t> {
-            if (!entry.statement->execute(true) || entry.row.get_indicator(0) == ::soci::i_null)
-                return std::nullopt;
-            const auto value = integer_at(entry.row, 0);
-            while (entry.statement->fetch()) { // one row; read to the end all the same
-            }
-            return value;
-        });
-        if (!key)
-            throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
-        return *key;
+        return run_returning(text, prepare(text, params, true));
     }
     case family::sqlite:
-        // The key is read from the native handle: no second statement.
-        run_insert(sql, params);
-        return ::sqlite_api::sqlite3_last_insert_rowid(native_sqlite(*sql_));
     case family::mysql:
-        // The key came back in the server's OK packet; the native handle holds it.
         run_insert(sql, params);
-        return static_cast<std::int64_t>(mysql_insert_id(native_mysql(*sql_)));
+        return native_insert_id();
     case family::other:
         break;
     }
     execute(sql, params);
     return query_integer("SELECT LAST_INSERT_ID()");
+}
+
+std::int64_t session::run_returning(std::string_view text, prepared& entry) {
+    const auto key = run_statement(text, entry, [&]() -> std::optional<std::int64_t> {
+        if (!entry.statement->execute(true) || entry.row.get_indicator(0) == ::soci::i_null)
+            return std::nullopt;
+        const auto value = integer_at(entry.row, 0);
+        while (entry.statement->fetch()) { // one row; read to the end all the same
+        }
+        return value;
+    });
+    if (!key)
+        throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
+    return *key;
+}
+
+std::int64_t session::native_insert_id() {
+    // No second statement: SQLite keeps the key on its handle, and MySQL's came back in the
+    // server's OK packet, which the native handle holds.
+    if (family_ == family::sqlite)
+        return ::sqlite_api::sqlite3_last_insert_rowid(native_sqlite(*sql_));
+    return static_cast<std::int64_t>(mysql_insert_id(native_mysql(*sql_)));
+}
+
+/// One table's INSERT with its own statement, outside the cache, for the parameter types of the
+/// first row it writes: a row of those types binds straight into it, with no lookup by text.
+/// A row of other types (a null where the first had a value) goes through `session::insert`.
+class session::prepared_insert final : public spi::insert_plan {
+public:
+    prepared_insert(session& s, std::string_view sql, std::string_view key_column)
+        : session_(s), sql_(sql), key_column_(key_column),
+          returning_(s.family_ == family::postgresql && !key_column.empty()) {
+        if (returning_)
+            text_ = s.returning_sql_.text(
+                sql, key_column, [&](std::string_view c) { return s.quote_identifier(c); });
+    }
+    std::int64_t insert(std::span<const param> params) override {
+        const auto types = spi::parameter_signature(params);
+        if (session_.family_ == family::other || !types || (entry_ && *types != shape_))
+            [[unlikely]]
+            return session_.insert(sql_, params, key_column_);
+        session_.check_rollback_safe(sql_); // an INSERT is a write (MySQL)
+        const std::string_view text = returning_ ? std::string_view(text_) : sql_;
+        if (!entry_) [[unlikely]] {
+            entry_ = session_.make_prepared(text, params, returning_);
+            shape_ = *types;
+        }
+        session_.bind_values(*entry_, params);
+        try {
+            if (returning_)
+                return session_.run_returning(text, *entry_);
+            session_.guarded(sql_, [&] { entry_->statement->execute(true); });
+        } catch (...) {
+            entry_.reset(); // as session::run_statement discards a failed statement
+            throw;
+        }
+        return key_column_.empty() ? 0 : session_.native_insert_id();
+    }
+
+private:
+    session& session_;
+    std::string_view sql_; // kept by the core for the session's life
+    std::string key_column_;
+    bool returning_;
+    std::string text_; // PostgreSQL's INSERT ... RETURNING, when a key is read
+    std::unique_ptr<prepared> entry_;
+    std::uint64_t shape_ = 0;
+};
+
+std::unique_ptr<spi::insert_plan> session::plan_insert(std::string_view sql,
+                                                       std::string_view key_column) {
+    return std::make_unique<prepared_insert>(*this, sql, key_column);
 }
 
 std::optional<std::int64_t> session::integer_at(const ::soci::row& r, std::size_t i) {

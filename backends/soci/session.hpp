@@ -47,6 +47,10 @@ public:
     std::int64_t execute(std::string_view sql, std::span<const param> params) override;
     std::int64_t insert(std::string_view sql, std::span<const param> params,
                         std::string_view key_column) override;
+    /// A plan that holds its own prepared statement for the first parameter types it is given
+    /// (a row with a null in another column goes through `insert` and the cache).
+    std::unique_ptr<spi::insert_plan> plan_insert(std::string_view sql,
+                                                  std::string_view key_column) override;
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
     void note_stable_sql(std::string_view sql) override;
 
@@ -76,7 +80,11 @@ private:
         ::soci::row row;
         bool returns_rows = false;
     };
+    class prepared_insert;
     prepared& prepare(std::string_view sql, std::span<const param> params, bool returns_rows);
+    /// A new statement for `sql`, bound to holders for `params`' types (not yet to their values).
+    std::unique_ptr<prepared> make_prepared(std::string_view sql, std::span<const param> params,
+                                            bool returns_rows);
     prepared& prepare_cached(std::string_view sql, std::span<const param> params, bool returns_rows,
                              bool has_shape, std::uint64_t shape);
     prepared& bind_values(prepared& entry, std::span<const param> params);
@@ -93,6 +101,10 @@ private:
     template <class Work>
     auto run_statement(std::string_view sql, prepared& entry, Work&& work) -> decltype(work());
     void discard(const prepared& entry) noexcept;
+    /// Runs `entry`, an INSERT ... RETURNING of one key (PostgreSQL), and returns the key.
+    std::int64_t run_returning(std::string_view text, prepared& entry);
+    /// The key of the row just inserted, from the native handle (SQLite and MySQL).
+    std::int64_t native_insert_id();
     /// Column `i` of `r` as an integer, if SOCI reports an integer type for it.
     static std::optional<std::int64_t> integer_at(const ::soci::row& r, std::size_t i);
     void run_simple(const std::string& sql);
