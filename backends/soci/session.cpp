@@ -348,7 +348,10 @@ session::bind_values(prepared& entry, std::span<const param> params) {
         else if (const auto* s = std::get_if<std::string_view>(&p)) {
             if (s->size() >= max_value_bytes_) [[unlikely]]
                 mysql::raise_value_too_large(i, s->size(), max_value_bytes_);
-            h.text.assign(*s);
+            // Not assign(): clear() and append() copy without assign's overlap checks, and
+            // reuse the holder's buffer (its small-string space for short values).
+            h.text.clear();
+            h.text.append(s->data(), s->size());
         }
     }
     return entry;

@@ -222,15 +222,20 @@ session::statement_ptr session::prepare_new(std::string_view sql) {
     return statement;
 }
 
-void session::finish(sqlite3_stmt* statement, int rc, std::string_view sql) {
-    // Read the error before the reset, which would clear it; reset even when raising, so the
-    // cached statement is ready for its next use.
+// Inlined into its callers, which run it for every statement; the error path is out of line,
+// so that its string does not widen their frames.
+[[gnu::always_inline]] inline void session::finish(sqlite3_stmt* statement, int rc,
+                                                   std::string_view sql) {
     // Bindings are not cleared: every parameter is bound again before the next use (the count
     // is checked), so clearing would only cost time.
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(statement);
-        return;
-    }
+    if (rc != SQLITE_DONE) [[unlikely]]
+        raise_step_error(statement, sql);
+    sqlite3_reset(statement);
+}
+
+void session::raise_step_error(sqlite3_stmt* statement, std::string_view sql) {
+    // Read the error before the reset, which would clear it; reset even when raising, so the
+    // cached statement is ready for its next use.
     const int code = sqlite3_extended_errcode(db_);
     const std::string message = sqlite3_errmsg(db_);
     sqlite3_reset(statement);

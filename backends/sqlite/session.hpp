@@ -83,6 +83,8 @@ private:
     void run(sqlite3_stmt* statement, std::string_view sql);
     /// Resets `statement` after its last step returned `rc`, and raises if that was an error.
     void finish(sqlite3_stmt* statement, int rc, std::string_view sql);
+    /// finish's error path: reads the error, resets `statement`, raises.
+    [[noreturn, gnu::cold]] void raise_step_error(sqlite3_stmt* statement, std::string_view sql);
     void run_control(const std::string& sql) override;
     [[noreturn]] void fail(int code, std::string_view sql);
     [[noreturn]] static void throw_placeholder_mismatch(std::size_t expected, std::size_t given);

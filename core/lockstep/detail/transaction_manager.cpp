@@ -179,9 +179,14 @@ void transaction_manager::exit_returned(std::size_t index) {
         emit(block_event::release, frames_.size() + 1);
         return;
     case frame_kind::outermost:
-        break;
+        exit_outermost_returned();
+        return;
     }
+}
 
+// Out of line: the outermost block's exit builds messages and handles every end of a
+// transaction, and would otherwise widen the frame of every savepoint's release.
+void transaction_manager::exit_outermost_returned() {
     if (broken_ || doomed_ || needs_rollback_) {
         const bool was_broken = broken_;
         const bool was_doomed = doomed_;

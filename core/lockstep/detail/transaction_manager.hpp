@@ -170,6 +170,8 @@ private:
     const std::string& add_savepoint_names(std::size_t index);
     std::size_t find_manual(std::uint64_t id) const;
     void push_savepoint_frame(frame_kind kind);
+    /// exit_returned for the outermost block: COMMIT, or the rollback it was marked for.
+    void exit_outermost_returned();
     void close_frames_above(std::size_t index) noexcept;
     /// A frame without a savepoint of its own ended by an exception: the enclosing block rolls
     /// back.
