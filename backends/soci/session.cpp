@@ -191,6 +191,7 @@ session::session(const connection_url& url) {
 session::~session() {
     // SOCI's destructors may talk to a dead server; nothing may escape a destructor.
     try {
+        savepoints_.clear();
         cache_.clear();
         sql_.reset();
     } catch (...) {
@@ -475,12 +476,41 @@ void session::note_stable_sql(std::string_view sql) {
 }
 
 void session::run_control(const std::string& sql) {
+    // Only SOCI's other backends come here (savepoints as plain SQL); the three families Lockstep
+    // knows run their savepoints through run_savepoint's prepared statements.
+    run_simple(sql);
+}
+
+void session::create_savepoint(std::string_view name) {
     if (family_ == family::other)
-        return run_simple(sql);
-    // Savepoint statements stay prepared, as users of SOCI keep theirs: `sql << text` would
-    // build, parse and free a statement every time (allocations per savepoint).
-    auto& entry = prepare(sql, {}, false);
-    run_statement(sql, entry, [&] { entry.statement->execute(true); });
+        return sql_savepoint_session::create_savepoint(name);
+    run_savepoint(name, spi::savepoint_step::create);
+}
+
+void session::release_savepoint(std::string_view name) {
+    if (family_ == family::other)
+        return sql_savepoint_session::release_savepoint(name);
+    run_savepoint(name, spi::savepoint_step::release);
+}
+
+void session::rollback_to_savepoint(std::string_view name) {
+    if (family_ == family::other)
+        return sql_savepoint_session::rollback_to_savepoint(name);
+    run_savepoint(name, spi::savepoint_step::rollback_to);
+}
+
+// Savepoint statements stay prepared, as users of SOCI keep theirs: `sql << text` would build,
+// parse and free a statement every time (allocations per savepoint).
+void session::run_savepoint(std::string_view name, spi::savepoint_step step) {
+    auto& s = savepoints_.find(name, step);
+    if (!s.handle) [[unlikely]] // prepared at first use: a name may never need its RELEASE
+        s.handle = make_prepared(s.text, {}, false);
+    try {
+        guarded(s.text, [&] { s.handle->statement->execute(true); });
+    } catch (...) {
+        s.handle.reset(); // as run_statement drops a failed statement
+        throw;
+    }
 }
 
 [[gnu::always_inline]] inline void session::run_insert(std::string_view sql,

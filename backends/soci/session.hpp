@@ -8,6 +8,7 @@
 #include "lockstep/spi/dialects.hpp"
 #include "lockstep/spi/recent_statements.hpp"
 #include "lockstep/spi/returning_sql.hpp"
+#include "lockstep/spi/savepoint_statements.hpp"
 #include "lockstep/spi/session.hpp"
 #include "lockstep/spi/string_map.hpp"
 #include "mysql/rules.hpp"
@@ -53,6 +54,12 @@ public:
                                                   std::string_view key_column) override;
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
     void note_stable_sql(std::string_view sql) override;
+
+    /// Savepoints through statements this session holds per name, outside the cache (SOCI's
+    /// other backends: plain SQL, as before).
+    void create_savepoint(std::string_view name) override;
+    void release_savepoint(std::string_view name) override;
+    void rollback_to_savepoint(std::string_view name) override;
 
     std::string server_session_id() override;
     void terminate_server_session(std::string_view id) override;
@@ -101,6 +108,8 @@ private:
     template <class Work>
     auto run_statement(std::string_view sql, prepared& entry, Work&& work) -> decltype(work());
     void discard(const prepared& entry) noexcept;
+    /// Runs statement `step` of savepoint `name`, preparing it at its first use.
+    void run_savepoint(std::string_view name, spi::savepoint_step step);
     /// Runs `entry`, an INSERT ... RETURNING of one key (PostgreSQL), and returns the key.
     std::int64_t run_returning(std::string_view text, prepared& entry);
     /// The key of the row just inserted, from the native handle (SQLite and MySQL).
@@ -134,6 +143,7 @@ private:
     };
     spi::recent_statements<recent_statement> recent_;
     spi::returning_sql_cache returning_sql_;
+    spi::savepoint_statements<std::unique_ptr<prepared>> savepoints_;
     mysql::rollback_guard rollback_guard_;
 };
 

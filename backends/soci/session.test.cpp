@@ -98,3 +98,33 @@ TEST_CASE("A SOCI insert plan for a table that does not exist fails at its first
     s.execute("CREATE TABLE missing (id INTEGER PRIMARY KEY, v INTEGER)", {});
     CHECK(plan->insert(one) == 1); // made again once the table exists
 }
+
+TEST_CASE("SOCI savepoints reused by name undo exactly the work after them, and a failed one "
+          "is raised without harming the next",
+          "[soci][savepoints]") {
+    auto owner = open_in_transaction();
+    auto& s = *owner;
+    const std::string sql = "INSERT INTO t (v) VALUES (?)";
+    const auto plan = s.plan_insert(sql, "");
+    const auto add = [&](std::int64_t v) {
+        const std::vector<param> value{v};
+        plan->insert(value);
+    };
+    // The core's names, one per depth, over and over: each statement is prepared once.
+    for (std::int64_t i = 2; i < 8; ++i) {
+        s.create_savepoint("ls1");
+        add(i);
+        s.create_savepoint("ls2");
+        add(10 * i);
+        s.rollback_to_savepoint("ls2"); // drops 10 * i only
+        s.release_savepoint("ls2");
+        if (i % 2 == 1)
+            s.rollback_to_savepoint("ls1"); // drops i as well
+        s.release_savepoint("ls1");
+    }
+    CHECK_THROWS_WITH(s.release_savepoint("ls9"), Catch::Contains("ls9")); // never created
+    s.create_savepoint("ls9"); // the failed statement was dropped; the name works now
+    s.release_savepoint("ls9");
+    s.commit();
+    CHECK(rows(s) == std::vector<std::string>{"1/-", "2/-", "4/-", "6/-"});
+}

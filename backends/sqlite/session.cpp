@@ -105,7 +105,9 @@ session::session(const connection_url& url) : file_(url.database) {
 }
 
 session::~session() {
-    cache_.clear(); // statements must be finalized before the handle closes
+    // Statements must be finalized before the handle closes.
+    savepoints_.clear();
+    cache_.clear();
     sqlite3_close_v2(db_);
 }
 
@@ -251,6 +253,25 @@ void session::run(sqlite3_stmt* statement, std::string_view sql) {
 
 void session::run_control(const std::string& sql) {
     run(prepare(sql, {}), sql);
+}
+
+void session::create_savepoint(std::string_view name) {
+    run_savepoint(name, spi::savepoint_step::create);
+}
+
+void session::release_savepoint(std::string_view name) {
+    run_savepoint(name, spi::savepoint_step::release);
+}
+
+void session::rollback_to_savepoint(std::string_view name) {
+    run_savepoint(name, spi::savepoint_step::rollback_to);
+}
+
+void session::run_savepoint(std::string_view name, spi::savepoint_step step) {
+    auto& s = savepoints_.find(name, step);
+    if (!s.handle) [[unlikely]] // prepared at first use: a name may never need its RELEASE
+        s.handle = prepare_new(s.text);
+    run(s.handle.get(), s.text);
 }
 
 void session::begin(isolation_level) {

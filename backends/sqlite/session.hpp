@@ -4,12 +4,14 @@
 
 #include "lockstep/connection_url.hpp"
 #include "lockstep/spi/recent_statements.hpp"
+#include "lockstep/spi/savepoint_statements.hpp"
 #include "lockstep/spi/session.hpp"
 #include "lockstep/spi/string_map.hpp"
 
 #include <array>
 #include <memory>
 #include <string>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -51,6 +53,12 @@ public:
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
     void note_stable_sql(std::string_view sql) override;
 
+    /// Savepoints through statements this session holds per name, outside the cache: the core
+    /// uses one name per nesting depth, so a savepoint costs a short search and a step.
+    void create_savepoint(std::string_view name) override;
+    void release_savepoint(std::string_view name) override;
+    void rollback_to_savepoint(std::string_view name) override;
+
     std::string quote_identifier(std::string_view name) const override;
     std::string column_type_sql(column_type type,
                                 std::optional<std::size_t> max_length) const override;
@@ -88,6 +96,8 @@ private:
     void run_control(const std::string& sql) override;
     [[noreturn]] void fail(int code, std::string_view sql);
     [[noreturn]] static void throw_placeholder_mismatch(std::size_t expected, std::size_t given);
+    /// Runs statement `step` of savepoint `name`, preparing it at its first use.
+    void run_savepoint(std::string_view name, spi::savepoint_step step);
 
     std::string file_; // named in messages about the file (read-only, damaged, full)
     sqlite3* db_ = nullptr;
@@ -95,6 +105,7 @@ private:
     begin_mode begin_mode_ = begin_mode::deferred;
     spi::string_map<statement_ptr> cache_;
     spi::recent_statements<recent_statement> recent_;
+    spi::savepoint_statements<statement_ptr> savepoints_;
 };
 
 } // namespace lockstep::sqlite

@@ -6,6 +6,7 @@
 
 #include "lockstep/export.hpp"
 #include "lockstep/features.hpp"
+#include "lockstep/spi/savepoint_statements.hpp"
 #include "lockstep/value.hpp"
 
 #include <chrono>
@@ -157,12 +158,16 @@ public:
 /// `run_control`, which runs one statement without parameters.
 class LOCKSTEP_API sql_savepoint_session : public session {
 public:
-    void create_savepoint(std::string_view name) override { run_control(texts(name).create); }
+    void create_savepoint(std::string_view name) override {
+        run_savepoint_step(name, savepoint_step::create);
+    }
     /// RELEASE SAVEPOINT `name`.
-    void release_savepoint(std::string_view name) override { run_control(texts(name).release); }
+    void release_savepoint(std::string_view name) override {
+        run_savepoint_step(name, savepoint_step::release);
+    }
     /// ROLLBACK TO SAVEPOINT `name`.
     void rollback_to_savepoint(std::string_view name) override {
-        run_control(texts(name).rollback_to);
+        run_savepoint_step(name, savepoint_step::rollback_to);
     }
 
 protected:
@@ -170,26 +175,17 @@ protected:
     virtual void run_control(const std::string& sql) = 0;
 
 private:
-    /// The three statements of one savepoint name, built once: savepoint workloads then
-    /// allocate nothing, and backends see the same text at the same address every time.
-    struct savepoint_texts {
-        std::string name, create, release, rollback_to;
-    };
-    const savepoint_texts& texts(std::string_view name) {
-        // Names come from the core, one per nesting depth, so this list stays short.
-        for (const auto& t : texts_)
-            if (t->name == name)
-                return *t;
-        const std::string n(name);
-        texts_.push_back(std::make_unique<savepoint_texts>(savepoint_texts{
-            n, "SAVEPOINT " + n, "RELEASE SAVEPOINT " + n, "ROLLBACK TO SAVEPOINT " + n}));
-        // Held by pointer for the session's life: the texts stay put.
-        const auto& t = *texts_.back();
-        for (const auto* text : {&t.create, &t.release, &t.rollback_to})
-            note_stable_sql(*text);
-        return t;
+    // Each text is built once per name, so savepoint workloads allocate nothing, and backends
+    // see the same text at the same address every time (told once, at its first use).
+    void run_savepoint_step(std::string_view name, savepoint_step step) {
+        auto& s = savepoints_.find(name, step);
+        if (!s.handle) {
+            note_stable_sql(s.text);
+            s.handle = true;
+        }
+        run_control(s.text);
     }
-    std::vector<std::unique_ptr<savepoint_texts>> texts_;
+    savepoint_statements<bool> savepoints_; // a statement's handle: noted as stable
 };
 
 } // namespace lockstep::spi

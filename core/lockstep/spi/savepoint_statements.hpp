@@ -1,0 +1,65 @@
+// The SAVEPOINT, RELEASE and ROLLBACK TO statements of each savepoint name a session has seen,
+// built once per name, each with a slot for the backend's prepared statement.
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lockstep::spi {
+
+/// Which of a savepoint's three statements.
+enum class savepoint_step : std::size_t { create, release, rollback_to };
+
+/// The statements of every savepoint name used on one session, each as its text and a
+/// `Handle` the backend fills at first use (its prepared statement). Names come from the core,
+/// one per nesting depth (semantics 1.6), so the list stays short and a linear search by name
+/// is the quickest lookup. Entries are held by pointer: texts and handles never move.
+///
+/// Example:
+///
+///     auto& s = savepoints_.find(name, spi::savepoint_step::release);
+///     if (!s.handle)
+///         s.handle = prepare(s.text);
+template <class Handle> class savepoint_statements {
+public:
+    struct statement {
+        std::string text;
+        Handle handle{};
+    };
+
+    /// Statement `step` of savepoint `name`, added with its texts on the name's first use.
+    statement& find(std::string_view name, savepoint_step step) {
+        const auto i = static_cast<std::size_t>(step);
+        for (const auto& e : entries_)
+            if (e->name == name)
+                return e->statements[i];
+        return add(name).statements[i];
+    }
+
+    /// Forgets every name and handle (a backend whose handles must go before its connection).
+    void clear() noexcept { entries_.clear(); }
+
+private:
+    struct entry {
+        std::string name;
+        std::array<statement, 3> statements;
+    };
+    entry& add(std::string_view name) {
+        const std::string n(name);
+        auto e = std::make_unique<entry>();
+        e->name = n;
+        e->statements[0].text = "SAVEPOINT " + n;
+        e->statements[1].text = "RELEASE SAVEPOINT " + n;
+        e->statements[2].text = "ROLLBACK TO SAVEPOINT " + n;
+        entries_.push_back(std::move(e));
+        return *entries_.back();
+    }
+    std::vector<std::unique_ptr<entry>> entries_;
+};
+
+} // namespace lockstep::spi
