@@ -13,7 +13,11 @@
 namespace lockstep::spi {
 
 /// Which of a savepoint's three statements.
-enum class savepoint_step : std::size_t { create, release, rollback_to };
+enum class savepoint_step : std::size_t {
+    create,     ///< SAVEPOINT name
+    release,    ///< RELEASE SAVEPOINT name
+    rollback_to ///< ROLLBACK TO SAVEPOINT name
+};
 
 /// The statements of every savepoint name used on one session, each as its text and a
 /// `Handle` the backend fills at first use (its prepared statement). Names come from the core,
@@ -27,9 +31,10 @@ enum class savepoint_step : std::size_t { create, release, rollback_to };
 ///         s.handle = prepare(s.text);
 template <class Handle> class savepoint_statements {
 public:
+    /// One of a savepoint's statements.
     struct statement {
-        std::string text;
-        Handle handle{};
+        std::string text; ///< its SQL, e.g. `RELEASE SAVEPOINT ls1`; stays at its address
+        Handle handle{};  ///< the backend's prepared statement; empty until it first fills it
     };
 
     /// Statement `step` of savepoint `name`, added with its texts on the name's first use.
