@@ -581,8 +581,7 @@ public:
     }
     std::int64_t insert(std::span<const param> params) override {
         const auto types = spi::parameter_signature(params);
-        if (session_.family_ == family::other || !types || (entry_ && *types != shape_))
-            [[unlikely]]
+        if (!types || (entry_ && *types != shape_)) [[unlikely]]
             return session_.insert(sql_, params, key_column_);
         session_.check_rollback_safe(sql_); // an INSERT is a write (MySQL)
         const std::string_view text = returning_ ? std::string_view(text_) : sql_;
@@ -614,6 +613,8 @@ private:
 
 std::unique_ptr<spi::insert_plan> session::plan_insert(std::string_view sql,
                                                        std::string_view key_column) {
+    if (family_ == family::other) // keys through a query of their own: the default plan
+        return spi::session::plan_insert(sql, key_column);
     return std::make_unique<prepared_insert>(*this, sql, key_column);
 }
 

@@ -23,7 +23,7 @@ namespace lockstep::sqlite {
 /// keeps readers out (rollback-journal mode).
 enum class begin_mode { deferred, immediate, exclusive };
 
-class session final : public spi::sql_savepoint_session {
+class session final : public spi::session {
 public:
     /// Opens the database of `url`. Throws `configuration_error` for unknown options and
     /// `connection_error` if the file cannot be opened.
@@ -93,7 +93,8 @@ private:
     void finish(sqlite3_stmt* statement, int rc, std::string_view sql);
     /// finish's error path: reads the error, resets `statement`, raises.
     [[noreturn, gnu::cold]] void raise_step_error(sqlite3_stmt* statement, std::string_view sql);
-    void run_control(const std::string& sql) override;
+    /// Runs a statement without parameters or rows (BEGIN, COMMIT, PRAGMA), from the cache.
+    void run_control(const std::string& sql);
     [[noreturn]] void fail(int code, std::string_view sql);
     [[noreturn]] static void throw_placeholder_mismatch(std::size_t expected, std::size_t given);
     /// Runs statement `step` of savepoint `name`, preparing it at its first use.
