@@ -1038,6 +1038,9 @@ int main(int argc, char* argv[]) {
                                      {"allocations_per_op", median(r.allocs)}};
                 if (limit)
                     entry["ratio_to_capi"] = median(r.ratio_to_limit);
+                // Every round's time, in run order: lets a reader pair any two variants round
+                // by round (model with soci, say) or look at the spread afterwards.
+                entry["rounds_us_per_op"] = r.wall;
                 report.push_back(std::move(entry));
             }
         }
