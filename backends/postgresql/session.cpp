@@ -10,6 +10,7 @@
 #include "lockstep/spi/quote.hpp"
 #include "postgresql/errors.hpp"
 #include "postgresql/liveness.hpp"
+#include "postgresql/notices.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -53,10 +54,6 @@ bool is_libpq_keyword(std::string_view key) {
         found = found || key == o->keyword;
     PQconninfoFree(defaults);
     return found;
-}
-
-void ignore_notice(void*, const char*) {
-    // Notices ("table does not exist, skipping") are not errors; Lockstep does not print them.
 }
 
 } // namespace
@@ -161,7 +158,7 @@ session::session(const connection_url& url) {
                                       ". Fix the URL.");
         spi::raise({spi::error_category::connection}, {"postgresql", "08001", 0, message, ""});
     }
-    PQsetNoticeProcessor(conn_, ignore_notice, nullptr);
+    silence_notices(conn_);
     if (lock_timeout_ms) {
         try {
             run_simple("SET lock_timeout = " + std::to_string(*lock_timeout_ms));

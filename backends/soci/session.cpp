@@ -12,6 +12,7 @@
 #include "lockstep/spi/returning_sql.hpp"
 #include "mysql/rules.hpp"
 #include "postgresql/liveness.hpp"
+#include "postgresql/notices.hpp"
 #include "soci/errors.hpp"
 
 #include <algorithm>
@@ -159,6 +160,9 @@ session::session(const connection_url& url) {
         break;
     }
     case family::postgresql:
+        // SOCI leaves libpq's default, which prints every notice on stderr; the native
+        // adapter prints none.
+        postgresql::silence_notices(native_postgresql(*sql_));
         if (lock_timeout)
             run_simple("SET lock_timeout = " + std::to_string(timeout_ms));
         version_ = as_text(query("SHOW server_version", {}).at(0).at(0));

@@ -3,6 +3,10 @@
 // SPDX-License-Identifier: MIT
 #include "common.hpp"
 
+#include <cstdio>
+#include <memory>
+#include <unistd.h>
+
 using namespace conformance;
 using lockstep::atomic;
 
@@ -12,6 +16,34 @@ struct probe_model {
     std::int64_t id = 0;
     std::string label;
 };
+
+/// What the process writes to its standard error stream (descriptor 2) while `f` runs: libpq
+/// and the engines' client libraries write there directly, not through std::cerr.
+template <class F> std::string stderr_of(F&& f) {
+    std::fflush(stderr);
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> capture(std::tmpfile(), &std::fclose);
+    REQUIRE(capture);
+    const int saved = ::dup(2);
+    REQUIRE(saved >= 0);
+    ::dup2(::fileno(capture.get()), 2);
+    struct restore {
+        int saved;
+        ~restore() {
+            std::fflush(stderr);
+            ::dup2(saved, 2);
+            ::close(saved);
+        }
+    };
+    {
+        const restore back{saved};
+        f();
+    }
+    std::string written;
+    std::rewind(capture.get());
+    for (int c; (c = std::fgetc(capture.get())) != EOF;)
+        written += static_cast<char>(c);
+    return written;
+}
 
 bool table_exists(lockstep::connection& db, const std::string& name) {
     try {
@@ -89,6 +121,17 @@ TEST_CASE("create_tables outside a block creates every table", "[schema]") {
     CHECK(fx.db.count(probe) == 1);
     fx.db.drop_tables(probe);
     CHECK_FALSE(table_exists(fx.db, probe.name()));
+}
+
+TEST_CASE("Dropping tables that do not exist writes nothing to standard error", "[schema]") {
+    // PostgreSQL answers DROP TABLE IF EXISTS with a NOTICE, which libpq prints on stderr unless
+    // told otherwise; a library must not write to its host's streams (semantics 5.9).
+    fixture fx;
+    const lockstep::table<probe_model> absent(fx.s.main.name() + "_never_created",
+                                              {lockstep::primary_key(&probe_model::id, "id"),
+                                               lockstep::column(&probe_model::label, "label")});
+    CHECK(stderr_of([&] { fx.db.drop_tables(absent); }) == std::string()); // shows the text
+    CHECK_FALSE(table_exists(fx.db, absent.name()));
 }
 
 TEST_CASE("A locking read outside an atomic block raises usage_error", "[schema][atomic]") {
