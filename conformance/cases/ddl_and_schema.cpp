@@ -25,7 +25,6 @@ template <class F> std::string stderr_of(F&& f) {
     REQUIRE(capture);
     const int saved = ::dup(2);
     REQUIRE(saved >= 0);
-    ::dup2(::fileno(capture.get()), 2);
     struct restore {
         int saved;
         ~restore() {
@@ -36,6 +35,8 @@ template <class F> std::string stderr_of(F&& f) {
     };
     {
         const restore back{saved};
+        // Checked: a redirection that failed would capture nothing, and the case would pass.
+        REQUIRE(::dup2(::fileno(capture.get()), 2) == 2);
         f();
     }
     std::string written;
