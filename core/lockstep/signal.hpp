@@ -238,9 +238,8 @@ private:
     // Copy-on-write list: a dispatch takes the current list and keeps it alive while it runs,
     // so receivers may connect and disconnect (themselves included) at any time.
     struct registry final : detail::signal_registry_base {
-        std::mutex mutex;
-        std::shared_ptr<const list> entries = std::make_shared<const list>();
-        std::atomic<std::size_t> count{0};
+        // What every send and has_receivers reads comes first, in the object's first cache
+        // line: a write that sends two model signals touches one line of each registry.
         // Who the receivers listen to, in one word so that a reader never sees half a change:
         // no_receivers, the one sender every receiver is bound to (a model signal whose
         // receivers all watch one table), or mixed_senders (several, or a receiver for every
@@ -250,8 +249,11 @@ private:
         std::atomic<std::uintptr_t> senders{no_receivers};
         // A new one, under the mutex, with every change; the first also picks the slot.
         std::atomic<std::uint64_t> stamp{detail::next_signal_stamp()};
-        std::uint64_t next_id = 1;
         const std::size_t slot_index = stamp.load() % detail::dispatch_slot_count;
+        std::atomic<std::size_t> count{0};
+        std::mutex mutex;
+        std::shared_ptr<const list> entries = std::make_shared<const list>();
+        std::uint64_t next_id = 1;
 
         /// What the summary alone says about `sender`'s events.
         reach reach_of(const void* sender) const noexcept {

@@ -29,6 +29,10 @@ namespace detail {
 
 /// SQL for one table on one engine, built once per connection.
 struct LOCKSTEP_API table_sql {
+    /// The session's plans for the one-row INSERTs, made when first used (insert_plan_index
+    /// says which is which). Mutable: a plan is made through the const entry the lookup returns.
+    /// A write reads its plan and its text: they come first, in the entry's first cache line.
+    alignas(64) mutable std::array<std::unique_ptr<spi::insert_plan>, 3> insert_plans;
     std::string insert_generated_key; // every column but the key
     std::string insert_given_key;     // every column
     std::string update_by_key;        // SET every column but the key, WHERE key
@@ -42,9 +46,6 @@ struct LOCKSTEP_API table_sql {
     /// bulk_insert's COPY targets, `"t" ("a", "b")`, for engines that can_copy_rows().
     std::string copy_generated_key;
     std::string copy_given_key;
-    /// The session's plans for the one-row INSERTs, made when first used (insert_plan_index
-    /// says which is which). Mutable: a plan is made through the const entry the lookup returns.
-    mutable std::array<std::unique_ptr<spi::insert_plan>, 3> insert_plans;
 };
 
 /// Which of table_sql::insert_plans runs a one-row INSERT: the three differ in their text or
@@ -103,28 +104,27 @@ LOCKSTEP_API inline std::uintptr_t this_thread_token() noexcept {
     return reinterpret_cast<std::uintptr_t>(&token);
 }
 
+// Aligned to a cache line, with what every write reads first: the owner mark, the session, the
+// tracer's pointer, the recent tables' SQL and the transaction manager's own hot fields (declared
+// first there) fill its first four lines. A savepoint op's working set sits at the size of the
+// level-1 data cache, so each line spared keeps one of the engine's (docs/performance.md).
 struct LOCKSTEP_API connection_state {
     connection_state(std::unique_ptr<spi::session> s, isolation_level level)
         : session(std::move(s)), pipelined(session->pipelines()), transactions(*session, level),
           opened_in(fork_generation.load(std::memory_order_relaxed)) {}
-    /// The thread inside a call (or an atomic block) on this connection now, or 0 (semantics
-    /// 8.2). One compare-and-swap on entry to the outermost call, one store on exit.
-    std::atomic<std::uintptr_t> owner{0};
+    alignas(64) std::atomic<std::uintptr_t> owner{0};
     std::unique_ptr<spi::session> session;
-    /// Does the session queue writes inside blocks (semantics 10)? Asked once.
+    std::shared_ptr<lockstep::tracer> tracer; // nullptr: nobody listens (one branch per statement)
     bool pipelined;
-    transaction_manager transactions;
-    std::unordered_map<std::uint64_t, table_sql> sql_cache; // never shrinks: entries are stable
-    /// The last few tables written, checked before the map: a write and its receivers' writes
-    /// touch a handful of tables over and over.
     struct recent_table {
         std::uint64_t serial = 0;
         const table_sql* sql = nullptr;
     };
     std::array<recent_table, 4> recent_sql{};
+    transaction_manager transactions;
     std::size_t next_recent_sql = 0;
-    std::uint32_t opened_in;                  // the fork_generation when the connection was opened
-    std::shared_ptr<lockstep::tracer> tracer; // nullptr: nobody listens (one branch per statement)
+    std::uint32_t opened_in; // the fork_generation when the connection was opened
+    std::unordered_map<std::uint64_t, table_sql> sql_cache; // never shrinks: entries are stable
     tracer_options trace_options;
 };
 

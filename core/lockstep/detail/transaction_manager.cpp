@@ -28,7 +28,7 @@ std::string describe(std::exception_ptr e) {
 } // namespace
 
 transaction_manager::transaction_manager(spi::session& session, isolation_level url_isolation)
-    : session_(session), pipelines_(session.pipelines()), features_(session.features()),
+    : session_(session), features_(session.features()), pipelines_(session.pipelines()),
       url_isolation_(url_isolation) {}
 
 const std::string& transaction_manager::add_savepoint_names(std::size_t index) {

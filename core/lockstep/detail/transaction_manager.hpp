@@ -188,17 +188,18 @@ private:
     void discard_all_hooks() noexcept;
     void reset_flags() noexcept;
 
+    // What every statement and block reads comes first, in two cache lines with the connection's
+    // own hot fields (connection_state): a savepoint op's working set sits at the size of the
+    // level-1 data cache, so each line spared is a line of the engine's kept (docs/performance.md).
     spi::session& session_;
-    bool pipelines_; // the session queues writes: wait for them before a block ends (10.4)
     // Valid for the session's life (spi::session::features): no virtual call per savepoint.
     const lockstep::features& features_;
-    isolation_level url_isolation_;
     std::vector<frame> frames_;
     std::vector<std::string> savepoint_names_; // by depth, see savepoint_name
     std::vector<commit_hook> commit_hooks_;
     std::vector<std::function<void()>> rollback_hooks_;
-    std::uint64_t next_savepoint_id_ = 1;
-    std::uint64_t transaction_serial_ = 0;
+    tracer* tracer_ = nullptr; // owned by the connection
+    bool pipelines_; // the session queues writes: wait for them before a block ends (10.4)
     bool needs_rollback_ = false;
     bool rollback_requested_ = false; // set_rollback(true), or a joining block threw
     bool statement_failed_ = false;   // a statement failed: set_rollback(false) cannot undo it
@@ -206,7 +207,9 @@ private:
     bool doomed_by_conflict_ = false;
     bool broken_ = false;
     bool test_transaction_ = false; // the outermost block is a test's (open_test_block)
-    tracer* tracer_ = nullptr;      // owned by the connection
+    isolation_level url_isolation_;
+    std::uint64_t next_savepoint_id_ = 1;
+    std::uint64_t transaction_serial_ = 0;
     std::string doomed_reason_;
     std::exception_ptr doomed_error_; // the error that ended the transaction, if any
 };

@@ -33,8 +33,8 @@ template <class Handle> class savepoint_statements {
 public:
     /// One of a savepoint's statements.
     struct statement {
-        std::string text; ///< its SQL, e.g. `RELEASE SAVEPOINT ls1`; stays at its address
         Handle handle{};  ///< the backend's prepared statement; empty until it first fills it
+        std::string text; ///< its SQL, e.g. `RELEASE SAVEPOINT ls1`; stays at its address
     };
 
     /// Statement `step` of savepoint `name`, added with its texts on the name's first use.
@@ -50,8 +50,13 @@ public:
     void clear() noexcept { entries_.clear(); }
 
 private:
+    // A savepoint op reads the name it is found by and one handle: the name and the first
+    // handle share the entry's first cache line, the next handle starts the second, and a
+    // backend reads a text only to prepare its handle or to report a failure. Savepoint
+    // workloads fill the level-1 data cache with the engine's own page copies, so a line spared
+    // here keeps one of the engine's (docs/performance.md, "Why W3r reads worst").
     struct entry {
-        std::string name;
+        alignas(64) std::string name;
         std::array<statement, 3> statements;
     };
     entry& add(std::string_view name) {
