@@ -106,16 +106,21 @@ LOCKSTEP_API inline std::uintptr_t this_thread_token() noexcept {
 
 // Aligned to a cache line, with what every write reads first: the owner mark, the session, the
 // tracer's pointer, the recent tables' SQL and the transaction manager's own hot fields (declared
-// first there) fill its first four lines. A savepoint op's working set sits at the size of the
-// level-1 data cache, so each line spared keeps one of the engine's (docs/performance.md).
+// first there) fill its first four lines (232 bytes). A savepoint op's working set sits at the size
+// of the level-1 data cache, so each line spared keeps one of the engine's (docs/performance.md).
 struct LOCKSTEP_API connection_state {
     connection_state(std::unique_ptr<spi::session> s, isolation_level level)
         : session(std::move(s)), pipelined(session->pipelines()), transactions(*session, level),
           opened_in(fork_generation.load(std::memory_order_relaxed)) {}
+    /// The thread inside a call (or an atomic block) on this connection now, or 0 (semantics
+    /// 8.2). One compare-and-swap on entry to the outermost call, one store on exit.
     alignas(64) std::atomic<std::uintptr_t> owner{0};
     std::unique_ptr<spi::session> session;
     std::shared_ptr<lockstep::tracer> tracer; // nullptr: nobody listens (one branch per statement)
+    /// Does the session queue writes inside blocks (semantics 10)? Asked once.
     bool pipelined;
+    /// The last few tables written, checked before the map: a write and its receivers' writes
+    /// touch a handful of tables over and over.
     struct recent_table {
         std::uint64_t serial = 0;
         const table_sql* sql = nullptr;

@@ -188,9 +188,10 @@ private:
     void discard_all_hooks() noexcept;
     void reset_flags() noexcept;
 
-    // What every statement and block reads comes first, in two cache lines with the connection's
-    // own hot fields (connection_state): a savepoint op's working set sits at the size of the
-    // level-1 data cache, so each line spared is a line of the engine's kept (docs/performance.md).
+    // What every statement and block reads comes first (128 bytes), right after the connection's
+    // own hot fields in connection_state's first cache lines: a savepoint op's working set sits at
+    // the size of the level-1 data cache, so each line spared is a line of the engine's kept
+    // (docs/performance.md, "Hot fields first").
     spi::session& session_;
     // Valid for the session's life (spi::session::features): no virtual call per savepoint.
     const lockstep::features& features_;
