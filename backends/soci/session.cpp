@@ -202,10 +202,7 @@ session::~session() {
     }
 }
 
-// `sql` is read only when the work fails: a caller that keeps its text in a cache line of its
-// own (a savepoint's) does not touch that line per statement.
-template <class Sql, class Work>
-auto session::guarded(const Sql& sql, Work&& work) -> decltype(work()) {
+template <class Work> auto session::guarded(std::string_view sql, Work&& work) -> decltype(work()) {
     if (lost_) [[unlikely]]
         raise_lost(sql);
     try {

@@ -101,7 +101,7 @@ private:
     /// Runs an INSERT whose key the caller reads from the native handle.
     void run_insert(std::string_view sql, std::span<const param> params);
     /// Runs `work`, translating SOCI's exceptions; a lost connection marks the session lost.
-    template <class Sql, class Work> auto guarded(const Sql& sql, Work&& work) -> decltype(work());
+    template <class Work> auto guarded(std::string_view sql, Work&& work) -> decltype(work());
     /// Runs `work` with `entry`'s statement like `guarded`; when it fails the statement is
     /// dropped, and prepared afresh on its next use. SOCI 4.0's PostgreSQL backend leaks the
     /// buffers of bound values when a statement whose execute threw is executed again.

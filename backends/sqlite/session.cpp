@@ -271,14 +271,7 @@ void session::run_savepoint(std::string_view name, spi::savepoint_step step) {
     auto& s = savepoints_.find(name, step);
     if (!s.handle) [[unlikely]] // prepared at first use: a name may never need its RELEASE
         s.handle = prepare_new(s.text);
-    // As run(), with the text read only on the failing path: it sits in another cache line.
-    auto* statement = s.handle.get();
-    int rc;
-    while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
-    }
-    if (rc != SQLITE_DONE) [[unlikely]]
-        raise_step_error(statement, s.text);
-    sqlite3_reset(statement);
+    run(s.handle.get(), s.text);
 }
 
 void session::begin(isolation_level) {

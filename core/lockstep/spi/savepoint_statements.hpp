@@ -50,11 +50,12 @@ public:
     void clear() noexcept { entries_.clear(); }
 
 private:
-    // A savepoint op reads the name it is found by and one handle: the name and the first
-    // handle share the entry's first cache line, the next handle starts the second, and a
-    // backend reads a text only to prepare its handle or to report a failure. Savepoint
-    // workloads fill the level-1 data cache with the engine's own page copies, so a line spared
-    // here keeps one of the engine's (docs/performance.md, "Why W3r reads worst").
+    // A savepoint op reads the name it is found by and one statement: the name and the first
+    // statement's handle and text pointer share the entry's first cache line, the second
+    // statement sits in the next, and a text's characters are read only to prepare its handle
+    // or to report a failure. Savepoint workloads fill the level-1 data cache with the engine's
+    // own page copies, so a line spared here keeps one of the engine's (docs/performance.md,
+    // "Why W3r reads worst").
     struct entry {
         alignas(64) std::string name;
         std::array<statement, 3> statements;
