@@ -33,6 +33,8 @@
 #include <mysql_driver.h>
 #include <new>
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
 #include <sched.h>
 #include <soci/soci.h>
 #include <sqlite3.h>
@@ -639,6 +641,8 @@ struct target {
     std::string url;
     std::vector<std::unique_ptr<variant>> variants;
     long mysql_server_pid = 0;
+    /// With --open-order: the variants in the order they were opened, each run once before timing.
+    std::vector<variant*> open_sequence;
 };
 
 std::string soci_quote(const std::string& v) {
@@ -654,9 +658,14 @@ std::unique_ptr<variant> make_raw(const lockstep::connection_url& url, bool retu
     return std::make_unique<raw_connector>(url, returning);
 }
 
-target make_target(const std::string& url_text, bool control) {
+/// The variants' connections are opened in declared order, or with `open_order` > 0 in an order
+/// shuffled by that seed. Where a connection's objects land on the heap moves a variant's time at
+/// the sizes (docs/performance.md, "Where a connection lands"); runs with different
+/// seeds let every variant take every place. The list, and so the run order, stays as declared.
+target make_target(const std::string& url_text, bool control, unsigned open_order) {
     const auto url = lockstep::parse_connection_url(url_text);
-    target t{url.engine(), url_text, {}, 0};
+    target t{url.engine(), url_text, {}, 0, {}};
+    std::vector<std::function<std::unique_ptr<variant>()>> make;
     auto probe = lockstep::connection::open(url_text);
     // A soci+ URL measures Lockstep's SOCI adapter: the same raw driver and plain SOCI
     // variants as the native engine, with Lockstep's variants going through SOCI.
@@ -665,28 +674,31 @@ target make_target(const std::string& url_text, bool control) {
     if (url.engine() == "sqlite") {
         const auto journal = url.option("journal_mode").value_or("delete");
         t.label = "sqlite (" + journal + ")" + adapter;
-        t.variants.push_back(make_raw(url, false));
-        t.variants.push_back(std::make_unique<spi_variant>(url_text));
-        t.variants.push_back(std::make_unique<model_variant>(url_text));
-        t.variants.push_back(std::make_unique<model_variant>(url_text, false, true));
-        t.variants.push_back(std::make_unique<model_variant>(url_text, true));
-        t.variants.push_back(std::make_unique<plain_variant>(url_text));
-        t.variants.push_back(
-            std::make_unique<soci_variant>("sqlite3", "db=" + url.database, "sqlite"));
+        make.push_back([=] { return make_raw(url, false); });
+        make.push_back([=] { return std::make_unique<spi_variant>(url_text); });
+        make.push_back([=] { return std::make_unique<model_variant>(url_text); });
+        make.push_back([=] { return std::make_unique<model_variant>(url_text, false, true); });
+        make.push_back([=] { return std::make_unique<model_variant>(url_text, true); });
+        make.push_back([=] { return std::make_unique<plain_variant>(url_text); });
+        make.push_back([=] {
+            return std::make_unique<soci_variant>("sqlite3", "db=" + url.database, "sqlite");
+        });
     } else if (url.engine() == "postgresql") {
         // Pipelined, the model and plain variants run in pipeline mode (semantics 10); raw and
         // SOCI wait per statement as ever.
         t.label += url.option("pipeline").value_or("off") == "on" ? " (pipeline)" : "";
         t.label += adapter;
-        t.variants.push_back(make_raw(url, false));
-        t.variants.push_back(std::make_unique<model_variant>(url_text));
-        t.variants.push_back(std::make_unique<model_variant>(url_text, false, true));
-        t.variants.push_back(std::make_unique<plain_variant>(url_text));
-        t.variants.push_back(std::make_unique<soci_variant>(
-            "postgresql",
-            "host=" + url.host + " port=" + std::to_string(url.port.value_or(5432)) +
-                " dbname=" + url.database + " user=" + url.user + " password=" + url.password,
-            "postgresql"));
+        make.push_back([=] { return make_raw(url, false); });
+        make.push_back([=] { return std::make_unique<model_variant>(url_text); });
+        make.push_back([=] { return std::make_unique<model_variant>(url_text, false, true); });
+        make.push_back([=] { return std::make_unique<plain_variant>(url_text); });
+        make.push_back([=] {
+            return std::make_unique<soci_variant>(
+                "postgresql",
+                "host=" + url.host + " port=" + std::to_string(url.port.value_or(5432)) +
+                    " dbname=" + url.database + " user=" + url.user + " password=" + url.password,
+                "postgresql");
+        });
     } else if (url.engine() == "mysql") {
         // A Galera node is measured like one server; the label says which it was.
         t.label = (probe.target_name() == "galera" ? "galera" : "mariadb") + adapter;
@@ -696,17 +708,19 @@ target make_target(const std::string& url_text, bool control) {
         std::sscanf(version.c_str(), "%d.%d", &major, &minor);
         returning = version.find("MariaDB") != std::string::npos &&
                     (major > 10 || (major == 10 && minor >= 5));
-        t.variants.push_back(make_raw(url, returning));
-        t.variants.push_back(std::make_unique<raw_mariadb>(url));
-        t.variants.push_back(std::make_unique<model_variant>(url_text));
-        t.variants.push_back(std::make_unique<model_variant>(url_text, false, true));
-        t.variants.push_back(std::make_unique<plain_variant>(url_text));
-        t.variants.push_back(std::make_unique<soci_variant>(
-            "mysql",
-            "host=" + soci_quote(url.host) + " port=" + std::to_string(url.port.value_or(3306)) +
-                " db=" + soci_quote(url.database) + " user=" + soci_quote(url.user) +
-                " password=" + soci_quote(url.password),
-            "mysql"));
+        make.push_back([=] { return make_raw(url, returning); });
+        make.push_back([=] { return std::make_unique<raw_mariadb>(url); });
+        make.push_back([=] { return std::make_unique<model_variant>(url_text); });
+        make.push_back([=] { return std::make_unique<model_variant>(url_text, false, true); });
+        make.push_back([=] { return std::make_unique<plain_variant>(url_text); });
+        make.push_back([=] {
+            return std::make_unique<soci_variant>(
+                "mysql",
+                "host=" + soci_quote(url.host) + " port=" +
+                    std::to_string(url.port.value_or(3306)) + " db=" + soci_quote(url.database) +
+                    " user=" + soci_quote(url.user) + " password=" + soci_quote(url.password),
+                "mysql");
+        });
         const auto rows = probe.query("SELECT @@pid_file");
         if (std::ifstream pid_file(lockstep::as_text(rows.at(0).at(0))); pid_file)
             pid_file >> t.mysql_server_pid;
@@ -715,8 +729,21 @@ target make_target(const std::string& url_text, bool control) {
     }
     // Second after raw, so that odd rounds (run in reverse) do not always put it last.
     if (control)
-        t.variants.insert(t.variants.begin() + 1,
-                          std::make_unique<renamed>(make_raw(url, returning), "raw-again"));
+        make.insert(make.begin() + 1, [=] {
+            return std::make_unique<renamed>(make_raw(url, returning), "raw-again");
+        });
+    std::vector<std::size_t> order(make.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    if (open_order > 0) {
+        std::mt19937 shuffle(open_order);
+        std::shuffle(order.begin(), order.end(), shuffle);
+    }
+    t.variants.resize(make.size());
+    for (const auto i : order)
+        t.variants[i] = make[i]();
+    if (open_order > 0)
+        for (const auto i : order)
+            t.open_sequence.push_back(t.variants[i].get());
     return t;
 }
 
@@ -848,6 +875,7 @@ int main(int argc, char* argv[]) {
     std::string json_path;
     std::vector<std::string> only; // variants kept besides raw (and raw-again)
     bool control = false;
+    unsigned open_order = 0; // 0: connections opened in declared order; else a shuffle's seed
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool more = i + 1 < argc;
@@ -871,6 +899,8 @@ int main(int argc, char* argv[]) {
                 only.push_back(v);
         } else if (a == "--control")
             control = true;
+        else if (a == "--open-order" && more)
+            open_order = static_cast<unsigned>(std::stoul(argv[++i]));
         else if (a == "--json" && more)
             json_path = argv[++i];
         else if (a == "--rss" && more)
@@ -894,14 +924,14 @@ int main(int argc, char* argv[]) {
         else if (a == "--hot-rows" && more)
             hot_rows = std::stoi(argv[++i]);
         else {
-            std::cerr
-                << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
-                   "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT,...] "
-                   "[--control] [--compare] | --rss BLOCKS | --contention SECONDS [--threads N] "
-                   "[--hot-rows N] --url URL... | --bulk ROWS --url URL... | --outbox OPS "
-                   "[--rounds N] --url URL... | --growth "
-                   "all|savepoint_depth,receivers,hooks,rows,statements,threads "
-                   "[--max-rows N] [--json FILE] --url URL...\n";
+            std::cerr << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
+                         "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT,...] "
+                         "[--control] [--open-order SEED] [--compare] | --rss BLOCKS | "
+                         "--contention SECONDS [--threads N] "
+                         "[--hot-rows N] --url URL... | --bulk ROWS --url URL... | --outbox OPS "
+                         "[--rounds N] --url URL... | --growth "
+                         "all|savepoint_depth,receivers,hooks,rows,statements,threads "
+                         "[--max-rows N] [--json FILE] --url URL...\n";
             return 2;
         }
     }
@@ -941,7 +971,7 @@ int main(int argc, char* argv[]) {
         auto setup = lockstep::connection::open(url);
         setup.drop_tables(tables().main, tables().sig);
         setup.create_tables(tables().main, tables().sig); // the raw variants prepare against them
-        auto t = make_target(url, control);
+        auto t = make_target(url, control, open_order);
         if (!only.empty())
             std::erase_if(t.variants, [&](const std::unique_ptr<variant>& v) {
                 const auto name = v->name();
@@ -965,6 +995,17 @@ int main(int argc, char* argv[]) {
         for (std::size_t v = 0; v < t.variants.size(); ++v)
             if (t.variants[v]->name() == "capi")
                 limit = v;
+        // A connection's first run allocates its statements and page cache, and where they land
+        // stays with it: with --open-order that run is untimed, in the order of the opens.
+        for (auto* v : t.open_sequence) {
+            const bool kept = std::any_of(t.variants.begin(), t.variants.end(),
+                                          [&](const auto& k) { return k.get() == v; });
+            if (!kept || workloads.empty()) // left out by --only
+                continue;
+            setup.drop_tables(tables().main, tables().sig);
+            setup.create_tables(tables().main, tables().sig);
+            v->run(workloads.front());
+        }
         for (const auto& w : workloads) {
             std::vector<samples> results(t.variants.size());
             for (int round = 0; round < rounds; ++round) {
@@ -1030,6 +1071,7 @@ int main(int argc, char* argv[]) {
                                      {"workload", w.name},
                                      {"variant", t.variants[v]->name()},
                                      {"pinned", pin},
+                                     {"open_order", open_order},
                                      {"us_per_op", median(r.wall)},
                                      {"ratio_to_raw", median(r.ratio)},
                                      {"ratio_min", *lo},

@@ -10,7 +10,8 @@ Standard library only (Debian's python3).
         after=build/prof/libexec/lockstep/lockstep-bench \\
         -- --only model --workload W1,W3r,W4 --scale 0.25 --pin --rounds 201 --control
 
-Everything after `--` goes to every run unchanged; the script adds `--url` and `--json`.
+Everything after `--` goes to every run unchanged; the script adds `--url` and `--json` (and,
+with `--open-orders`, `--open-order I` to run I of every build).
 docs/performance.md ("Hot fields first") shows what it measured and how to read it.
 """
 import argparse
@@ -32,11 +33,13 @@ def sqlite_files(url):
     return []
 
 
-def run_once(binary, url, extra, json_path):
+def run_once(binary, url, extra, json_path, open_order=0):
     for f in sqlite_files(url):
         if os.path.exists(f):
             os.remove(f)
     command = [binary, "--url", url, "--json", json_path] + extra
+    if open_order:
+        command += ["--open-order", str(open_order)]
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if done.returncode != 0:
         sys.exit(f"bench_ab: {' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
@@ -58,6 +61,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", required=True, help="the engine URL every run measures")
     parser.add_argument("--runs", type=int, default=5, help="runs of each build (default 5)")
+    parser.add_argument("--open-orders", action="store_true",
+                        help="run i opens the variants' connections in the order seeded by i "
+                             "(lockstep-bench --open-order), the same for every build, so that "
+                             "no variant keeps one place on the heap over all runs")
     parser.add_argument("builds", nargs="+", help="NAME=PATH of a lockstep-bench binary")
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else len(argv)
@@ -75,7 +82,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.runs):
             for name, path in builds:
-                rows = run_once(path, args.url, extra, os.path.join(tmp, f"{name}-{i}.json"))
+                rows = run_once(path, args.url, extra, os.path.join(tmp, f"{name}-{i}.json"),
+                                i + 1 if args.open_orders else 0)
                 results[name].append(ratios(rows))
                 print(f"run {i + 1}/{args.runs}: {name} done", file=sys.stderr)
     keys = sorted({k for runs in results.values() for r in runs for k in r
