@@ -659,9 +659,10 @@ std::unique_ptr<variant> make_raw(const lockstep::connection_url& url, bool retu
 }
 
 /// The variants' connections are opened in declared order, or with `open_order` > 0 in an order
-/// shuffled by that seed. Where a connection's objects land on the heap moves a variant's time at
-/// the sizes (docs/performance.md, "Where a connection lands"); runs with different
-/// seeds let every variant take every place. The list, and so the run order, stays as declared.
+/// shuffled by that seed. Where a connection's memory lands moves a variant's time on SQLite at
+/// the sizes (docs/performance.md, "Where a connection's memory lands"); runs with
+/// different seeds let every variant take every place. The list, and so the run order, stays
+/// as declared.
 target make_target(const std::string& url_text, bool control, unsigned open_order) {
     const auto url = lockstep::parse_connection_url(url_text);
     target t{url.engine(), url_text, {}, 0, {}};
