@@ -973,12 +973,17 @@ int main(int argc, char* argv[]) {
         setup.drop_tables(tables().main, tables().sig);
         setup.create_tables(tables().main, tables().sig); // the raw variants prepare against them
         auto t = make_target(url, control, open_order);
-        if (!only.empty())
-            std::erase_if(t.variants, [&](const std::unique_ptr<variant>& v) {
-                const auto name = v->name();
+        if (!only.empty()) {
+            const auto left_out = [&](const variant& v) {
+                const auto name = v.name();
                 return name != "raw" && name != "raw-again" &&
                        std::find(only.begin(), only.end(), name) == only.end();
-            });
+            };
+            // The open sequence first, while the variants it points to still live.
+            std::erase_if(t.open_sequence, [&](const variant* v) { return left_out(*v); });
+            std::erase_if(t.variants,
+                          [&](const std::unique_ptr<variant>& v) { return left_out(*v); });
+        }
         if (pin) {
             for (auto& v : t.variants)
                 if (const auto pid = v->server_pid())
@@ -999,10 +1004,8 @@ int main(int argc, char* argv[]) {
         // A connection's first run allocates its statements and page cache, and where they land
         // stays with it: with --open-order that run is untimed, in the order of the opens.
         for (auto* v : t.open_sequence) {
-            const bool kept = std::any_of(t.variants.begin(), t.variants.end(),
-                                          [&](const auto& k) { return k.get() == v; });
-            if (!kept || workloads.empty()) // left out by --only
-                continue;
+            if (workloads.empty())
+                break;
             setup.drop_tables(tables().main, tables().sig);
             setup.create_tables(tables().main, tables().sig);
             v->run(workloads.front());
