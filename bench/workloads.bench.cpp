@@ -27,6 +27,7 @@
 #include <iomanip>
 #include <iostream>
 #include <libpq-fe.h>
+#include <malloc.h>
 #include <mariadb/mysql.h>
 #include <memory>
 #include <mysql_connection.h>
@@ -658,6 +659,17 @@ std::unique_ptr<variant> make_raw(const lockstep::connection_url& url, bool retu
     return std::make_unique<raw_connector>(url, returning);
 }
 
+/// Stops glibc from giving the top of the heap back to the kernel. By default `free` trims the
+/// heap whenever more than 128 KiB lie free at its top, and the next `malloc` there takes the
+/// pages back, one page fault each. Which connection's SQLite allocations sit at the top depends
+/// on the order the connections were opened, so one variant per run paid those faults on every
+/// transaction, whatever its code (docs/performance.md, "Where a connection's memory lands").
+/// Holding the top makes every variant's memory behave alike; `--trim-heap` keeps the default.
+void hold_heap_top() {
+    if (mallopt(M_TRIM_THRESHOLD, 1 << 30) != 1)
+        std::cerr << "bench: mallopt(M_TRIM_THRESHOLD) failed; the heap is trimmed as usual\n";
+}
+
 /// The variants' connections are opened in declared order, or with `open_order` > 0 in an order
 /// shuffled by that seed. Where a connection's memory lands moves a variant's time on SQLite at
 /// the sizes (docs/performance.md, "Where a connection's memory lands"); runs with
@@ -877,6 +889,7 @@ int main(int argc, char* argv[]) {
     std::vector<std::string> only; // variants kept besides raw (and raw-again)
     bool control = false;
     unsigned open_order = 0; // 0: connections opened in declared order; else a shuffle's seed
+    bool trim_heap = false;  // keep glibc's heap trimming (see hold_heap_top)
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool more = i + 1 < argc;
@@ -900,6 +913,8 @@ int main(int argc, char* argv[]) {
                 only.push_back(v);
         } else if (a == "--control")
             control = true;
+        else if (a == "--trim-heap")
+            trim_heap = true;
         else if (a == "--open-order" && more)
             open_order = static_cast<unsigned>(std::stoul(argv[++i]));
         else if (a == "--json" && more)
@@ -925,14 +940,15 @@ int main(int argc, char* argv[]) {
         else if (a == "--hot-rows" && more)
             hot_rows = std::stoi(argv[++i]);
         else {
-            std::cerr << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
-                         "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT,...] "
-                         "[--control] [--open-order SEED] [--compare] | --rss BLOCKS | "
-                         "--contention SECONDS [--threads N] "
-                         "[--hot-rows N] --url URL... | --bulk ROWS --url URL... | --outbox OPS "
-                         "[--rounds N] --url URL... | --growth "
-                         "all|savepoint_depth,receivers,hooks,rows,statements,threads "
-                         "[--max-rows N] [--json FILE] --url URL...\n";
+            std::cerr
+                << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
+                   "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT,...] "
+                   "[--control] [--open-order SEED] [--trim-heap] [--compare] | --rss BLOCKS | "
+                   "--contention SECONDS [--threads N] "
+                   "[--hot-rows N] --url URL... | --bulk ROWS --url URL... | --outbox OPS "
+                   "[--rounds N] --url URL... | --growth "
+                   "all|savepoint_depth,receivers,hooks,rows,statements,threads "
+                   "[--max-rows N] [--json FILE] --url URL...\n";
             return 2;
         }
     }
@@ -963,6 +979,8 @@ int main(int argc, char* argv[]) {
         return contention_mode(urls, contention_seconds, threads_per_url, hot_rows);
     if (pin)
         pin_to_cpu0(0);
+    if (!trim_heap)
+        hold_heap_top();
 
     if (compare)
         return compare_urls(urls, workloads, rounds);
@@ -1076,6 +1094,7 @@ int main(int argc, char* argv[]) {
                                      {"variant", t.variants[v]->name()},
                                      {"pinned", pin},
                                      {"open_order", open_order},
+                                     {"heap_trimmed", trim_heap},
                                      {"us_per_op", median(r.wall)},
                                      {"ratio_to_raw", median(r.ratio)},
                                      {"ratio_min", *lo},
