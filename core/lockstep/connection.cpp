@@ -323,6 +323,31 @@ const detail::table_sql& connection::sql_for_uncached(const table_base& t) {
 
 std::int64_t connection::insert_statement(const table_base& t, std::span<const param> params,
                                           bool given_key, bool read_key) {
+    // The common case (a table written before, no tracer, not pipelining) in a few dozen
+    // instructions and one stretch of code: every model write runs it, and each code line it
+    // spares is a line of the engine's kept in the instruction cache (docs/performance.md,
+    // "What a line of code costs"). It does what insert_general does, in the same order.
+    auto& state = *state_;
+    if (!state.pipelined && state.tracer == nullptr) [[likely]]
+        if (const auto* sql = recent_sql_for(state, t)) [[likely]]
+            if (auto* plan =
+                    sql->insert_plans[detail::insert_plan_index(given_key, read_key)].get())
+                [[likely]] {
+                state.transactions.check_statement_allowed();
+                std::int64_t key;
+                try {
+                    key = plan->insert(params);
+                } catch (const error& e) {
+                    state.transactions.statement_failed(e);
+                    throw;
+                }
+                return given_key ? *std::get_if<std::int64_t>(&params[t.key_index()]) : key;
+            }
+    return insert_general(t, params, given_key, read_key);
+}
+
+std::int64_t connection::insert_general(const table_base& t, std::span<const param> params,
+                                        bool given_key, bool read_key) {
     if (state_->pipelined && state_->transactions.in_block()) [[unlikely]]
         if (const auto key = insert_queued(t, params, given_key, read_key))
             return *key;

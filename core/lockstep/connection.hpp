@@ -280,6 +280,10 @@ private:
     /// generated, or 0 when the engine generated it and `read_key` is false.
     std::int64_t insert_statement(const table_base& t, std::span<const param> params,
                                   bool given_key, bool read_key = true);
+    /// insert_statement for every case: the first row of a table, a tracer, pipelining.
+    [[gnu::noinline]] std::int64_t insert_general(const table_base& t,
+                                                  std::span<const param> params, bool given_key,
+                                                  bool read_key);
     /// The session's plan for `text`, the table's one-row INSERT (insert_statement's first use).
     std::unique_ptr<spi::insert_plan> make_insert_plan(const table_base& t, const std::string& text,
                                                        bool given_key, bool read_key);
