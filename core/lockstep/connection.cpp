@@ -326,7 +326,7 @@ std::int64_t connection::insert_statement(const table_base& t, std::span<const p
     // The common case (a table written before, no tracer, not pipelining) in a few dozen
     // instructions and one stretch of code: every model write runs it, and each code line it
     // spares is a line of the engine's kept in the instruction cache (docs/performance.md,
-    // "What a line of code costs"). It does what insert_general does, in the same order.
+    // "The heap top, and two cuts"). It does what insert_general does, in the same order.
     auto& state = *state_;
     if (!state.pipelined && state.tracer == nullptr) [[likely]]
         if (const auto* sql = recent_sql_for(state, t)) [[likely]]

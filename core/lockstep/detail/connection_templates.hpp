@@ -109,7 +109,7 @@ std::int64_t connection::update_row(const table<Model>& t, const Model& instance
 // each call site rather than inlined into it. Inlined, insert put 2.5 KB into its caller: the
 // compiler then left the caller's own code (the row's std::string constructors) uninlined, with
 // a strlen call each, and the seed workload ran 1% slower on SQLite (docs/performance.md,
-// "Writes out of line"). What they call stays inline within them.
+// "The heap top, and two cuts"). What they call stays inline within them.
 template <class Model>
 [[gnu::noinline]] Model connection::insert(const table<Model>& t, Model instance) {
     const detail::owner_guard guard(state_.get()); // semantics 8.4
