@@ -663,7 +663,7 @@ std::unique_ptr<variant> make_raw(const lockstep::connection_url& url, bool retu
 /// heap whenever more than 128 KiB lie free at its top, and the next `malloc` there takes the
 /// pages back, one page fault each. Which connection's SQLite allocations sit at the top depends
 /// on the order the connections were opened, so one variant per run paid those faults on every
-/// transaction, whatever its code (docs/performance.md, "Where a connection's memory lands").
+/// transaction, whatever its code (docs/performance.md, "The heap top, and two cuts").
 /// Holding the top makes every variant's memory behave alike; `--trim-heap` keeps the default.
 void hold_heap_top() {
     if (mallopt(M_TRIM_THRESHOLD, 1 << 30) != 1)
