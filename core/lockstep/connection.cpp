@@ -321,6 +321,20 @@ const detail::table_sql& connection::sql_for_uncached(const table_base& t) {
     return kept;
 }
 
+namespace {
+
+// What both paths of insert_statement run once the table's plan is there: the INSERT, then the
+// row's key (a given key comes back as given; primary_key takes only std::int64_t members).
+[[gnu::always_inline]] inline std::int64_t run_insert_plan(spi::insert_plan& plan,
+                                                           const table_base& t,
+                                                           std::span<const param> params,
+                                                           bool given_key) {
+    const auto key = plan.insert(params);
+    return given_key ? *std::get_if<std::int64_t>(&params[t.key_index()]) : key;
+}
+
+} // namespace
+
 std::int64_t connection::insert_statement(const table_base& t, std::span<const param> params,
                                           bool given_key, bool read_key) {
     // The common case (a table written before, no tracer, not pipelining) in a few dozen
@@ -332,17 +346,8 @@ std::int64_t connection::insert_statement(const table_base& t, std::span<const p
         if (const auto* sql = recent_sql_for(state, t)) [[likely]]
             if (auto* plan =
                     sql->insert_plans[detail::insert_plan_index(given_key, read_key)].get())
-                [[likely]] {
-                state.transactions.check_statement_allowed();
-                std::int64_t key;
-                try {
-                    key = plan->insert(params);
-                } catch (const error& e) {
-                    state.transactions.statement_failed(e);
-                    throw;
-                }
-                return given_key ? *std::get_if<std::int64_t>(&params[t.key_index()]) : key;
-            }
+                [[likely]]
+                return run([&] { return run_insert_plan(*plan, t, params, given_key); });
     return insert_general(t, params, given_key, read_key);
 }
 
@@ -360,10 +365,7 @@ std::int64_t connection::insert_general(const table_base& t, std::span<const par
         [&] {
             if (!plan) [[unlikely]] // made inside run: preparing may fail like the statement
                 plan = make_insert_plan(t, text, given_key, read_key);
-            const auto key = plan->insert(params);
-            if (given_key)
-                return std::get<std::int64_t>(params[t.key_index()]);
-            return key;
+            return run_insert_plan(*plan, t, params, given_key);
         },
         true);
 }
