@@ -481,32 +481,38 @@ void session::note_stable_sql(std::string_view sql) {
 
 void session::run_control(const std::string& sql) {
     // Only SOCI's other backends come here (savepoints as plain SQL); the three families Lockstep
-    // knows run their savepoints through run_savepoint's prepared statements.
+    // knows run their savepoints through prepared statements (run_savepoint_statement).
     run_simple(sql);
 }
 
 void session::create_savepoint(std::string_view name) {
     if (family_ == family::other)
         return sql_savepoint_session::create_savepoint(name);
-    run_savepoint(name, spi::savepoint_step::create);
+    run_savepoint_statement(savepoints_.find(name, spi::savepoint_step::create));
 }
 
 void session::release_savepoint(std::string_view name) {
     if (family_ == family::other)
         return sql_savepoint_session::release_savepoint(name);
-    run_savepoint(name, spi::savepoint_step::release);
+    run_savepoint_statement(savepoints_.find(name, spi::savepoint_step::release));
 }
 
 void session::rollback_to_savepoint(std::string_view name) {
     if (family_ == family::other)
         return sql_savepoint_session::rollback_to_savepoint(name);
-    run_savepoint(name, spi::savepoint_step::rollback_to);
+    run_savepoint_statement(savepoints_.find(name, spi::savepoint_step::rollback_to));
+}
+
+void session::run_savepoint(spi::savepoint_step step, std::size_t index, std::string_view name) {
+    if (family_ == family::other)
+        return sql_savepoint_session::run_savepoint(step, index, name);
+    run_savepoint_statement(savepoints_.at_index(index, name, step));
 }
 
 // Savepoint statements stay prepared, as users of SOCI keep theirs: `sql << text` would build,
 // parse and free a statement every time (allocations per savepoint).
-void session::run_savepoint(std::string_view name, spi::savepoint_step step) {
-    auto& s = savepoints_.find(name, step);
+void session::run_savepoint_statement(
+    spi::savepoint_statements<std::unique_ptr<prepared>>::statement& s) {
     if (!s.handle) [[unlikely]] // prepared at first use: a name may never need its RELEASE
         s.handle = make_prepared(s.text, {}, false);
     try {

@@ -60,6 +60,8 @@ public:
     void create_savepoint(std::string_view name) override;
     void release_savepoint(std::string_view name) override;
     void rollback_to_savepoint(std::string_view name) override;
+    /// The core's savepoints: the statements found by the savepoint's stack index, no search.
+    void run_savepoint(spi::savepoint_step step, std::size_t index, std::string_view name) override;
 
     std::string server_session_id() override;
     void terminate_server_session(std::string_view id) override;
@@ -108,8 +110,9 @@ private:
     template <class Work>
     auto run_statement(std::string_view sql, prepared& entry, Work&& work) -> decltype(work());
     void discard(const prepared& entry) noexcept;
-    /// Runs statement `step` of savepoint `name`, preparing it at its first use.
-    void run_savepoint(std::string_view name, spi::savepoint_step step);
+    /// Runs one savepoint statement, preparing it at its first use.
+    void
+    run_savepoint_statement(spi::savepoint_statements<std::unique_ptr<prepared>>::statement& s);
     /// Runs `entry`, an INSERT ... RETURNING of one key (PostgreSQL), and returns the key.
     std::int64_t run_returning(std::string_view text, prepared& entry);
     /// The key of the row just inserted, from the native handle (SQLite and MySQL).

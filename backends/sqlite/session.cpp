@@ -255,23 +255,28 @@ void session::run_control(const std::string& sql) {
     run(prepare(sql, {}), sql);
 }
 
-void session::create_savepoint(std::string_view name) {
-    run_savepoint(name, spi::savepoint_step::create);
-}
-
-void session::release_savepoint(std::string_view name) {
-    run_savepoint(name, spi::savepoint_step::release);
-}
-
-void session::rollback_to_savepoint(std::string_view name) {
-    run_savepoint(name, spi::savepoint_step::rollback_to);
-}
-
-void session::run_savepoint(std::string_view name, spi::savepoint_step step) {
-    auto& s = savepoints_.find(name, step);
+// Inlined into both ways of finding a savepoint's statement.
+[[gnu::always_inline]] inline void
+session::run_savepoint_statement(spi::savepoint_statements<statement_ptr>::statement& s) {
     if (!s.handle) [[unlikely]] // prepared at first use: a name may never need its RELEASE
         s.handle = prepare_new(s.text);
     run(s.handle.get(), s.text);
+}
+
+void session::create_savepoint(std::string_view name) {
+    run_savepoint_statement(savepoints_.find(name, spi::savepoint_step::create));
+}
+
+void session::release_savepoint(std::string_view name) {
+    run_savepoint_statement(savepoints_.find(name, spi::savepoint_step::release));
+}
+
+void session::rollback_to_savepoint(std::string_view name) {
+    run_savepoint_statement(savepoints_.find(name, spi::savepoint_step::rollback_to));
+}
+
+void session::run_savepoint(spi::savepoint_step step, std::size_t index, std::string_view name) {
+    run_savepoint_statement(savepoints_.at_index(index, name, step));
 }
 
 void session::begin(isolation_level) {

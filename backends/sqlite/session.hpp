@@ -58,6 +58,8 @@ public:
     void create_savepoint(std::string_view name) override;
     void release_savepoint(std::string_view name) override;
     void rollback_to_savepoint(std::string_view name) override;
+    /// The core's savepoints: the statements found by the savepoint's stack index, no search.
+    void run_savepoint(spi::savepoint_step step, std::size_t index, std::string_view name) override;
 
     std::string quote_identifier(std::string_view name) const override;
     std::string column_type_sql(column_type type,
@@ -97,8 +99,8 @@ private:
     void run_control(const std::string& sql);
     [[noreturn]] void fail(int code, std::string_view sql);
     [[noreturn]] static void throw_placeholder_mismatch(std::size_t expected, std::size_t given);
-    /// Runs statement `step` of savepoint `name`, preparing it at its first use.
-    void run_savepoint(std::string_view name, spi::savepoint_step step);
+    /// Runs one savepoint statement, preparing it at its first use.
+    void run_savepoint_statement(spi::savepoint_statements<statement_ptr>::statement& s);
 
     std::string file_; // named in messages about the file (read-only, damaged, full)
     sqlite3* db_ = nullptr;

@@ -294,6 +294,75 @@ TEST_CASE("on_rollback hooks move to the enclosing block on release and run when
     CHECK_THROWS_AS(on_rollback(f.db, [] {}), usage_error);
 }
 
+// The core runs a savepoint at a depth it has met before through a shorter path (open_block,
+// exit_returned): every sibling after the first takes it, and must behave as the first did.
+TEST_CASE("Sibling savepoints after the first release, roll back, keep and drop hooks as the "
+          "first does",
+          "[atomic][savepoints][hooks]") {
+    testing::fake_connection f;
+    std::vector<std::string> ran;
+    atomic(f.db, [&] {
+        atomic(f.db, [] {});
+        atomic(f.db, [&] {
+            on_commit(f.db, [&] { ran.push_back("kept"); });
+            atomic(f.db, [] {});
+        });
+        atomic(f.db, [&] {
+            on_commit(f.db, [&] { ran.push_back("dropped"); });
+            on_rollback(f.db, [&] { ran.push_back("rolled back"); });
+            set_rollback(f.db, true);
+        });
+        CHECK(ran == std::vector<std::string>{"rolled back"});
+        CHECK_FALSE(get_rollback(f.db));
+        atomic(f.db, [&] { set_rollback(f.db, true); });
+        CHECK_THROWS_AS(atomic(f.db, [] { throw boom(); }), boom);
+        atomic(f.db, [&] { atomic(f.db, [] {}); });
+    });
+    CHECK(ran == std::vector<std::string>{"rolled back", "kept"});
+    CHECK(f.session->calls() == calls{"begin",
+                                      "create_savepoint ls1",
+                                      "release_savepoint ls1",
+                                      "create_savepoint ls1",
+                                      "create_savepoint ls2",
+                                      "release_savepoint ls2",
+                                      "release_savepoint ls1",
+                                      "create_savepoint ls1",
+                                      "rollback_to_savepoint ls1",
+                                      "release_savepoint ls1",
+                                      "create_savepoint ls1",
+                                      "rollback_to_savepoint ls1",
+                                      "release_savepoint ls1",
+                                      "create_savepoint ls1",
+                                      "rollback_to_savepoint ls1",
+                                      "release_savepoint ls1",
+                                      "create_savepoint ls1",
+                                      "create_savepoint ls2",
+                                      "release_savepoint ls2",
+                                      "release_savepoint ls1",
+                                      "commit"});
+}
+
+TEST_CASE("A sibling savepoint whose SAVEPOINT or RELEASE fails marks the enclosing block, as the "
+          "first would",
+          "[atomic][savepoints][errors]") {
+    const auto fails = [] { throw engine_error("savepoint failed", testing::from_engine()); };
+    for (const auto* step : {"create_savepoint", "release_savepoint"}) {
+        DYNAMIC_SECTION(step) {
+            testing::fake_connection f;
+            atomic(f.db, [&] {
+                atomic(f.db, [] {});
+                f.session->fail_next(step, fails);
+                CHECK_THROWS_AS(atomic(f.db, [] {}), engine_error);
+                CHECK(get_rollback(f.db));
+                CHECK_THROWS_WITH(f.db.execute("SELECT 1"),
+                                  Catch::Contains("An earlier statement"));
+            });
+            CHECK(f.session->calls().back() == "rollback");
+            CHECK(std::count(f.session->calls().begin(), f.session->calls().end(), "commit") == 0);
+        }
+    }
+}
+
 TEST_CASE("set_rollback and get_rollback are usage errors outside an atomic block", "[atomic]") {
     testing::fake_connection f;
     CHECK_THROWS_AS(set_rollback(f.db, true), usage_error);

@@ -34,6 +34,13 @@ void fake_session::rollback() {
     in_transaction_ = false;
     record("rollback");
 }
+void fake_session::run_savepoint(spi::savepoint_step step, std::size_t index,
+                                 std::string_view name) {
+    if (name != "ls" + std::to_string(index))
+        record("savepoint index mismatch: " + std::to_string(index) + " for " + std::string(name));
+    spi::session::run_savepoint(step, index, name);
+}
+
 void fake_session::create_savepoint(std::string_view name) {
     record("create_savepoint " + std::string(name));
 }

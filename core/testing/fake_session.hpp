@@ -31,6 +31,9 @@ public:
     void create_savepoint(std::string_view name) override;
     void release_savepoint(std::string_view name) override;
     void rollback_to_savepoint(std::string_view name) override;
+    /// The default (it calls the three above), after recording "savepoint index mismatch" when
+    /// `index` is not the one the core names `name` after (ls<index>, semantics 1.6).
+    void run_savepoint(spi::savepoint_step step, std::size_t index, std::string_view name) override;
     bool in_transaction() override { return in_transaction_; }
     bool is_alive() noexcept override { return alive_; }
     /// Makes the engine go away (as a restarted server does): is_alive() answers false.

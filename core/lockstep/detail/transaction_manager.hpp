@@ -18,15 +18,15 @@
 
 namespace lockstep::detail {
 
-/// Maps blocks to SPI calls:
+/// Maps blocks to SPI calls (a savepoint's steps go through spi::session::run_savepoint, with
+/// the frame's index and its name, ls<index>):
 ///
-/// | block                    | on entry                   | body returns        | body throws /
-/// rollback wanted        |
-/// |--------------------------|----------------------------|---------------------|--------------------------------------|
-/// | outermost                | begin                      | commit, run hooks   | rollback | |
-/// nested, savepoint        | create_savepoint sp_N      | release_savepoint   |
-/// rollback_to_savepoint, release       | | nested, savepoint=false  | nothing                    |
-/// nothing             | mark the enclosing block for rollback|
+/// - outermost block: `begin` on entry; `commit` and the hooks when its body returns;
+///   `rollback` when it throws or a rollback is wanted.
+/// - nested block with a savepoint: SAVEPOINT on entry; RELEASE when its body returns; ROLLBACK
+///   TO and RELEASE when it throws or a rollback is wanted.
+/// - nested block without a savepoint: nothing on entry or return; when it throws, the
+///   enclosing block is marked for rollback.
 ///
 /// Hooks live in two vectors in registration order. Each savepoint-owning frame remembers how
 /// many hooks existed when it opened, so rolling it back discards exactly the hooks registered
@@ -74,10 +74,7 @@ public:
 
     /// Opens a block that does not join (joins_enclosing is false): BEGIN for the outermost, a
     /// savepoint for a nested one. Returns the block's index, which its exit passes back.
-    std::size_t open_block(const atomic_options& options) {
-        enter(options);
-        return frames_.size() - 1;
-    }
+    std::size_t open_block(const atomic_options& options);
     /// Closes block `index` whose body returned: commit, release, or the rollback it was marked
     /// for. Throws when COMMIT fails or a hook throws.
     void exit_returned(std::size_t index);
@@ -168,8 +165,15 @@ private:
         return add_savepoint_names(index);
     }
     const std::string& add_savepoint_names(std::size_t index);
+    /// Runs `step` of the savepoint of the frame at `index` (spi::session::run_savepoint).
+    void run_savepoint(spi::savepoint_step step, std::size_t index) {
+        session_.run_savepoint(step, index, savepoint_name(index));
+    }
     std::size_t find_manual(std::uint64_t id) const;
     void push_savepoint_frame(frame_kind kind);
+    /// exit_returned beyond its common case: a pipelined session, a tracer, trouble, manual
+    /// savepoints left open above the block, the outermost block.
+    void exit_returned_general(std::size_t index);
     /// exit_returned for the outermost block: COMMIT, or the rollback it was marked for.
     void exit_outermost_returned();
     void close_frames_above(std::size_t index) noexcept;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cassert>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -21,8 +22,9 @@ enum class savepoint_step : std::size_t {
 
 /// The statements of every savepoint name used on one session, each as its text and a
 /// `Handle` the backend fills at first use (its prepared statement). Names come from the core,
-/// one per nesting depth (semantics 1.6), so the list stays short and a linear search by name
-/// is the quickest lookup. Entries are held by pointer: texts and handles never move.
+/// one per nesting depth (semantics 1.6), so the list stays short: `find` searches it by name,
+/// and `at_index` goes straight to the entry of a stack index it has met before. Entries are
+/// held by pointer: texts and handles never move.
 ///
 /// Example:
 ///
@@ -39,15 +41,27 @@ public:
 
     /// Statement `step` of savepoint `name`, added with its texts on the name's first use.
     statement& find(std::string_view name, savepoint_step step) {
+        return find_entry(name).statements[static_cast<std::size_t>(step)];
+    }
+
+    /// Statement `step` of the savepoint at the core's stack index `index`, named `name`: the
+    /// core names each index once for the session's life (semantics 1.6), so the index finds it
+    /// without comparing names (session::run_savepoint). The first call for an index finds or
+    /// adds `name` and remembers it there.
+    statement& at_index(std::size_t index, std::string_view name, savepoint_step step) {
         const auto i = static_cast<std::size_t>(step);
-        for (const auto& e : entries_)
-            if (e->name == name)
-                return e->statements[i];
-        return add(name).statements[i];
+        if (index < by_index_.size() && by_index_[index] != nullptr) [[likely]] {
+            assert(by_index_[index]->name == name);
+            return by_index_[index]->statements[i];
+        }
+        return remember_index(index, name).statements[i];
     }
 
     /// Forgets every name and handle (a backend whose handles must go before its connection).
-    void clear() noexcept { entries_.clear(); }
+    void clear() noexcept {
+        by_index_.clear();
+        entries_.clear();
+    }
 
 private:
     // A savepoint op reads the name it is found by and one statement: the name and the first
@@ -60,6 +74,19 @@ private:
         alignas(64) std::string name;
         std::array<statement, 3> statements;
     };
+    entry& find_entry(std::string_view name) {
+        for (const auto& e : entries_)
+            if (e->name == name)
+                return *e;
+        return add(name);
+    }
+    entry& remember_index(std::size_t index, std::string_view name) {
+        auto& e = find_entry(name);
+        if (by_index_.size() <= index)
+            by_index_.resize(index + 1, nullptr);
+        by_index_[index] = &e;
+        return e;
+    }
     entry& add(std::string_view name) {
         const std::string n(name);
         auto e = std::make_unique<entry>();
@@ -71,6 +98,7 @@ private:
         return *entries_.back();
     }
     std::vector<std::unique_ptr<entry>> entries_;
+    std::vector<entry*> by_index_; // entries_ by the core's stack index, as at_index met them
 };
 
 } // namespace lockstep::spi

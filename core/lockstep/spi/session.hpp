@@ -70,6 +70,23 @@ public:
     virtual void release_savepoint(std::string_view name) = 0;
     /// Rolls back to savepoint `name`, which stays open.
     virtual void rollback_to_savepoint(std::string_view name) = 0;
+    /// Runs `step` of the savepoint the core opened at stack index `index` (the outermost block
+    /// is index 0, its first nested block index 1) and named `name`. The core gives each index
+    /// one name for the session's life (semantics 1.6), so a backend may find the statements it
+    /// prepared for that savepoint by `index` alone, without comparing names. The core calls
+    /// only this; the default calls `create_savepoint`, `release_savepoint` or
+    /// `rollback_to_savepoint` with `name`.
+    ///
+    /// Example (a backend that keeps a prepared statement per savepoint):
+    ///
+    ///     void run_savepoint(spi::savepoint_step step, std::size_t index,
+    ///                        std::string_view name) override {
+    ///         auto& s = savepoints_.at_index(index, name, step);
+    ///         if (!s.handle)
+    ///             s.handle = prepare(s.text);
+    ///         execute(s.handle);
+    ///     }
+    virtual void run_savepoint(savepoint_step step, std::size_t index, std::string_view name);
     /// Is the engine itself inside a transaction right now? The core compares this with its own
     /// view to notice transactions that the engine ended behind its back.
     virtual bool in_transaction() = 0;
