@@ -58,7 +58,7 @@ std::size_t transaction_manager::open_block(const atomic_options& options) {
     // The common nested block in one short stretch of code: a savepoint at an index met before,
     // nothing traced. Savepoint workloads fill the instruction cache with the engine's own code,
     // so each line of code spared here keeps one of the engine's (docs/performance.md, "The
-    // savepoint path"). Everything else goes through enter().
+    // savepoint path, and aligned functions"). Everything else goes through enter().
     const auto index = frames_.size();
     if (index != 0 && index < savepoint_names_.size() && !options.durable &&
         options.isolation == isolation_level::engine_default && tracer_ == nullptr) [[likely]] {
