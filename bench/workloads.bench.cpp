@@ -559,14 +559,12 @@ private:
     }
     void commit() override { lockstep::detail::connection_access::session(db_).commit(); }
     void rollback() override { lockstep::detail::connection_access::session(db_).rollback(); }
-    void savepoint() override {
-        lockstep::detail::connection_access::session(db_).create_savepoint("s");
-    }
-    void release() override {
-        lockstep::detail::connection_access::session(db_).release_savepoint("s");
-    }
-    void rollback_to() override {
-        lockstep::detail::connection_access::session(db_).rollback_to_savepoint("s");
+    // As the core runs a block nested once: by stack index 1, whose name is ls1 (semantics 1.6).
+    void savepoint() override { step(lockstep::spi::savepoint_step::create); }
+    void release() override { step(lockstep::spi::savepoint_step::release); }
+    void rollback_to() override { step(lockstep::spi::savepoint_step::rollback_to); }
+    void step(lockstep::spi::savepoint_step s) {
+        lockstep::detail::connection_access::session(db_).run_savepoint(s, 1, "ls1");
     }
     void op() override {
         // The same values as the raw variant: string literals, the parent's key.
