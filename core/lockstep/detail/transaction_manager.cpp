@@ -55,23 +55,16 @@ void transaction_manager::refuse_statement() const {
 }
 
 std::size_t transaction_manager::open_block(const atomic_options& options) {
-    // The common nested block in one short stretch of code: a savepoint at an index met before,
-    // nothing traced. Savepoint workloads fill the instruction cache with the engine's own code,
+    // The common nested block in one short stretch of code, ahead of enter()'s outermost block
+    // and refusals. Savepoint workloads fill the instruction cache with the engine's own code,
     // so each line of code spared here keeps one of the engine's (docs/performance.md, "The
-    // savepoint path, and aligned functions"). Everything else goes through enter().
+    // savepoint path, and aligned functions").
     const auto index = frames_.size();
-    if (index != 0 && index < savepoint_names_.size() && !options.durable &&
-        options.isolation == isolation_level::engine_default && tracer_ == nullptr) [[likely]] {
+    if (index != 0 && !options.durable && options.isolation == isolation_level::engine_default)
+        [[likely]] {
         assert(!joins_enclosing(options)); // run_block joins those without a frame
         check_statement_allowed();
-        try {
-            session_.run_savepoint(spi::savepoint_step::create, index, savepoint_names_[index]);
-        } catch (const error& e) {
-            statement_failed(e);
-            throw;
-        }
-        frames_.push_back({frame_kind::savepoint, next_savepoint_id_++, commit_hooks_.size(),
-                           rollback_hooks_.size()});
+        push_savepoint_frame(frame_kind::savepoint);
         return index;
     }
     enter(options);
@@ -149,12 +142,7 @@ std::vector<std::function<void()>> transaction_manager::commit_hooks_since(std::
 
 void transaction_manager::push_savepoint_frame(frame_kind kind) {
     const auto id = next_savepoint_id_++;
-    try {
-        run_savepoint(spi::savepoint_step::create, frames_.size());
-    } catch (const error& e) {
-        statement_failed(e);
-        throw;
-    }
+    run_savepoint(spi::savepoint_step::create, frames_.size());
     frames_.push_back({kind, id, commit_hooks_.size(), rollback_hooks_.size()});
     emit(block_event::savepoint, frames_.size());
 }
@@ -180,12 +168,7 @@ void transaction_manager::exit_returned(std::size_t index) {
             roll_back_frame(f, true);
             return;
         }
-        try {
-            session_.run_savepoint(spi::savepoint_step::release, index, savepoint_name(index));
-        } catch (const error& e) {
-            statement_failed(e); // the enclosing block is now marked for rollback
-            throw;
-        }
+        run_savepoint(spi::savepoint_step::release, index);
         return;
     }
     exit_returned_general(index);
@@ -216,12 +199,7 @@ void transaction_manager::exit_returned_general(std::size_t index) {
             roll_back_frame(f, true);
             return;
         }
-        try {
-            run_savepoint(spi::savepoint_step::release, frames_.size()); // its index before the pop
-        } catch (const error& e) {
-            statement_failed(e); // the enclosing block is now marked for rollback
-            throw;
-        }
+        run_savepoint(spi::savepoint_step::release, frames_.size()); // its index before the pop
         emit(block_event::release, frames_.size() + 1);
         return;
     case frame_kind::outermost:
@@ -536,12 +514,7 @@ void transaction_manager::rollback_manual_savepoint(std::uint64_t id) {
     if (broken_ || doomed_)
         check_statement_allowed();
     const frame f = frames_[index];
-    try {
-        run_savepoint(spi::savepoint_step::rollback_to, index);
-    } catch (const error& e) {
-        statement_failed(e);
-        throw;
-    }
+    run_savepoint(spi::savepoint_step::rollback_to, index);
     emit(block_event::rollback_to, index + 1);
     // Rolling back to the savepoint undoes whatever failed after it, so the block may go on.
     needs_rollback_ = false;
@@ -554,12 +527,7 @@ void transaction_manager::rollback_manual_savepoint(std::uint64_t id) {
 void transaction_manager::release_manual_savepoint(std::uint64_t id) {
     const auto index = find_manual(id);
     check_statement_allowed();
-    try {
-        run_savepoint(spi::savepoint_step::release, index);
-    } catch (const error& e) {
-        statement_failed(e);
-        throw;
-    }
+    run_savepoint(spi::savepoint_step::release, index);
     frames_.pop_back();
 }
 

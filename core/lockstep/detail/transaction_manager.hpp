@@ -165,9 +165,15 @@ private:
         return add_savepoint_names(index);
     }
     const std::string& add_savepoint_names(std::size_t index);
-    /// Runs `step` of the savepoint of the frame at `index` (spi::session::run_savepoint).
+    /// Runs `step` of the savepoint of the frame at `index` (spi::session::run_savepoint); a
+    /// failure is recorded (statement_failed: the enclosing block is marked) and rethrown.
     void run_savepoint(spi::savepoint_step step, std::size_t index) {
-        session_.run_savepoint(step, index, savepoint_name(index));
+        try {
+            session_.run_savepoint(step, index, savepoint_name(index));
+        } catch (const error& e) {
+            statement_failed(e);
+            throw;
+        }
     }
     std::size_t find_manual(std::uint64_t id) const;
     void push_savepoint_frame(frame_kind kind);
