@@ -12,6 +12,10 @@ Standard library only (Debian's python3).
 
 Everything after `--` goes to every run unchanged; the script adds `--url` and `--json` (and,
 with `--open-orders`, `--open-order I` to run I of every build).
+
+Builds named SIDE@LAYOUT (`before@0 before@1024 after@0 after@1024`: each side built at the
+same LOCKSTEP_BENCH_CODE_OFFSETs) are also summed up per side: the mean of its builds' medians,
+and their range, which is what the code's layout alone moves.
 docs/performance.md ("Hot fields first") shows what it measured and how to read it.
 """
 import argparse
@@ -88,13 +92,33 @@ def main():
                 print(f"run {i + 1}/{args.runs}: {name} done", file=sys.stderr)
     keys = sorted({k for runs in results.values() for r in runs for k in r
                    if k[0] not in ("raw",)})
+    medians = {}  # (build, variant, workload) -> the median over the build's runs
     print(f"{'variant':<12} {'workload':<8} " +
           " ".join(f"{name:>24}" for name, _ in builds))
     for variant, workload in keys:
         cells = []
         for name, _ in builds:
             values = [r[(variant, workload)] for r in results[name] if (variant, workload) in r]
+            if values:
+                medians[(name, variant, workload)] = statistics.median(values)
             cells.append(f"{statistics.median(values):.4f} ({min(values):.3f}-{max(values):.3f})"
+                         if values else "-")
+        print(f"{variant:<12} {workload:<8} " + " ".join(f"{c:>24}" for c in cells))
+    sides = {}  # SIDE -> its builds named SIDE@LAYOUT, in the order given
+    for name, _ in builds:
+        side, at, layout = name.partition("@")
+        if at and side and layout:
+            sides.setdefault(side, []).append(name)
+    if not sides:
+        return
+    print("\nper side, the mean over its layouts (the range of their medians):")
+    print(f"{'variant':<12} {'workload':<8} " + " ".join(f"{side:>24}" for side in sides))
+    for variant, workload in keys:
+        cells = []
+        for names in sides.values():
+            values = [medians[(n, variant, workload)] for n in names
+                      if (n, variant, workload) in medians]
+            cells.append(f"{statistics.fmean(values):.4f} ({min(values):.3f}-{max(values):.3f})"
                          if values else "-")
         print(f"{variant:<12} {workload:<8} " + " ".join(f"{c:>24}" for c in cells))
 
