@@ -12,11 +12,12 @@ Standard library only (Debian's python3).
 
 Everything after `--` goes to every run unchanged; the script adds `--url` and `--json` (and,
 with `--open-orders`, `--open-order I` to run I of every build).
+docs/performance.md ("Hot fields first") shows what it measured and how to read it.
 
 Builds named SIDE@LAYOUT (`before@0 before@1024 after@0 after@1024`: each side built at the
 same LOCKSTEP_BENCH_CODE_OFFSETs) are also summed up per side: the mean of its builds' medians,
-and their range, which is what the code's layout alone moves.
-docs/performance.md ("Hot fields first") shows what it measured and how to read it.
+and their range, which is what the code's layout alone moves (docs/performance.md, "Judging a
+change over several layouts").
 """
 import argparse
 import json
@@ -99,10 +100,11 @@ def main():
         cells = []
         for name, _ in builds:
             values = [r[(variant, workload)] for r in results[name] if (variant, workload) in r]
-            if values:
-                medians[(name, variant, workload)] = statistics.median(values)
-            cells.append(f"{statistics.median(values):.4f} ({min(values):.3f}-{max(values):.3f})"
-                         if values else "-")
+            if not values:
+                cells.append("-")
+                continue
+            median = medians[(name, variant, workload)] = statistics.median(values)
+            cells.append(f"{median:.4f} ({min(values):.3f}-{max(values):.3f})")
         print(f"{variant:<12} {workload:<8} " + " ".join(f"{c:>24}" for c in cells))
     sides = {}  # SIDE -> its builds named SIDE@LAYOUT, in the order given
     for name, _ in builds:
