@@ -30,7 +30,8 @@ auto atomic(connection& db, Body&& body, const atomic_options& options = {})
     -> std::invoke_result_t<Body&> {
     const auto guard =
         detail::connection_access::enter(db); // the block belongs to this thread (semantics 8.4)
-    return detail::run_block(detail::connection_access::transactions(db), options, body);
+    // The guard has tested the owner (and thrown for a moved-from connection): not again.
+    return detail::run_block(detail::connection_access::entered_transactions(db), options, body);
 }
 
 /// Marks the innermost block with a savepoint for rollback at exit (or clears the mark), without

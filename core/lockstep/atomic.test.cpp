@@ -9,8 +9,11 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <memory>
 #include <set>
 #include <stdexcept>
+#include <string>
+#include <tuple>
 
 using namespace lockstep;
 using calls = std::vector<std::string>;
@@ -29,6 +32,34 @@ TEST_CASE("A nested atomic block opens a savepoint and releases it when its body
     atomic(f.db, [&] { atomic(f.db, [] {}); });
     CHECK(f.session->calls() ==
           calls{"begin", "create_savepoint ls1", "release_savepoint ls1", "commit"});
+}
+
+TEST_CASE("A nested block returns its body's value, and its body's exception leaves it unchanged",
+          "[atomic]") {
+    testing::fake_connection f;
+    struct marked : std::runtime_error {
+        int mark;
+        explicit marked(int m) : std::runtime_error("marked"), mark(m) {}
+    };
+    const auto [kept, text, thrown] = atomic(f.db, [&] {
+        const int inner = atomic(f.db, [] { return 42; });
+        // Not copyable, only movable: the value is moved out of the block, never copied.
+        auto owned = atomic(f.db, [] { return std::make_unique<std::string>("moved"); });
+        int mark = 0;
+        try {
+            atomic(f.db, [] { throw marked(7); });
+        } catch (const marked& e) {
+            mark = e.mark;
+        }
+        return std::tuple{inner, *owned, mark};
+    });
+    CHECK(kept == 42);
+    CHECK(text == "moved");
+    CHECK(thrown == 7);
+    CHECK(f.session->calls() == calls{"begin", "create_savepoint ls1", "release_savepoint ls1",
+                                      "create_savepoint ls1", "release_savepoint ls1",
+                                      "create_savepoint ls1", "rollback_to_savepoint ls1",
+                                      "release_savepoint ls1", "commit"});
 }
 
 TEST_CASE("An outermost block whose body throws rolls back and rethrows the same exception",
@@ -294,8 +325,9 @@ TEST_CASE("on_rollback hooks move to the enclosing block on release and run when
     CHECK_THROWS_AS(on_rollback(f.db, [] {}), usage_error);
 }
 
-// The core runs a savepoint at a depth it has met before through a shorter path (open_block,
-// exit_returned): every sibling after the first takes it, and must behave as the first did.
+// The core runs a nested block in one call (run_savepoint_block), and a savepoint at a depth it
+// has met before through a shorter path: every sibling after the first takes it, and must behave
+// as the first did.
 TEST_CASE("Sibling savepoints after the first release, roll back, keep and drop hooks as the "
           "first does",
           "[atomic][savepoints][hooks]") {

@@ -51,6 +51,22 @@ std::optional<std::size_t> utf8_length(std::string_view text) noexcept {
     return count;
 }
 
+bool detail::has_high_or_zero_byte(std::string_view text) noexcept {
+    const char* p = text.data();
+    const std::size_t n = text.size();
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        if (high_or_zero_bytes(w) != 0)
+            return true;
+    }
+    for (; i < n; ++i)
+        if (static_cast<unsigned char>(p[i]) - 1u >= 0x7Fu) // 0 or >= 0x80
+            return true;
+    return false;
+}
+
 namespace {
 
 std::string describe_value(std::string_view column, std::string_view table) {

@@ -20,40 +20,39 @@ LOCKSTEP_API std::optional<std::size_t> utf8_length(std::string_view text) noexc
 
 namespace detail {
 
+/// Does `text` hold a byte with its high bit set, or a zero byte? Out of line: for the lengths
+/// is_short_plain_ascii does not test inline (under 4 bytes, over 16).
+LOCKSTEP_API bool has_high_or_zero_byte(std::string_view text) noexcept;
+
+/// The bytes of `w` that are zero or have their high bit set, as their high bits: the classic
+/// "has zero byte" test, exact when no high bit is set, which the first half rules out.
+constexpr std::uint64_t high_or_zero_bytes(std::uint64_t w) noexcept {
+    return (w | ((w - 0x0101010101010101u) & ~w)) & 0x8080808080808080u;
+}
+
 /// Is `text` plain ASCII without NUL and at most `max_length` bytes long? Then it passes every
 /// rule of `check_text` (one byte is one character), which most text does: the model layer
-/// checks every text value on every write, so this is tested inline, eight bytes at a time.
+/// checks every text value on every write. Text of 4 to 16 bytes (most names, words and codes)
+/// is tested inline as two words that overlap, without a branch per length, so the test is one
+/// short stretch of code in every write; other lengths take one call.
 inline bool is_short_plain_ascii(std::string_view text, std::optional<std::size_t> max_length) {
-    if (max_length && text.size() > *max_length)
-        return false;
-    const auto* p = text.data();
     const std::size_t n = text.size();
-    // A word has a byte with its high bit set, or a zero byte (the classic "has zero byte"
-    // test, exact when no high bit is set, which the first half rules out).
-    const auto bad64 = [](const char* at) {
-        std::uint64_t w;
-        std::memcpy(&w, at, 8);
-        return ((w | ((w - 0x0101010101010101u) & ~w)) & 0x8080808080808080u) != 0;
-    };
-    const auto bad32 = [](const char* at) {
-        std::uint32_t w;
-        std::memcpy(&w, at, 4);
-        return ((w | ((w - 0x01010101u) & ~w)) & 0x80808080u) != 0;
-    };
+    if (max_length && n > *max_length)
+        return false;
+    if (n - 4 > 12) [[unlikely]] // under 4 bytes (n - 4 wraps around) or over 16
+        return !has_high_or_zero_byte(text);
+    const char* p = text.data();
+    std::uint64_t first, last;
     if (n >= 8) {
-        std::size_t i = 0;
-        for (; i + 8 <= n; i += 8)
-            if (bad64(p + i))
-                return false;
-        // The last 8 bytes, overlapping what was checked: no byte loop for the tail.
-        return i == n || !bad64(p + n - 8);
+        std::memcpy(&first, p, 8);
+        std::memcpy(&last, p + n - 8, 8);
+    } else { // two 4-byte halves that overlap make one word of real bytes
+        std::uint32_t low, high;
+        std::memcpy(&low, p, 4);
+        std::memcpy(&high, p + n - 4, 4);
+        first = last = low | (std::uint64_t{high} << 32);
     }
-    if (n >= 4) // two words that overlap cover 4 to 7 bytes
-        return !bad32(p) && !bad32(p + n - 4);
-    for (std::size_t i = 0; i < n; ++i)
-        if (static_cast<unsigned char>(p[i]) - 1u >= 0x7Fu) // 0 or >= 0x80
-            return false;
-    return true;
+    return (high_or_zero_bytes(first) | high_or_zero_bytes(last)) == 0;
 }
 
 /// The whole check of `check_text`, out of line, for text the fast path did not clear.

@@ -38,9 +38,10 @@ TEST_CASE("Text with a NUL, invalid UTF-8 or too many characters raises data_err
 TEST_CASE("The inline ASCII fast path accepts exactly what the full check accepts for plain "
           "text",
           "[text]") {
-    // Every length around the 8-byte word boundary, with a NUL, a high byte, or nothing bad
-    // at every position: the fast path may only say yes when the full check would pass.
-    for (std::size_t length = 0; length <= 20; ++length)
+    // Every length around the inline test's bounds (4 and 16 bytes) and the 8-byte words, with
+    // a NUL, a high byte, or nothing bad at every position: the fast path may only say yes when
+    // the full check would pass.
+    for (std::size_t length = 0; length <= 40; ++length)
         for (std::size_t bad = 0; bad <= length; ++bad)
             for (const char c : {'\0', '\x80', '\xC3', '\x7F', 'a'}) {
                 std::string text(length, 'x');

@@ -76,7 +76,7 @@ class LOCKSTEP_API param_buffer {
 public:
     static_assert(std::is_trivially_copyable_v<param> && std::is_trivially_destructible_v<param>);
     explicit param_buffer(std::size_t size)
-        : data_(size > inline_count ? new param[size] : reinterpret_cast<param*>(inline_)),
+        : data_(size > inline_count ? allocate(size) : reinterpret_cast<param*>(inline_)),
           heap_(size > inline_count ? data_ : nullptr) {}
     ~param_buffer() { delete[] heap_; }
     param_buffer(const param_buffer&) = delete;
@@ -88,6 +88,11 @@ public:
     std::span<const param> view(std::size_t count) const { return {data_, count}; }
 
 private:
+    // Out of line and cold: a table of more than 16 columns is rare, and inlined, the heap's
+    // loop sat among every write's hot instructions.
+    [[gnu::noinline, gnu::cold]] static param* allocate(std::size_t size) {
+        return new param[size];
+    }
     static constexpr std::size_t inline_count = 16;
     alignas(param) std::byte inline_[inline_count * sizeof(param)];
     param* data_;
@@ -174,6 +179,9 @@ namespace detail {
 struct connection_access {
     static transaction_manager& transactions(connection& db);
     static owner_guard enter(connection& db);
+    /// The transaction manager of `db`, which this thread has entered (`enter`'s guard lives):
+    /// without transactions()'s second owner test.
+    static transaction_manager& entered_transactions(connection& db);
     static spi::session& session(connection& db);
 };
 

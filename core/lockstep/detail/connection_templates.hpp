@@ -325,6 +325,9 @@ inline transaction_manager& connection_access::transactions(connection& db) {
 inline owner_guard connection_access::enter(connection& db) {
     return db.enter();
 }
+inline transaction_manager& connection_access::entered_transactions(connection& db) {
+    return db.state_->transactions;
+}
 inline spi::session& connection_access::session(connection& db) {
     return db.session();
 }

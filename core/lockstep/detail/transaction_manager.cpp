@@ -55,18 +55,8 @@ void transaction_manager::refuse_statement() const {
 }
 
 std::size_t transaction_manager::open_block(const atomic_options& options) {
-    // The common nested block in one short stretch of code, ahead of enter()'s outermost block
-    // and refusals. Savepoint workloads fill the instruction cache with the engine's own code,
-    // so each line of code spared here keeps one of the engine's (docs/performance.md, "The
-    // savepoint path, and aligned functions").
-    const auto index = frames_.size();
-    if (index != 0 && !options.durable && options.isolation == isolation_level::engine_default)
-        [[likely]] {
-        assert(!joins_enclosing(options)); // run_block joins those without a frame
-        check_statement_allowed();
-        push_savepoint_frame(frame_kind::savepoint);
-        return index;
-    }
+    // A template's common nested block takes run_savepoint_block instead: here come the outermost
+    // block, and nested ones that would refuse (durable, an isolation level) or are a test's.
     enter(options);
     return frames_.size() - 1;
 }
@@ -141,10 +131,7 @@ std::vector<std::function<void()>> transaction_manager::commit_hooks_since(std::
 }
 
 void transaction_manager::push_savepoint_frame(frame_kind kind) {
-    const auto id = next_savepoint_id_++;
-    run_savepoint(spi::savepoint_step::create, frames_.size());
-    frames_.push_back({kind, id, commit_hooks_.size(), rollback_hooks_.size()});
-    emit(block_event::savepoint, frames_.size());
+    push_frame(kind);
 }
 
 void transaction_manager::close_frames_above(std::size_t index) noexcept {
@@ -157,21 +144,25 @@ void transaction_manager::close_frames_above(std::size_t index) noexcept {
 }
 
 void transaction_manager::exit_returned(std::size_t index) {
-    assert(index < frames_.size());
-    // The common savepoint exit in one short stretch of code, as in open_block: RELEASE, or the
-    // rollback the block was marked for, with nothing queued, traced or open above it.
-    if (index + 1 == frames_.size() && frames_.back().kind == frame_kind::savepoint &&
-        !pipelines_ && !broken_ && !doomed_ && tracer_ == nullptr) [[likely]] {
-        const frame f = frames_.back();
-        frames_.pop_back();
-        if (needs_rollback_) {
-            roll_back_frame(f, true);
-            return;
-        }
-        run_savepoint(spi::savepoint_step::release, index);
-        return;
+    close_returned(index);
+}
+
+void transaction_manager::run_savepoint_block(void (*body)(void*), void* context) {
+    assert(opens_savepoint({}));
+    // Entry, body and exit in one function of the library: a nested block's SAVEPOINT and RELEASE
+    // are one short stretch of code, and the template that calls it holds one call. Savepoint
+    // workloads fill the instruction cache with the engine's own code, so each line of code
+    // spared here keeps one of the engine's (docs/performance.md, "One call per nested block").
+    const auto index = frames_.size();
+    check_statement_allowed();
+    push_frame(frame_kind::savepoint);
+    try {
+        body(context);
+    } catch (...) {
+        exit_threw(index);
+        throw;
     }
-    exit_returned_general(index);
+    close_returned(index);
 }
 
 void transaction_manager::exit_returned_general(std::size_t index) {

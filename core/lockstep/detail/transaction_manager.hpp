@@ -10,6 +10,7 @@
 #include "lockstep/spi/session.hpp"
 #include "lockstep/trace.hpp"
 
+#include <cassert>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -72,8 +73,19 @@ public:
         mark_enclosing_for_rollback();
     }
 
+    /// Is a block with `options` that does not join (joins_enclosing is false) a savepoint in the
+    /// open transaction, asking for nothing only an outermost block can do?
+    bool opens_savepoint(const atomic_options& options) const noexcept {
+        return in_block() && !options.durable &&
+               options.isolation == isolation_level::engine_default;
+    }
+    /// Runs `body(context)` as a block with its own savepoint (opens_savepoint is true), as
+    /// open_block, the body, and exit_returned or exit_threw would; the body's exception is
+    /// rethrown after the rollback.
+    void run_savepoint_block(void (*body)(void*), void* context);
     /// Opens a block that does not join (joins_enclosing is false): BEGIN for the outermost, a
-    /// savepoint for a nested one. Returns the block's index, which its exit passes back.
+    /// savepoint for a nested one (which run_savepoint_block also runs, in one call). Returns the
+    /// block's index, which its exit passes back.
     std::size_t open_block(const atomic_options& options);
     /// Closes block `index` whose body returned: commit, release, or the rollback it was marked
     /// for. Throws when COMMIT fails or a hook throws.
@@ -176,10 +188,37 @@ private:
         }
     }
     std::size_t find_manual(std::uint64_t id) const;
+    /// SAVEPOINT, then the frame that remembers it and the hooks registered before it.
+    [[gnu::always_inline]] void push_frame(frame_kind kind) {
+        const auto id = next_savepoint_id_++;
+        run_savepoint(spi::savepoint_step::create, frames_.size());
+        frames_.push_back({kind, id, commit_hooks_.size(), rollback_hooks_.size()});
+        emit(block_event::savepoint, frames_.size());
+    }
+    /// push_frame, out of line: for the blocks and manual savepoints off the common path.
     void push_savepoint_frame(frame_kind kind);
+    /// exit_returned, inline in it and in run_savepoint_block. The common savepoint exit comes
+    /// first, in one short stretch of code: RELEASE, or the rollback the block was marked for,
+    /// with nothing queued, traced or open above it.
+    [[gnu::always_inline]] void close_returned(std::size_t index) {
+        assert(index < frames_.size());
+        if (index + 1 == frames_.size() && frames_.back().kind == frame_kind::savepoint &&
+            !pipelines_ && !broken_ && !doomed_ && tracer_ == nullptr) [[likely]] {
+            const frame f = frames_.back();
+            frames_.pop_back();
+            if (needs_rollback_) {
+                roll_back_frame(f, true);
+                return;
+            }
+            run_savepoint(spi::savepoint_step::release, index);
+            return;
+        }
+        exit_returned_general(index);
+    }
     /// exit_returned beyond its common case: a pipelined session, a tracer, trouble, manual
-    /// savepoints left open above the block, the outermost block.
-    void exit_returned_general(std::size_t index);
+    /// savepoints left open above the block, the outermost block. Never inlined: inlined, it
+    /// put its code between the common case's test and its body, four code lines for two.
+    [[gnu::noinline]] void exit_returned_general(std::size_t index);
     /// exit_returned for the outermost block: COMMIT, or the rollback it was marked for.
     void exit_outermost_returned();
     void close_frames_above(std::size_t index) noexcept;
