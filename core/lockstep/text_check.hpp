@@ -33,8 +33,8 @@ constexpr std::uint64_t high_or_zero_bytes(std::uint64_t w) noexcept {
 /// Is `text` plain ASCII without NUL and at most `max_length` bytes long? Then it passes every
 /// rule of `check_text` (one byte is one character), which most text does: the model layer
 /// checks every text value on every write. Text of 4 to 16 bytes (most names, words and codes)
-/// is tested inline as two words that overlap, without a branch per length, so the test is one
-/// short stretch of code in every write; other lengths take one call.
+/// is tested inline as two 8-byte words that overlap (or one made of two 4-byte halves), so the
+/// test is one short stretch of code in every write; other lengths take one call.
 inline bool is_short_plain_ascii(std::string_view text, std::optional<std::size_t> max_length) {
     const std::size_t n = text.size();
     if (max_length && n > *max_length)
