@@ -5,6 +5,7 @@
 
 #include "lockstep/detail/transaction_manager.hpp"
 
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -58,8 +59,8 @@ auto run_block(transaction_manager& tm, const atomic_options& options, Body& bod
     if (tm.opens_savepoint(options)) {
         if constexpr (std::is_void_v<result>) {
             using plain = std::remove_reference_t<Body>;
-            tm.run_savepoint_block(&call_body<plain>,
-                                   const_cast<void*>(static_cast<const void*>(&body)));
+            tm.run_savepoint_block(&call_body<plain>, const_cast<void*>(static_cast<const void*>(
+                                                          std::addressof(body))));
             return;
         } else {
             std::optional<result> out;

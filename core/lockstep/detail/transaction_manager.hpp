@@ -51,9 +51,7 @@ public:
     /// nothing only an outermost block can do. Such a block sends nothing: all it must do is mark
     /// the enclosing block for rollback if its body throws (semantics 1.2).
     bool joins_enclosing(const atomic_options& options) const noexcept {
-        return in_block() && !options.durable &&
-               options.isolation == isolation_level::engine_default &&
-               (!options.savepoint || !features_.supports_savepoints);
+        return opens_savepoint(options) && (!options.savepoint || !features_.supports_savepoints);
     }
     /// Enters a joining block (joins_enclosing is true); returns the stack's depth, which its
     /// exit passes back. Throws if no statement may run now.
@@ -73,8 +71,9 @@ public:
         mark_enclosing_for_rollback();
     }
 
-    /// Is a block with `options` that does not join (joins_enclosing is false) a savepoint in the
-    /// open transaction, asking for nothing only an outermost block can do?
+    /// Is a block with `options` nested in the open transaction, asking for nothing only an
+    /// outermost block can do? Then it joins the enclosing block (joins_enclosing) or opens a
+    /// savepoint of its own.
     bool opens_savepoint(const atomic_options& options) const noexcept {
         return in_block() && !options.durable &&
                options.isolation == isolation_level::engine_default;
