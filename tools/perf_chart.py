@@ -2,7 +2,8 @@
 """Draws docs/performance.svg from the JSON that `lockstep bench --json FILE` writes: for each
 engine and workload, a bar per variant showing its median ratio to the raw driver, with the
 min-max range of the per-round ratios. With --table, prints the markdown table of
-docs/performance.md from the same JSON instead. With --growth, draws
+docs/performance.md from the same JSON instead; with --pooled and several such JSONs, the same
+cells read over every run's rounds together. With --growth, draws
 docs/growth-<dimension>.svg from `lockstep bench --growth ... --json FILE`. Standard library
 only (Debian's python3)."""
 import json
@@ -13,14 +14,20 @@ COLOURS = {"raw": "#888888", "raw-again": "#444444", "capi": "#bbbbbb", "spi": "
            "plain": "#2ca02c", "soci": "#d62728"}
 
 
-def model_target(target, workload, variants):
-    """The ratio to raw the model variant is held to (issues 7 and 17), or None."""
+def goal_for(target, workload, soci_ratio):
+    """The ratio to raw the model variant is held to (issues 7 and 17), or None. `soci_ratio` is
+    SOCI's ratio to raw in the same rounds (None when SOCI did not run)."""
     if "(pipeline)" in target:
         return 0.6 if workload in ("W1", "W3r") else None
     if "via soci" in target:  # held to SOCI used directly on the same engine
-        soci = next((r for r in variants if r["variant"] == "soci"), None)
-        return soci["ratio_to_raw"] * 1.08 if soci else None
+        return soci_ratio * 1.08 if soci_ratio else None
     return 1.05
+
+
+def model_target(target, workload, variants):
+    """`goal_for` one run's rows of a target and workload."""
+    soci = next((r for r in variants if r["variant"] == "soci"), None)
+    return goal_for(target, workload, soci["ratio_to_raw"] if soci else None)
 
 
 def grouped(rows):
@@ -66,6 +73,50 @@ def table(source):
                  num(soci, "ratio_to_raw", 3),
                  f'{model["ratio_to_raw"] / soci["ratio_to_raw"]:.3f}' if soci else "-",
                  num(v.get("spi"), "ratio_to_raw", 3), num(model, "cpu_us_per_op", 2), allocs]
+        print("| " + " | ".join(cells) + " |")
+        last = target
+
+
+def round_ratios(variants, name):
+    """A variant's per-round ratios to raw, paired round by round as the benchmark pairs them."""
+    v = {r["variant"]: r for r in variants}
+    if name not in v or "raw" not in v:
+        return []
+    return [x / r for x, r in zip(v[name]["rounds_us_per_op"], v["raw"]["rounds_us_per_op"])]
+
+
+def pooled(sources):
+    """Several runs of the same command read together: for each target and workload, the median
+    (and min-max) of every run's per-round ratios to raw. One run reads one placement of each
+    variant's memory and code; the rounds of several runs give a steadier median than any one."""
+    runs = [grouped(json.load(open(s))) for s in sources]
+    print("| target | workload | rounds | A/A: raw again (min-max) | model (min-max) | target "
+          "| met | soci | model / soci | spi |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    last = None
+    for key, variants in runs[0].items():
+        if not any(r["variant"] == "model" for r in variants):
+            continue
+        ratios = {name: [x for run in runs if key in run for x in round_ratios(run[key], name)]
+                  for name in ("raw-again", "model", "soci", "spi")}
+
+        def median(xs):
+            xs = sorted(xs)
+            return (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2]) / 2 if xs else None
+
+        def spread(xs):
+            return f"{median(xs):.3f} ({min(xs):.2f}-{max(xs):.2f})" if xs else "-"
+
+        model, soci = median(ratios["model"]), median(ratios["soci"])
+        target, workload = key
+        goal = goal_for(target, workload, soci)
+        goal_text = "-" if goal is None else ("1.08 of soci" if "via soci" in target else
+                                              f"{goal:.2f}")
+        met = "-" if goal is None else ("yes" if model <= goal else "**no**")
+        cells = [target if target != last else "", workload, str(len(ratios["model"])),
+                 spread(ratios["raw-again"]), spread(ratios["model"]), goal_text, met,
+                 f"{soci:.3f}" if soci else "-", f"{model / soci:.3f}" if soci else "-",
+                 f'{median(ratios["spi"]):.3f}' if ratios["spi"] else "-"]
         print("| " + " | ".join(cells) + " |")
         last = target
 
@@ -195,8 +246,10 @@ if __name__ == "__main__":
         growth(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 3 and sys.argv[1] == "--table":
         table(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "--pooled":
+        pooled(sys.argv[2:])
     elif len(sys.argv) == 3:
         main(sys.argv[1], sys.argv[2])
     else:
         sys.exit("usage: tools/perf_chart.py BENCH.json OUT.svg | --table BENCH.json | "
-                 "--growth GROWTH.json OUT_DIR")
+                 "--pooled BENCH.json... | --growth GROWTH.json OUT_DIR")
