@@ -15,9 +15,9 @@ with `--open-orders`, `--open-order I` to run I of every build).
 docs/performance.md ("Hot fields first") shows what it measured and how to read it.
 
 Builds named SIDE@LAYOUT (`before@0 before@1024 after@0 after@1024`: each side built at the
-same layouts, LOCKSTEP_BENCH_CODE_OFFSET and LOCKSTEP_LIBRARY_CODE_OFFSET) are also summed up per side: the mean of its builds' medians,
-and their range, which is what the code's layout alone moves (docs/performance.md, "Judging a
-change over several layouts").
+same layouts, LOCKSTEP_BENCH_CODE_OFFSET and LOCKSTEP_LIBRARY_CODE_OFFSET) are also summed up
+per side: the mean of its builds' medians, and their range, which is what the code's layout
+alone moves (docs/performance.md, "Judging a change over several layouts").
 """
 import argparse
 import json

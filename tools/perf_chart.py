@@ -7,6 +7,7 @@ cells read over every run's rounds together. With --growth, draws
 docs/growth-<dimension>.svg from `lockstep bench --growth ... --json FILE`. Standard library
 only (Debian's python3)."""
 import json
+import statistics
 import sys
 
 COLOURS = {"raw": "#888888", "raw-again": "#444444", "capi": "#bbbbbb", "spi": "#9ecae1",
@@ -22,6 +23,14 @@ def goal_for(target, workload, soci_ratio):
     if "via soci" in target:  # held to SOCI used directly on the same engine
         return soci_ratio * 1.08 if soci_ratio else None
     return 1.05
+
+
+def verdict(target, goal, model_ratio):
+    """The table's "target" and "met" cells for a model ratio held to `goal` (None: no target)."""
+    if goal is None:
+        return "-", "-"
+    goal_text = "1.08 of soci" if "via soci" in target else f"{goal:.2f}"
+    return goal_text, "yes" if model_ratio <= goal else "**no**"
 
 
 def model_target(target, workload, variants):
@@ -51,12 +60,8 @@ def table(source):
         model, soci = v.get("model"), v.get("soci")
         if model is None:
             continue
-        goal = model_target(target, workload, variants)
-        if goal is None:
-            goal_text, met = "-", "-"
-        else:
-            goal_text = "1.08 of soci" if "via soci" in target else f"{goal:.2f}"
-            met = "yes" if model["ratio_to_raw"] <= goal else "**no**"
+        goal_text, met = verdict(target, model_target(target, workload, variants),
+                                 model["ratio_to_raw"])
 
         def spread(r):
             if r is None:
@@ -85,6 +90,11 @@ def round_ratios(variants, name):
     return [x / r for x, r in zip(v[name]["rounds_us_per_op"], v["raw"]["rounds_us_per_op"])]
 
 
+def pooled_spread(xs):
+    """Median (min-max) of a pooled list of ratios, as the table prints one variant's."""
+    return f"{statistics.median(xs):.3f} ({min(xs):.2f}-{max(xs):.2f})" if xs else "-"
+
+
 def pooled(sources):
     """Several runs of the same command read together: for each target and workload, the median
     (and min-max) of every run's per-round ratios to raw. One run reads one placement of each
@@ -99,24 +109,14 @@ def pooled(sources):
             continue
         ratios = {name: [x for run in runs if key in run for x in round_ratios(run[key], name)]
                   for name in ("raw-again", "model", "soci", "spi")}
-
-        def median(xs):
-            xs = sorted(xs)
-            return (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2]) / 2 if xs else None
-
-        def spread(xs):
-            return f"{median(xs):.3f} ({min(xs):.2f}-{max(xs):.2f})" if xs else "-"
-
-        model, soci = median(ratios["model"]), median(ratios["soci"])
+        model = statistics.median(ratios["model"])
+        soci = statistics.median(ratios["soci"]) if ratios["soci"] else None
         target, workload = key
-        goal = goal_for(target, workload, soci)
-        goal_text = "-" if goal is None else ("1.08 of soci" if "via soci" in target else
-                                              f"{goal:.2f}")
-        met = "-" if goal is None else ("yes" if model <= goal else "**no**")
+        goal_text, met = verdict(target, goal_for(target, workload, soci), model)
         cells = [target if target != last else "", workload, str(len(ratios["model"])),
-                 spread(ratios["raw-again"]), spread(ratios["model"]), goal_text, met,
+                 pooled_spread(ratios["raw-again"]), pooled_spread(ratios["model"]), goal_text, met,
                  f"{soci:.3f}" if soci else "-", f"{model / soci:.3f}" if soci else "-",
-                 f'{median(ratios["spi"]):.3f}' if ratios["spi"] else "-"]
+                 f'{statistics.median(ratios["spi"]):.3f}' if ratios["spi"] else "-"]
         print("| " + " | ".join(cells) + " |")
         last = target
 

@@ -56,7 +56,7 @@ auto run_block(transaction_manager& tm, const atomic_options& options, Body& bod
         return run_and_close(
             body, [&] { tm.joined_returned(depth); }, [&] { tm.joined_threw(depth); });
     }
-    if (tm.opens_savepoint(options)) {
+    if (tm.nests_plainly(options)) { // and does not join: it opens a savepoint
         if constexpr (std::is_void_v<result>) {
             using plain = std::remove_reference_t<Body>;
             tm.run_savepoint_block(&call_body<plain>, const_cast<void*>(static_cast<const void*>(

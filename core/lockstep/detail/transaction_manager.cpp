@@ -148,7 +148,7 @@ void transaction_manager::exit_returned(std::size_t index) {
 }
 
 void transaction_manager::run_savepoint_block(void (*body)(void*), void* context) {
-    assert(opens_savepoint({}));
+    assert(nests_plainly({}) && !joins_enclosing({}));
     // Entry, body and exit in one function of the library: a nested block's SAVEPOINT and RELEASE
     // are one short stretch of code, and the template that calls it holds one call. Savepoint
     // workloads fill the instruction cache with the engine's own code, so each line of code

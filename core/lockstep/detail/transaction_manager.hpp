@@ -51,7 +51,7 @@ public:
     /// nothing only an outermost block can do. Such a block sends nothing: all it must do is mark
     /// the enclosing block for rollback if its body throws (semantics 1.2).
     bool joins_enclosing(const atomic_options& options) const noexcept {
-        return opens_savepoint(options) && (!options.savepoint || !features_.supports_savepoints);
+        return nests_plainly(options) && (!options.savepoint || !features_.supports_savepoints);
     }
     /// Enters a joining block (joins_enclosing is true); returns the stack's depth, which its
     /// exit passes back. Throws if no statement may run now.
@@ -72,15 +72,15 @@ public:
     }
 
     /// Is a block with `options` nested in the open transaction, asking for nothing only an
-    /// outermost block can do? Then it joins the enclosing block (joins_enclosing) or opens a
-    /// savepoint of its own.
-    bool opens_savepoint(const atomic_options& options) const noexcept {
+    /// outermost block can do? Then it joins the enclosing block (joins_enclosing) or, when it
+    /// does not, opens a savepoint of its own (run_savepoint_block).
+    bool nests_plainly(const atomic_options& options) const noexcept {
         return in_block() && !options.durable &&
                options.isolation == isolation_level::engine_default;
     }
-    /// Runs `body(context)` as a block with its own savepoint (opens_savepoint is true), as
-    /// open_block, the body, and exit_returned or exit_threw would; the body's exception is
-    /// rethrown after the rollback.
+    /// Runs `body(context)` as a block with its own savepoint (nests_plainly is true and
+    /// joins_enclosing false), as open_block, the body, and exit_returned or exit_threw would;
+    /// the body's exception is rethrown after the rollback.
     void run_savepoint_block(void (*body)(void*), void* context);
     /// Opens a block that does not join (joins_enclosing is false): BEGIN for the outermost, a
     /// savepoint for a nested one (which run_savepoint_block also runs, in one call). Returns the
