@@ -35,6 +35,7 @@
 #include <new>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <sched.h>
 #include <soci/soci.h>
@@ -42,6 +43,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 // Counting allocator: how many heap allocations each variant makes per operation. (GCC cannot
 // see that this operator new and operator delete pair malloc with free, hence the pragma.)
@@ -766,15 +769,64 @@ void pin_to_cpu0(long pid) {
         std::cerr << "bench: could not pin " << pid << " to CPU 0 (needs the right to)\n";
 }
 
-void pin_all_threads(long pid) {
+/// The thread ids of process `pid` (its /proc/PID/task entries); empty if it is gone.
+std::vector<pid_t> threads_of(long pid) {
+    std::vector<pid_t> ids;
     const auto dir = "/proc/" + std::to_string(pid) + "/task";
     if (DIR* d = opendir(dir.c_str())) {
         while (dirent* e = readdir(d))
             if (e->d_name[0] != '.')
-                pin_to_cpu0(std::stol(e->d_name));
+                ids.push_back(static_cast<pid_t>(std::stol(e->d_name)));
         closedir(d);
     }
+    return ids;
 }
+
+/// The servers pinned to CPU 0 for one target, given their CPUs back when the target is done.
+/// A MariaDB server outlives the benchmark: left pinned, its background threads (page cleaner,
+/// purge, timers) would wake on the client's CPU under every later target, and under every later
+/// run on the machine, until the server restarts.
+class server_pins {
+public:
+    server_pins() = default;
+    server_pins(const server_pins&) = delete;
+    server_pins& operator=(const server_pins&) = delete;
+    ~server_pins() {
+        // Every thread the server has now, not only those pinned: threads it started meanwhile
+        // (for the variants' connections) inherited CPU 0 from the thread that started them.
+        for (const auto& [pid, mask] : whole_)
+            for (const auto tid : threads_of(pid))
+                sched_setaffinity(tid, sizeof mask, &mask);
+        // A PostgreSQL backend has usually exited with its connection; then this fails, harmlessly.
+        for (const auto& [pid, mask] : single_)
+            sched_setaffinity(static_cast<pid_t>(pid), sizeof mask, &mask);
+    }
+    /// Pins one process (a PostgreSQL backend).
+    void pin(long pid) {
+        if (const auto mask = affinity_of(pid)) {
+            single_.emplace_back(pid, *mask);
+            pin_to_cpu0(pid);
+        }
+    }
+    /// Pins every thread of a multi-threaded server (MariaDB).
+    void pin_all_threads(long pid) {
+        if (const auto mask = affinity_of(pid)) {
+            whole_.emplace_back(pid, *mask);
+            for (const auto tid : threads_of(pid))
+                pin_to_cpu0(tid);
+        }
+    }
+
+private:
+    static std::optional<cpu_set_t> affinity_of(long pid) {
+        cpu_set_t mask;
+        CPU_ZERO(&mask);
+        if (sched_getaffinity(static_cast<pid_t>(pid), sizeof mask, &mask) != 0)
+            return std::nullopt;
+        return mask;
+    }
+    std::vector<std::pair<long, cpu_set_t>> single_, whole_;
+};
 
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
@@ -1000,12 +1052,15 @@ int main(int argc, char* argv[]) {
             std::erase_if(t.variants,
                           [&](const std::unique_ptr<variant>& v) { return left_out(*v); });
         }
+        // Declared after the target, so the servers get their CPUs back before its connections
+        // close, and before the next target starts.
+        server_pins pins;
         if (pin) {
             for (auto& v : t.variants)
                 if (const auto pid = v->server_pid())
-                    pin_to_cpu0(pid);
+                    pins.pin(pid);
             if (t.mysql_server_pid)
-                pin_all_threads(t.mysql_server_pid);
+                pins.pin_all_threads(t.mysql_server_pid);
         }
         const auto joined_sql = "SELECT COUNT(*) FROM " + setup.quote_identifier(child_table) +
                                 " c JOIN " + setup.quote_identifier(main_table) + " m ON c." +
