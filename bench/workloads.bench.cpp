@@ -797,7 +797,7 @@ public:
         for (const auto& [pid, mask] : whole_)
             for (const auto tid : threads_of(pid))
                 sched_setaffinity(tid, sizeof mask, &mask);
-        // A PostgreSQL backend has usually exited with its connection; then this fails, harmlessly.
+        // The PostgreSQL backends are still there: the target's connections close after this.
         for (const auto& [pid, mask] : single_)
             sched_setaffinity(static_cast<pid_t>(pid), sizeof mask, &mask);
     }
