@@ -792,40 +792,26 @@ public:
     server_pins(const server_pins&) = delete;
     server_pins& operator=(const server_pins&) = delete;
     ~server_pins() {
-        // Every thread the server has now, not only those pinned: threads it started meanwhile
-        // (for the variants' connections) inherited CPU 0 from the thread that started them.
-        for (const auto& [pid, mask] : whole_)
+        // Every thread each process has now, not only those pinned: threads a MariaDB server
+        // started meanwhile (for the variants' connections) inherited CPU 0 from their starter.
+        // The processes are all still there: the target's connections close after this.
+        for (const auto& [pid, mask] : saved_)
             for (const auto tid : threads_of(pid))
                 sched_setaffinity(tid, sizeof mask, &mask);
-        // The PostgreSQL backends are still there: the target's connections close after this.
-        for (const auto& [pid, mask] : single_)
-            sched_setaffinity(static_cast<pid_t>(pid), sizeof mask, &mask);
     }
-    /// Pins one process (a PostgreSQL backend).
+    /// Pins every thread of process `pid`: a PostgreSQL backend (one thread) or a MariaDB server.
     void pin(long pid) {
-        if (const auto mask = affinity_of(pid)) {
-            single_.emplace_back(pid, *mask);
-            pin_to_cpu0(pid);
-        }
-    }
-    /// Pins every thread of a multi-threaded server (MariaDB).
-    void pin_all_threads(long pid) {
-        if (const auto mask = affinity_of(pid)) {
-            whole_.emplace_back(pid, *mask);
-            for (const auto tid : threads_of(pid))
-                pin_to_cpu0(tid);
-        }
-    }
-
-private:
-    static std::optional<cpu_set_t> affinity_of(long pid) {
         cpu_set_t mask;
         CPU_ZERO(&mask);
         if (sched_getaffinity(static_cast<pid_t>(pid), sizeof mask, &mask) != 0)
-            return std::nullopt;
-        return mask;
+            return; // gone, or not ours to read: nothing to pin or give back
+        saved_.emplace_back(pid, mask);
+        for (const auto tid : threads_of(pid))
+            pin_to_cpu0(tid);
     }
-    std::vector<std::pair<long, cpu_set_t>> single_, whole_;
+
+private:
+    std::vector<std::pair<long, cpu_set_t>> saved_;
 };
 
 double median(std::vector<double> v) {
@@ -1060,7 +1046,7 @@ int main(int argc, char* argv[]) {
                 if (const auto pid = v->server_pid())
                     pins.pin(pid);
             if (t.mysql_server_pid)
-                pins.pin_all_threads(t.mysql_server_pid);
+                pins.pin(t.mysql_server_pid);
         }
         const auto joined_sql = "SELECT COUNT(*) FROM " + setup.quote_identifier(child_table) +
                                 " c JOIN " + setup.quote_identifier(main_table) + " m ON c." +
