@@ -814,6 +814,26 @@ private:
     std::vector<std::pair<long, cpu_set_t>> saved_;
 };
 
+/// Ticks (1/100 s) the hypervisor has taken from CPU `cpu` since boot, or from all CPUs if `cpu`
+/// is negative: the steal column of /proc/stat. -1 where the kernel does not report it.
+long steal_ticks(int cpu) {
+    std::ifstream stat("/proc/stat");
+    const auto wanted = cpu < 0 ? std::string("cpu") : "cpu" + std::to_string(cpu);
+    for (std::string line; std::getline(stat, line);) {
+        std::istringstream fields(line);
+        std::string name;
+        fields >> name;
+        if (name != wanted)
+            continue;
+        // user nice system idle iowait irq softirq steal
+        long value = -1;
+        for (int column = 0; column < 8 && fields >> value; ++column) {
+        }
+        return fields ? value : -1;
+    }
+    return -1;
+}
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     const auto n = v.size();
@@ -926,6 +946,7 @@ int main(int argc, char* argv[]) {
     bool control = false;
     unsigned open_order = 0; // 0: connections opened in declared order; else a shuffle's seed
     bool trim_heap = false;  // keep glibc's heap trimming (see hold_heap_top)
+    int steal_reruns = -1;   // rounds run again for steal, per workload; -1: as many as --rounds
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool more = i + 1 < argc;
@@ -949,6 +970,8 @@ int main(int argc, char* argv[]) {
                 only.push_back(v);
         } else if (a == "--control")
             control = true;
+        else if (a == "--steal-reruns" && more)
+            steal_reruns = std::stoi(argv[++i]);
         else if (a == "--trim-heap")
             trim_heap = true;
         else if (a == "--open-order" && more)
@@ -979,7 +1002,8 @@ int main(int argc, char* argv[]) {
             std::cerr
                 << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
                    "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT,...] "
-                   "[--control] [--open-order SEED] [--trim-heap] [--compare] | --rss BLOCKS | "
+                   "[--control] [--steal-reruns N] [--open-order SEED] [--trim-heap] [--compare] | "
+                   "--rss BLOCKS | "
                    "--contention SECONDS [--threads N] "
                    "[--hot-rows N] --url URL... | --bulk ROWS --url URL... | --outbox OPS "
                    "[--rounds N] --url URL... | --growth "
@@ -988,6 +1012,8 @@ int main(int argc, char* argv[]) {
             return 2;
         }
     }
+    if (steal_reruns < 0)
+        steal_reruns = rounds;
     const auto scaled = [&](int n) { return std::max(1, static_cast<int>(n * scale)); };
     std::vector<workload> workloads{
         {"W1", 1, scaled(20000), workload::shape::plain},
@@ -1069,7 +1095,16 @@ int main(int argc, char* argv[]) {
         }
         for (const auto& w : workloads) {
             std::vector<samples> results(t.variants.size());
+            std::vector<long> kept_steal; // per kept round, in ticks; 0 unless reruns ran out
+            int reruns = 0;               // rounds run again because of steal
             for (int round = 0; round < rounds; ++round) {
+                // A round the hypervisor took CPU time from is run again: steal lands on one
+                // variant's timing and not on the others', so it skews that round's ratios. The
+                // rule is fixed before any time is read and looks only at /proc/stat, not at the
+                // timings, so it favours no variant. Pinned, only CPU 0 counts: the client and
+                // the servers it waits for all run there.
+                const auto steal_start = steal_ticks(pin ? 0 : -1);
+                std::vector<samples> attempt(t.variants.size());
                 // Odd rounds run the variants in reverse order, so no variant always runs
                 // right after the same neighbour (page cache, file size, heap state).
                 for (std::size_t step = 0; step < t.variants.size(); ++step) {
@@ -1097,11 +1132,21 @@ int main(int argc, char* argv[]) {
                                   << w.expected_rows() << "\n";
                         return 1;
                     }
-                    results[v].wall.push_back(wall / w.ops());
-                    results[v].cpu.push_back(cpu / w.ops());
-                    results[v].allocs.push_back(static_cast<double>(allocs) / w.ops());
+                    attempt[v].wall.push_back(wall / w.ops());
+                    attempt[v].cpu.push_back(cpu / w.ops());
+                    attempt[v].allocs.push_back(static_cast<double>(allocs) / w.ops());
                 }
+                const auto steal = steal_start < 0 ? 0 : steal_ticks(pin ? 0 : -1) - steal_start;
+                if (steal > 0 && reruns < steal_reruns) {
+                    ++reruns;
+                    --round; // the same round again, in the same order
+                    continue;
+                }
+                kept_steal.push_back(steal);
                 for (std::size_t v = 0; v < t.variants.size(); ++v) {
+                    results[v].wall.push_back(attempt[v].wall.back());
+                    results[v].cpu.push_back(attempt[v].cpu.back());
+                    results[v].allocs.push_back(attempt[v].allocs.back());
                     results[v].ratio.push_back(results[v].wall.back() / results[0].wall.back());
                     if (limit)
                         results[v].ratio_to_limit.push_back(results[v].wall.back() /
@@ -1111,7 +1156,13 @@ int main(int argc, char* argv[]) {
             std::cout << "\n"
                       << t.label << ", " << w.name << " (" << w.transactions << " x "
                       << w.ops_per_transaction << " ops, " << rounds << " rounds"
-                      << (pin ? ", pinned" : ", unpinned") << ")\n"
+                      << (pin ? ", pinned" : ", unpinned") << ", " << reruns
+                      << " run again for steal"
+                      << (std::count_if(kept_steal.begin(), kept_steal.end(),
+                                        [](long ticks) { return ticks > 0; })
+                              ? ", some kept with steal"
+                              : "")
+                      << ")\n"
                       << "  variant        us/op   ratio to raw (min-max)   cpu us/op   allocs/op"
                       << (limit ? "   to capi" : "") << "\n";
             for (std::size_t v = 0; v < t.variants.size(); ++v) {
@@ -1145,6 +1196,10 @@ int main(int argc, char* argv[]) {
                 // Every round's time, in run order: lets a reader pair any two variants round
                 // by round (model with soci, say) or look at the spread afterwards.
                 entry["rounds_us_per_op"] = r.wall;
+                // The hypervisor's steal in each kept round (1/100 s; all 0 unless the reruns
+                // ran out) and how many rounds were run again because of it.
+                entry["rounds_steal_ticks"] = kept_steal;
+                entry["rounds_run_again_for_steal"] = reruns;
                 report.push_back(std::move(entry));
             }
         }

@@ -49,11 +49,13 @@ def grouped(rows):
 
 def table(source):
     """The markdown table of docs/performance.md: one line per target and workload, the model's
-    ratio beside its target, and what the run's A/A control (raw-again) and SOCI measured."""
+    ratio beside its target, what the run's A/A control (raw-again) and SOCI measured, and how
+    many rounds the benchmark ran again because the hypervisor stole CPU time during them."""
     groups = grouped(json.load(open(source)))
     print("| target | workload | raw us/op | A/A: raw again (min-max) | model (min-max) | target "
-          "| met | soci | model / soci | spi | model cpu us/op | allocs/op model (soci) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| met | soci | model / soci | spi | model cpu us/op | allocs/op model (soci) "
+          "| run again for steal |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     last = None
     for (target, workload), variants in groups.items():
         v = {r["variant"]: r for r in variants}
@@ -77,7 +79,8 @@ def table(source):
                  spread(v.get("raw-again")), spread(model), goal_text, met,
                  num(soci, "ratio_to_raw", 3),
                  f'{model["ratio_to_raw"] / soci["ratio_to_raw"]:.3f}' if soci else "-",
-                 num(v.get("spi"), "ratio_to_raw", 3), num(model, "cpu_us_per_op", 2), allocs]
+                 num(v.get("spi"), "ratio_to_raw", 3), num(model, "cpu_us_per_op", 2), allocs,
+                 str(model.get("rounds_run_again_for_steal", "-"))]
         print("| " + " | ".join(cells) + " |")
         last = target
 
