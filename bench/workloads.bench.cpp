@@ -834,6 +834,38 @@ long steal_ticks(int cpu) {
     return -1;
 }
 
+/// How fast the core's caches are right now, independently of any variant: the microseconds
+/// 20000 dependent loads take, chasing a random ring through 256 KiB (this core's L2 cache; about
+/// 90 us when nothing else uses it), the median of five chases. Recorded per round, it shows a
+/// reader when a neighbour on the host (a sibling hyperthread, the shared L3) slowed this VM
+/// without the kernel counting steal, which nothing else here shows.
+double speed_probe_us() {
+    struct alignas(64) node {
+        std::uint32_t next;
+    };
+    static const std::vector<node> ring = [] {
+        std::vector<std::uint32_t> order(256 * 1024 / sizeof(node));
+        std::iota(order.begin(), order.end(), 0U);
+        std::shuffle(order.begin() + 1, order.end(), std::mt19937(1));
+        std::vector<node> r(order.size());
+        for (std::size_t i = 0; i < order.size(); ++i)
+            r[order[i]].next = order[(i + 1) % order.size()];
+        return r;
+    }();
+    std::vector<double> times;
+    std::uint32_t at = 0;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        const auto start = clock_type::now();
+        for (int i = 0; i < 20000; ++i)
+            at = ring[at].next;
+        times.push_back(
+            std::chrono::duration<double, std::micro>(clock_type::now() - start).count());
+    }
+    asm volatile("" : : "r"(at)); // keep the chase: where it ends is never used
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     const auto n = v.size();
@@ -1095,8 +1127,9 @@ int main(int argc, char* argv[]) {
         }
         for (const auto& w : workloads) {
             std::vector<samples> results(t.variants.size());
-            std::vector<long> kept_steal; // per kept round, in ticks; 0 unless reruns ran out
-            int reruns = 0;               // rounds run again because of steal
+            std::vector<long> kept_steal;   // per kept round, in ticks; 0 unless reruns ran out
+            std::vector<double> kept_probe; // per kept round: speed_probe_us before and after
+            int reruns = 0;                 // rounds run again because of steal
             for (int round = 0; round < rounds; ++round) {
                 // A round the hypervisor took CPU time from is run again: steal lands on one
                 // variant's timing and not on the others', so it skews that round's ratios. The
@@ -1104,6 +1137,7 @@ int main(int argc, char* argv[]) {
                 // timings, so it favours no variant. Pinned, only CPU 0 counts: the client and
                 // the servers it waits for all run there.
                 const auto steal_start = steal_ticks(pin ? 0 : -1);
+                const auto probe_before = speed_probe_us();
                 std::vector<samples> attempt(t.variants.size());
                 // Odd rounds run the variants in reverse order, so no variant always runs
                 // right after the same neighbour (page cache, file size, heap state).
@@ -1143,6 +1177,7 @@ int main(int argc, char* argv[]) {
                     continue;
                 }
                 kept_steal.push_back(steal);
+                kept_probe.push_back(std::max(probe_before, speed_probe_us()));
                 for (std::size_t v = 0; v < t.variants.size(); ++v) {
                     results[v].wall.push_back(attempt[v].wall.back());
                     results[v].cpu.push_back(attempt[v].cpu.back());
@@ -1200,6 +1235,9 @@ int main(int argc, char* argv[]) {
                 // ran out) and how many rounds were run again because of it.
                 entry["rounds_steal_ticks"] = kept_steal;
                 entry["rounds_run_again_for_steal"] = reruns;
+                // The slower of the speed probes before and after each kept round (us): a
+                // diagnostic of the host's speed, not a rule (speed_probe_us).
+                entry["rounds_speed_probe_us"] = kept_probe;
                 report.push_back(std::move(entry));
             }
         }
