@@ -22,6 +22,11 @@ std::pair<std::int64_t, std::int64_t> rows_on_node1(const pair_schema& s) {
 template <class F> std::string block_on_frozen_node(const pair_schema& s, F&& freeze_point) {
     auto db = connection::open(url_from_env("LOCKSTEP_GALERA_NODE3_URL") +
                                "?read_timeout=2&connect_timeout=2");
+    // Node 3 may not have applied node 1's CREATE TABLE yet (it was just restarted, or is
+    // merely behind): one causal read waits until it has, so the block's INSERT finds the table.
+    db.execute("SET SESSION wsrep_sync_wait = 1");
+    (void)db.count(s.parents);
+    db.execute("SET SESSION wsrep_sync_wait = 0");
     bool committed = false;
     const auto kind = error_kind_of([&] {
         atomic(db, [&] {
