@@ -1182,6 +1182,10 @@ int main(int argc, char* argv[]) {
                     results[v].wall.push_back(attempt[v].wall.back());
                     results[v].cpu.push_back(attempt[v].cpu.back());
                     results[v].allocs.push_back(attempt[v].allocs.back());
+                }
+                // Every variant's time of the round is in before any ratio is taken: raw and
+                // the C API may come after the variant in the list.
+                for (std::size_t v = 0; v < t.variants.size(); ++v) {
                     results[v].ratio.push_back(results[v].wall.back() / results[0].wall.back());
                     if (limit)
                         results[v].ratio_to_limit.push_back(results[v].wall.back() /
