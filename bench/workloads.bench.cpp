@@ -814,6 +814,12 @@ private:
     std::vector<std::pair<long, cpu_set_t>> saved_;
 };
 
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const auto n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 /// Ticks (1/100 s) the hypervisor has taken from CPU `cpu` since boot, or from all CPUs if `cpu`
 /// is negative: the steal column of /proc/stat. -1 where the kernel does not report it.
 long steal_ticks(int cpu) {
@@ -862,14 +868,7 @@ double speed_probe_us() {
             std::chrono::duration<double, std::micro>(clock_type::now() - start).count());
     }
     asm volatile("" : : "r"(at)); // keep the chase: where it ends is never used
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
-}
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const auto n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    return median(std::move(times));
 }
 
 struct samples {
@@ -1127,18 +1126,22 @@ int main(int argc, char* argv[]) {
         }
         for (const auto& w : workloads) {
             std::vector<samples> results(t.variants.size());
-            std::vector<long> kept_steal;   // per kept round, in ticks; 0 unless reruns ran out
-            std::vector<double> kept_probe; // per kept round: speed_probe_us before and after
-            int reruns = 0;                 // rounds run again because of steal
+            const int steal_cpu = pin ? 0 : -1; // pinned, only CPU 0 counts (see below)
+            std::vector<long> kept_steal;       // per kept round, in ticks; 0 unless reruns ran out
+            std::vector<double> kept_probe;     // per kept round: speed_probe_us before and after
+            int reruns = 0;                     // rounds run again because of steal
             for (int round = 0; round < rounds; ++round) {
                 // A round the hypervisor took CPU time from is run again: steal lands on one
                 // variant's timing and not on the others', so it skews that round's ratios. The
                 // rule is fixed before any time is read and looks only at /proc/stat, not at the
                 // timings, so it favours no variant. Pinned, only CPU 0 counts: the client and
                 // the servers it waits for all run there.
-                const auto steal_start = steal_ticks(pin ? 0 : -1);
+                const auto steal_start = steal_ticks(steal_cpu);
                 const auto probe_before = speed_probe_us();
-                std::vector<samples> attempt(t.variants.size());
+                struct timed {
+                    double wall, cpu, allocs; // per op
+                };
+                std::vector<timed> attempt(t.variants.size());
                 // Odd rounds run the variants in reverse order, so no variant always runs
                 // right after the same neighbour (page cache, file size, heap state).
                 for (std::size_t step = 0; step < t.variants.size(); ++step) {
@@ -1166,11 +1169,10 @@ int main(int argc, char* argv[]) {
                                   << w.expected_rows() << "\n";
                         return 1;
                     }
-                    attempt[v].wall.push_back(wall / w.ops());
-                    attempt[v].cpu.push_back(cpu / w.ops());
-                    attempt[v].allocs.push_back(static_cast<double>(allocs) / w.ops());
+                    attempt[v] = {wall / w.ops(), cpu / w.ops(),
+                                  static_cast<double>(allocs) / w.ops()};
                 }
-                const auto steal = steal_start < 0 ? 0 : steal_ticks(pin ? 0 : -1) - steal_start;
+                const auto steal = steal_start < 0 ? 0 : steal_ticks(steal_cpu) - steal_start;
                 if (steal > 0 && reruns < steal_reruns) {
                     ++reruns;
                     --round; // the same round again, in the same order
@@ -1179,9 +1181,9 @@ int main(int argc, char* argv[]) {
                 kept_steal.push_back(steal);
                 kept_probe.push_back(std::max(probe_before, speed_probe_us()));
                 for (std::size_t v = 0; v < t.variants.size(); ++v) {
-                    results[v].wall.push_back(attempt[v].wall.back());
-                    results[v].cpu.push_back(attempt[v].cpu.back());
-                    results[v].allocs.push_back(attempt[v].allocs.back());
+                    results[v].wall.push_back(attempt[v].wall);
+                    results[v].cpu.push_back(attempt[v].cpu);
+                    results[v].allocs.push_back(attempt[v].allocs);
                 }
                 // Every variant's time of the round is in before any ratio is taken: raw and
                 // the C API may come after the variant in the list.
