@@ -194,15 +194,22 @@ sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const p
     if (it == statements_.end()) {
         if (statements_.size() >= max_cached_statements)
             statements_.clear();
-        std::unique_ptr<sql::PreparedStatement> statement;
-        try {
-            statement.reset(conn_->prepareStatement(sql::SQLString(sql.data(), sql.size())));
-        } catch (const sql::SQLException& e) {
-            fail(e, sql);
-        }
-        it = statements_.emplace(std::string(sql), std::move(statement)).first;
+        it = statements_.emplace(std::string(sql), prepare_new(sql)).first;
     }
-    auto& statement = *it->second;
+    return bind(*it->second, params);
+}
+
+std::unique_ptr<sql::PreparedStatement> session::prepare_new(std::string_view sql) {
+    try {
+        return std::unique_ptr<sql::PreparedStatement>(
+            conn_->prepareStatement(sql::SQLString(sql.data(), sql.size())));
+    } catch (const sql::SQLException& e) {
+        fail(e, sql);
+    }
+}
+
+sql::PreparedStatement& session::bind(sql::PreparedStatement& statement,
+                                      std::span<const param> params) {
     try {
         for (std::size_t i = 0; i < params.size(); ++i) {
             const auto index = static_cast<unsigned>(i + 1);
@@ -368,30 +375,77 @@ std::int64_t session::execute(std::string_view sql, std::span<const param> param
 std::int64_t session::insert(std::string_view sql, std::span<const param> params,
                              std::string_view key_column) {
     check_rollback_safe(sql);
-    if (features_.supports_returning && !key_column.empty()) {
-        // MariaDB 10.5+: the key comes back in the same round trip. The RETURNING text is
-        // built once per statement, and the key is read straight from the result set.
-        const std::string& text = returning_sql_.text(
-            sql, key_column, [&](std::string_view c) { return quote_identifier(c); });
-        auto& statement = prepare(text, params);
-        try {
-            const std::unique_ptr<sql::ResultSet> result(statement.executeQuery());
-            if (!result->next())
-                throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
-            return result->getInt64(1);
-        } catch (const sql::SQLException& e) {
-            forget_statement(text);
-            fail(e, text);
-        }
-    }
-    auto& statement = prepare(sql, params);
+    // MariaDB 10.5+: the key comes back in the same round trip. The RETURNING text is built once
+    // per statement.
+    const bool returning = features_.supports_returning && !key_column.empty();
+    const std::string_view text =
+        returning ? std::string_view(returning_sql_.text(
+                        sql, key_column, [&](std::string_view c) { return quote_identifier(c); }))
+                  : sql;
+    auto& statement = prepare(text, params);
+    std::int64_t key = 0;
     try {
-        statement.executeUpdate();
+        key = execute_insert(statement, returning);
     } catch (const sql::SQLException& e) {
-        forget_statement(sql);
-        fail(e, sql);
+        forget_statement(text);
+        fail(e, text);
     }
-    return key_column.empty() ? 0 : query_integer("SELECT LAST_INSERT_ID()");
+    return returning || key_column.empty() ? key : query_integer("SELECT LAST_INSERT_ID()");
+}
+
+std::int64_t session::execute_insert(sql::PreparedStatement& statement, bool returning) {
+    if (!returning) {
+        statement.executeUpdate();
+        return 0;
+    }
+    // The key is read straight from the result set.
+    const std::unique_ptr<sql::ResultSet> result(statement.executeQuery());
+    if (!result->next())
+        throw usage_error("The INSERT returned no key; was it an INSERT of one row?");
+    return result->getInt64(1);
+}
+
+/// One table's INSERT with its own prepared statement, outside the cache: a row binds straight
+/// into it, with no lookup of the statement or of its RETURNING text by the SQL per row. It does
+/// what session::insert does for the same SQL and key column, in the same order.
+class session::prepared_insert final : public spi::insert_plan {
+public:
+    prepared_insert(session& s, std::string_view sql, std::string_view key_column)
+        : session_(s), sql_(sql), read_key_(!key_column.empty()),
+          returning_(read_key_ && s.features_.supports_returning) {
+        if (returning_) // MariaDB 10.5+: the key comes back in the same round trip
+            text_ = s.returning_sql_.text(
+                sql, key_column, [&](std::string_view c) { return s.quote_identifier(c); });
+    }
+    std::int64_t insert(std::span<const param> params) override {
+        session_.check_rollback_safe(sql_); // semantics 5.2
+        const std::string_view text = returning_ ? std::string_view(text_) : sql_;
+        if (session_.lost_) [[unlikely]]
+            raise_error(2006, "HY000", "the connection was lost earlier", text);
+        if (!statement_) [[unlikely]]
+            statement_ = session_.prepare_new(text);
+        std::int64_t key = 0;
+        try {
+            key = session_.execute_insert(session_.bind(*statement_, params), returning_);
+        } catch (const sql::SQLException& e) {
+            statement_.reset(); // as the cache forgets a failed statement: prepared anew
+            session_.fail(e, text);
+        }
+        return returning_ || !read_key_ ? key : session_.query_integer("SELECT LAST_INSERT_ID()");
+    }
+
+private:
+    session& session_;
+    std::string_view sql_; // kept by the core for the session's life
+    bool read_key_;
+    bool returning_;
+    std::string text_; // the INSERT ... RETURNING, when returning_
+    std::unique_ptr<sql::PreparedStatement> statement_;
+};
+
+std::unique_ptr<spi::insert_plan> session::plan_insert(std::string_view sql,
+                                                       std::string_view key_column) {
+    return std::make_unique<prepared_insert>(*this, sql, key_column);
 }
 
 std::vector<row> session::query(std::string_view sql, std::span<const param> params) {

@@ -47,6 +47,8 @@ public:
     std::int64_t execute(std::string_view sql, std::span<const param> params) override;
     std::int64_t insert(std::string_view sql, std::span<const param> params,
                         std::string_view key_column) override;
+    std::unique_ptr<spi::insert_plan> plan_insert(std::string_view sql,
+                                                  std::string_view key_column) override;
     std::vector<row> query(std::string_view sql, std::span<const param> params) override;
     void note_stable_sql(std::string_view sql) override;
 
@@ -61,8 +63,16 @@ public:
 
 private:
     void run_control(const std::string& sql) override { run_simple(sql); }
+    class prepared_insert;
     /// The cached prepared statement for `sql`, with `params` bound.
     sql::PreparedStatement& prepare(std::string_view sql, std::span<const param> params);
+    /// A new prepared statement for `sql`, outside the cache.
+    std::unique_ptr<sql::PreparedStatement> prepare_new(std::string_view sql);
+    /// Runs a bound INSERT; with `returning`, reads the key its RETURNING clause sends back,
+    /// else returns 0. Throws what Connector/C++ throws.
+    std::int64_t execute_insert(sql::PreparedStatement& statement, bool returning);
+    /// Binds `params` to `statement`, one per placeholder, and returns it.
+    sql::PreparedStatement& bind(sql::PreparedStatement& statement, std::span<const param> params);
     /// Runs a statement without parameters (transaction control, session settings).
     void run_simple(const std::string& sql);
     /// `value`'s bytes, after checking that the server can take it (max_allowed_packet).
