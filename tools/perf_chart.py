@@ -47,10 +47,22 @@ def grouped(rows):
     return groups
 
 
+def steal_reruns(model):
+    """How many rounds of a cell were run again for steal; with a star when the reruns ran out
+    and some rounds were kept with more steal than the run's limit."""
+    if "rounds_run_again_for_steal" not in model:
+        return "-"
+    limit = model.get("steal_limit_percent")
+    shares = model.get("rounds_steal_share_max", [])
+    over = limit is not None and any(share > limit for share in shares)
+    return str(model["rounds_run_again_for_steal"]) + ("*" if over else "")
+
+
 def table(source):
     """The markdown table of docs/performance.md: one line per target and workload, the model's
     ratio beside its target, what the run's A/A control (raw-again) and SOCI measured, and how
-    many rounds the benchmark ran again because the hypervisor stole CPU time during them."""
+    many rounds the benchmark ran again because the hypervisor stole CPU time during them (a star:
+    some rounds were kept with steal over the limit, the reruns having run out)."""
     groups = grouped(json.load(open(source)))
     print("| target | workload | raw us/op | A/A: raw again (min-max) | model (min-max) | target "
           "| met | soci | model / soci | spi | model cpu us/op | allocs/op model (soci) "
@@ -80,7 +92,7 @@ def table(source):
                  num(soci, "ratio_to_raw", 3),
                  f'{model["ratio_to_raw"] / soci["ratio_to_raw"]:.3f}' if soci else "-",
                  num(v.get("spi"), "ratio_to_raw", 3), num(model, "cpu_us_per_op", 2), allocs,
-                 str(model.get("rounds_run_again_for_steal", "-"))]
+                 steal_reruns(model)]
         print("| " + " | ".join(cells) + " |")
         last = target
 
