@@ -1191,7 +1191,7 @@ int main(int argc, char* argv[]) {
                     attempt[v] = {wall / w.ops(), cpu / w.ops(),
                                   static_cast<double>(allocs) / w.ops()};
                 }
-                if (round_steal > 0 && worst_share > steal_limit && reruns < steal_reruns) {
+                if (worst_share > steal_limit && reruns < steal_reruns) { // 0 only without steal
                     ++reruns;
                     --round; // the same round again, in the same order
                     continue;
@@ -1218,8 +1218,8 @@ int main(int argc, char* argv[]) {
                       << w.ops_per_transaction << " ops, " << rounds << " rounds"
                       << (pin ? ", pinned" : ", unpinned") << ", " << reruns
                       << " run again for steal"
-                      << (std::count_if(kept_share.begin(), kept_share.end(),
-                                        [&](double share) { return share > steal_limit; })
+                      << (std::any_of(kept_share.begin(), kept_share.end(),
+                                      [&](double share) { return share > steal_limit; })
                               ? ", some kept with steal over the limit"
                               : "")
                       << ")\n"

@@ -187,9 +187,13 @@ void session::run_simple(const std::string& sql) {
     }
 }
 
-sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const param> params) {
-    if (lost_)
+void session::check_not_lost(std::string_view sql) const {
+    if (lost_) [[unlikely]]
         raise_error(2006, "HY000", "the connection was lost earlier", sql);
+}
+
+sql::PreparedStatement& session::prepare(std::string_view sql, std::span<const param> params) {
+    check_not_lost(sql);
     auto it = statements_.find(sql);
     if (it == statements_.end()) {
         if (statements_.size() >= max_cached_statements)
@@ -383,20 +387,20 @@ std::int64_t session::insert(std::string_view sql, std::span<const param> params
                         sql, key_column, [&](std::string_view c) { return quote_identifier(c); }))
                   : sql;
     auto& statement = prepare(text, params);
-    std::int64_t key = 0;
     try {
-        key = execute_insert(statement, returning);
+        return execute_insert(statement, returning, !key_column.empty());
     } catch (const sql::SQLException& e) {
         forget_statement(text);
         fail(e, text);
     }
-    return returning || key_column.empty() ? key : query_integer("SELECT LAST_INSERT_ID()");
 }
 
-std::int64_t session::execute_insert(sql::PreparedStatement& statement, bool returning) {
+std::int64_t session::execute_insert(sql::PreparedStatement& statement, bool returning,
+                                     bool read_key) {
     if (!returning) {
         statement.executeUpdate();
-        return 0;
+        // query_integer raises lockstep's errors, which the callers' handlers let pass.
+        return read_key ? query_integer("SELECT LAST_INSERT_ID()") : 0;
     }
     // The key is read straight from the result set.
     const std::unique_ptr<sql::ResultSet> result(statement.executeQuery());
@@ -420,18 +424,16 @@ public:
     std::int64_t insert(std::span<const param> params) override {
         session_.check_rollback_safe(sql_); // semantics 5.2
         const std::string_view text = returning_ ? std::string_view(text_) : sql_;
-        if (session_.lost_) [[unlikely]]
-            raise_error(2006, "HY000", "the connection was lost earlier", text);
+        session_.check_not_lost(text);
         if (!statement_) [[unlikely]]
             statement_ = session_.prepare_new(text);
-        std::int64_t key = 0;
         try {
-            key = session_.execute_insert(session_.bind(*statement_, params), returning_);
+            return session_.execute_insert(session_.bind(*statement_, params), returning_,
+                                           read_key_);
         } catch (const sql::SQLException& e) {
             statement_.reset(); // as the cache forgets a failed statement: prepared anew
             session_.fail(e, text);
         }
-        return returning_ || !read_key_ ? key : session_.query_integer("SELECT LAST_INSERT_ID()");
     }
 
 private:

@@ -68,9 +68,11 @@ private:
     sql::PreparedStatement& prepare(std::string_view sql, std::span<const param> params);
     /// A new prepared statement for `sql`, outside the cache.
     std::unique_ptr<sql::PreparedStatement> prepare_new(std::string_view sql);
-    /// Runs a bound INSERT; with `returning`, reads the key its RETURNING clause sends back,
-    /// else returns 0. Throws what Connector/C++ throws.
-    std::int64_t execute_insert(sql::PreparedStatement& statement, bool returning);
+    /// Raises connection_error for `sql` if the connection was lost earlier.
+    void check_not_lost(std::string_view sql) const;
+    /// Runs a bound INSERT and returns its key: from its RETURNING clause with `returning`, else
+    /// from LAST_INSERT_ID() if `read_key`, else 0. Throws what Connector/C++ throws.
+    std::int64_t execute_insert(sql::PreparedStatement& statement, bool returning, bool read_key);
     /// Binds `params` to `statement`, one per placeholder, and returns it.
     sql::PreparedStatement& bind(sql::PreparedStatement& statement, std::span<const param> params);
     /// Runs a statement without parameters (transaction control, session settings).
