@@ -13,6 +13,8 @@
 #include <iostream>
 #include <lockstep/builtin.hpp>
 #include <lockstep/lockstep.hpp>
+#include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -132,6 +134,31 @@ template <class Body> std::string error_kind_of(Body&& body) {
         return e.kind();
     }
     return "none";
+}
+
+/// A block held open across a server kill: on a connection of `pool`, it inserts a parent
+/// named `name` (and registers an on_commit hook that adds `name` to `hooked` under `mutex`),
+/// calls `kill(db)`, then inserts again. Returns the class of the error it ended with, which
+/// must be "connection_error": the kill surely met a block in flight, which a pool's threads
+/// between blocks, or connections idle in the pool (replaced unseen), may all miss. `kill` must
+/// return only once the server is gone, as `services("kill", ...)` does. The broken connection
+/// goes back to the pool, which discards it.
+template <class Kill>
+std::string block_held_across(lockstep::connection_pool& pool, const pair_schema& s,
+                              const std::string& name, std::mutex& mutex,
+                              std::set<std::string>& hooked, Kill&& kill) {
+    auto db = pool.acquire(std::chrono::seconds(10));
+    return error_kind_of([&] {
+        lockstep::atomic(*db, [&] {
+            lockstep::on_commit(*db, [&] {
+                const std::lock_guard lock(mutex);
+                hooked.insert(name);
+            });
+            db->insert(s.parents, parent{.id = 0, .name = name});
+            kill(*db);
+            db->insert(s.parents, parent{.id = 0, .name = name + "-after"});
+        });
+    });
 }
 
 } // namespace reliability

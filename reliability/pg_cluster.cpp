@@ -2,8 +2,8 @@
 // its synchronous standby of `ci/services up pg-replica` reads its own writes from the standby,
 // and when the primary is killed and the standby promoted mid-run (with one block held open
 // across the kill) no acknowledged commit is lost and the pool's next blocks reach the new
-// primary. The failover case rebuilds the pair
-// afterwards (`ci/services up pg-replica`), on the same ports.
+// primary. The failover case rebuilds the pair afterwards (`ci/services up pg-replica`), on the
+// same ports.
 // SPDX-License-Identifier: MIT
 #include "fault_support.hpp"
 
@@ -122,23 +122,10 @@ TEST_CASE("When the PostgreSQL primary is killed and the standby promoted mid-ru
     std::this_thread::sleep_for(std::chrono::seconds(2));
     // The threads' blocks usually meet the kill, but a connection idle in the pool at that
     // instant is replaced unseen (check_idle_after 0) and a thread between blocks sees nothing,
-    // so a block held open across the kill is what surely meets it: its second INSERT goes to a
-    // server that is gone (services() waits until the process exited).
-    std::string held_kind;
-    {
-        auto held = pool.acquire(std::chrono::seconds(10));
-        held_kind = error_kind_of([&] {
-            atomic(*held, [&] {
-                on_commit(*held, [&] {
-                    const std::lock_guard lock(mutex);
-                    hooked.insert("held");
-                });
-                held->insert(s.parents, parent{.id = 0, .name = "held"});
-                services("stop-primary"); // SIGKILL: blocks in flight lose their connection
-                held->insert(s.parents, parent{.id = 0, .name = "held-after"});
-            });
-        });
-    } // the broken connection goes back, and the pool discards it
+    // so a block held open across the kill is what surely meets it.
+    const auto held_kind = block_held_across(pool, s, "held", mutex, hooked, [](connection&) {
+        services("stop-primary"); // SIGKILL: blocks in flight lose their connection
+    });
     CHECK(held_kind == "connection_error"); // the kill hit, and the block left nothing
     services("promote");
     phase = 1;
