@@ -14,6 +14,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
@@ -22,6 +23,7 @@
 #include <cstring>
 #include <ctime>
 #include <dirent.h>
+#include <exception>
 #include <fstream>
 #include <functional>
 #include <iomanip>
@@ -30,6 +32,7 @@
 #include <malloc.h>
 #include <mariadb/mysql.h>
 #include <memory>
+#include <mutex>
 #include <mysql_connection.h>
 #include <mysql_driver.h>
 #include <new>
@@ -43,6 +46,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <utility>
 #include <vector>
@@ -83,6 +87,100 @@ struct workload {
     long ops() const { return static_cast<long>(transactions) * ops_per_transaction; }
 };
 
+/// --interleave: one round's variants take turns on the CPU, a slice of ops at a time, each on
+/// a database file of its own, so that a neighbour on the host that slows this VM for some
+/// milliseconds slows every variant's slices alike instead of one variant's whole run. Each
+/// variant runs on its own thread; only the one holding the baton runs.
+class baton {
+public:
+    /// `order`: the variants' indexes in the round's run order.
+    explicit baton(std::vector<std::size_t> order) : order_(std::move(order)) {
+        finished_.assign(order_.size(), false);
+    }
+    void wait_turn(std::size_t variant) {
+        std::unique_lock lock(mutex_);
+        turn_changed_.wait(lock, [&] { return order_[at_] == variant; });
+    }
+    /// Hands the CPU to the next variant in the order that has not finished.
+    void pass(bool finished) {
+        {
+            const std::lock_guard lock(mutex_);
+            if (finished)
+                finished_[at_] = true;
+            for (std::size_t step = 1; step <= order_.size(); ++step) {
+                const auto next = (at_ + step) % order_.size();
+                if (!finished_[next]) {
+                    at_ = next;
+                    break;
+                }
+            }
+        }
+        turn_changed_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable turn_changed_;
+    std::vector<std::size_t> order_;
+    std::vector<bool> finished_;
+    std::size_t at_ = 0; // position in order_ of the variant that holds the baton
+};
+
+/// A variant's thread in an interleaved round: counts its ops, yields every `ops_per_slice`,
+/// and sums the time, CPU time and allocations of its own slices only.
+class slicer {
+public:
+    slicer(baton& b, std::size_t variant, int ops_per_slice)
+        : baton_(b), variant_(variant), ops_per_slice_(ops_per_slice) {}
+    void resume() {
+        baton_.wait_turn(variant_);
+        allocs_at_ = allocations.load();
+        cpu_at_ = thread_cpu_us();
+        at_ = std::chrono::steady_clock::now();
+    }
+    void pause() {
+        wall_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - at_)
+                       .count();
+        cpu_us += thread_cpu_us() - cpu_at_;
+        allocs += allocations.load() - allocs_at_;
+    }
+    void op_done() {
+        if (++ops_ < ops_per_slice_)
+            return;
+        ops_ = 0;
+        pause();
+        baton_.pass(false);
+        resume();
+    }
+    void finish() {
+        pause();
+        baton_.pass(true);
+    }
+    double wall_us = 0, cpu_us = 0;
+    std::uint64_t allocs = 0;
+
+private:
+    static double thread_cpu_us() {
+        timespec ts{};
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return 1e6 * static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e3;
+    }
+    baton& baton_;
+    std::size_t variant_;
+    int ops_per_slice_, ops_ = 0;
+    std::chrono::steady_clock::time_point at_;
+    double cpu_at_ = 0;
+    std::uint64_t allocs_at_ = 0;
+};
+
+thread_local slicer* current_slicer = nullptr;
+
+/// Called by every variant after each op: one predictable test unless --interleave is on.
+inline void slice_point() {
+    if (current_slicer != nullptr) [[unlikely]]
+        current_slicer->op_done();
+}
+
 // The names every variant uses for the two tables (created fresh before each run).
 const std::string main_table = "bench_main";
 const std::string child_table = "bench_sig";
@@ -120,6 +218,7 @@ public:
                 default:
                     op();
                 }
+                slice_point();
             }
             if (w.kind == workload::shape::rollback_all)
                 rollback();
@@ -528,6 +627,7 @@ public:
                         });
                     else
                         insert();
+                    slice_point();
                 }
                 if (w.kind == workload::shape::rollback_all)
                     lockstep::set_rollback(db_, true);
@@ -608,6 +708,7 @@ public:
                         });
                     else
                         op();
+                    slice_point();
                 }
                 if (w.kind == workload::shape::rollback_all)
                     lockstep::set_rollback(db_, true);
@@ -646,7 +747,20 @@ struct target {
     long mysql_server_pid = 0;
     /// With --open-order: the variants in the order they were opened, each run once before timing.
     std::vector<variant*> open_sequence;
+    /// With --interleave: a connection to each variant's own database file, for its tables.
+    std::vector<std::unique_ptr<lockstep::connection>> setups;
 };
+
+/// With --interleave, variant `index`'s own database: the URL's file with ".v<index>" appended.
+std::string variant_url(const std::string& url_text, const lockstep::connection_url& url,
+                        std::size_t index) {
+    const auto at = url_text.find(url.database);
+    if (at == std::string::npos)
+        throw std::runtime_error("bench: cannot find the database file in the URL");
+    auto text = url_text;
+    text.insert(at + url.database.size(), ".v" + std::to_string(index));
+    return text;
+}
 
 std::string soci_quote(const std::string& v) {
     return "'" + v + "'";
@@ -677,10 +791,20 @@ void hold_heap_top() {
 /// the sizes (docs/performance.md, "Where a connection's memory lands"); runs with
 /// different seeds let every variant take every place. The list, and so the run order, stays
 /// as declared.
-target make_target(const std::string& url_text, bool control, unsigned open_order) {
+target make_target(const std::string& url_text, bool control, unsigned open_order,
+                   bool interleave) {
     const auto url = lockstep::parse_connection_url(url_text);
-    target t{url.engine(), url_text, {}, 0, {}};
-    std::vector<std::function<std::unique_ptr<variant>()>> make;
+    target t{url.engine(), url_text, {}, 0, {}, {}};
+    interleave = interleave && url.engine() == "sqlite" && !url.database.empty() &&
+                 url.database != ":memory:";
+    // Each maker opens its variant on the URL it is given: url_text, or with --interleave a
+    // file of the variant's own.
+    struct where {
+        lockstep::connection_url url;
+        std::string text;
+    };
+    using maker = std::function<std::unique_ptr<variant>(const where& at)>;
+    std::vector<maker> make;
     auto probe = lockstep::connection::open(url_text);
     // A soci+ URL measures Lockstep's SOCI adapter: the same raw driver and plain SOCI
     // variants as the native engine, with Lockstep's variants going through SOCI.
@@ -689,29 +813,33 @@ target make_target(const std::string& url_text, bool control, unsigned open_orde
     if (url.engine() == "sqlite") {
         const auto journal = url.option("journal_mode").value_or("delete");
         t.label = "sqlite (" + journal + ")" + adapter;
-        make.push_back([=] { return make_raw(url, false); });
-        make.push_back([=] { return std::make_unique<spi_variant>(url_text); });
-        make.push_back([=] { return std::make_unique<model_variant>(url_text); });
-        make.push_back([=] { return std::make_unique<model_variant>(url_text, false, true); });
-        make.push_back([=] { return std::make_unique<model_variant>(url_text, true); });
-        make.push_back([=] { return std::make_unique<plain_variant>(url_text); });
-        make.push_back([=] {
-            return std::make_unique<soci_variant>("sqlite3", "db=" + url.database, "sqlite");
+        make.push_back([=](const where& at) { return make_raw(at.url, false); });
+        make.push_back([=](const where& at) { return std::make_unique<spi_variant>(at.text); });
+        make.push_back([=](const where& at) { return std::make_unique<model_variant>(at.text); });
+        make.push_back(
+            [=](const where& at) { return std::make_unique<model_variant>(at.text, false, true); });
+        make.push_back(
+            [=](const where& at) { return std::make_unique<model_variant>(at.text, true); });
+        make.push_back([=](const where& at) { return std::make_unique<plain_variant>(at.text); });
+        make.push_back([=](const where& at) {
+            return std::make_unique<soci_variant>("sqlite3", "db=" + at.url.database, "sqlite");
         });
     } else if (url.engine() == "postgresql") {
         // Pipelined, the model and plain variants run in pipeline mode (semantics 10); raw and
         // SOCI wait per statement as ever.
         t.label += url.option("pipeline").value_or("off") == "on" ? " (pipeline)" : "";
         t.label += adapter;
-        make.push_back([=] { return make_raw(url, false); });
-        make.push_back([=] { return std::make_unique<model_variant>(url_text); });
-        make.push_back([=] { return std::make_unique<model_variant>(url_text, false, true); });
-        make.push_back([=] { return std::make_unique<plain_variant>(url_text); });
-        make.push_back([=] {
+        make.push_back([=](const where& at) { return make_raw(at.url, false); });
+        make.push_back([=](const where& at) { return std::make_unique<model_variant>(at.text); });
+        make.push_back(
+            [=](const where& at) { return std::make_unique<model_variant>(at.text, false, true); });
+        make.push_back([=](const where& at) { return std::make_unique<plain_variant>(at.text); });
+        make.push_back([=](const where& at) {
             return std::make_unique<soci_variant>(
                 "postgresql",
-                "host=" + url.host + " port=" + std::to_string(url.port.value_or(5432)) +
-                    " dbname=" + url.database + " user=" + url.user + " password=" + url.password,
+                "host=" + at.url.host + " port=" + std::to_string(at.url.port.value_or(5432)) +
+                    " dbname=" + at.url.database + " user=" + at.url.user +
+                    " password=" + at.url.password,
                 "postgresql");
         });
     } else if (url.engine() == "mysql") {
@@ -723,17 +851,19 @@ target make_target(const std::string& url_text, bool control, unsigned open_orde
         std::sscanf(version.c_str(), "%d.%d", &major, &minor);
         returning = version.find("MariaDB") != std::string::npos &&
                     (major > 10 || (major == 10 && minor >= 5));
-        make.push_back([=] { return make_raw(url, returning); });
-        make.push_back([=] { return std::make_unique<raw_mariadb>(url); });
-        make.push_back([=] { return std::make_unique<model_variant>(url_text); });
-        make.push_back([=] { return std::make_unique<model_variant>(url_text, false, true); });
-        make.push_back([=] { return std::make_unique<plain_variant>(url_text); });
-        make.push_back([=] {
+        make.push_back([=](const where& at) { return make_raw(at.url, returning); });
+        make.push_back([=](const where& at) { return std::make_unique<raw_mariadb>(at.url); });
+        make.push_back([=](const where& at) { return std::make_unique<model_variant>(at.text); });
+        make.push_back(
+            [=](const where& at) { return std::make_unique<model_variant>(at.text, false, true); });
+        make.push_back([=](const where& at) { return std::make_unique<plain_variant>(at.text); });
+        make.push_back([=](const where& at) {
             return std::make_unique<soci_variant>(
                 "mysql",
-                "host=" + soci_quote(url.host) + " port=" +
-                    std::to_string(url.port.value_or(3306)) + " db=" + soci_quote(url.database) +
-                    " user=" + soci_quote(url.user) + " password=" + soci_quote(url.password),
+                "host=" + soci_quote(at.url.host) +
+                    " port=" + std::to_string(at.url.port.value_or(3306)) +
+                    " db=" + soci_quote(at.url.database) + " user=" + soci_quote(at.url.user) +
+                    " password=" + soci_quote(at.url.password),
                 "mysql");
         });
         const auto rows = probe.query("SELECT @@pid_file");
@@ -744,8 +874,8 @@ target make_target(const std::string& url_text, bool control, unsigned open_orde
     }
     // Second after raw, so that odd rounds (run in reverse) do not always put it last.
     if (control)
-        make.insert(make.begin() + 1, [=] {
-            return std::make_unique<renamed>(make_raw(url, returning), "raw-again");
+        make.insert(make.begin() + 1, [=](const where& at) {
+            return std::make_unique<renamed>(make_raw(at.url, returning), "raw-again");
         });
     std::vector<std::size_t> order(make.size());
     std::iota(order.begin(), order.end(), std::size_t{0});
@@ -754,8 +884,20 @@ target make_target(const std::string& url_text, bool control, unsigned open_orde
         std::shuffle(order.begin(), order.end(), shuffle);
     }
     t.variants.resize(make.size());
-    for (const auto i : order)
-        t.variants[i] = make[i]();
+    if (interleave)
+        t.setups.resize(make.size());
+    for (const auto i : order) {
+        if (!interleave) {
+            t.variants[i] = make[i]({url, url_text});
+            continue;
+        }
+        // The variant's own file, its tables made before it opens (the raw ones prepare).
+        const auto text = variant_url(url_text, url, i);
+        t.setups[i] = std::make_unique<lockstep::connection>(lockstep::connection::open(text));
+        t.setups[i]->drop_tables(tables().main, tables().sig);
+        t.setups[i]->create_tables(tables().main, tables().sig);
+        t.variants[i] = make[i]({lockstep::parse_connection_url(text), text});
+    }
     if (open_order > 0)
         for (const auto i : order)
             t.open_sequence.push_back(t.variants[i].get());
@@ -983,6 +1125,7 @@ int main(int argc, char* argv[]) {
     bool trim_heap = false;  // keep glibc's heap trimming (see hold_heap_top)
     int steal_reruns = -1;   // rounds run again for steal, per workload; -1: as many as --rounds
     double steal_limit = 1;  // percent of a variant's run the hypervisor may take; 0: any steal
+    int interleave = 0;      // ops per slice when a round's variants take turns; 0: one by one
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         const bool more = i + 1 < argc;
@@ -1010,6 +1153,8 @@ int main(int argc, char* argv[]) {
             steal_reruns = std::stoi(argv[++i]);
         else if (a == "--steal-limit" && more)
             steal_limit = std::stod(argv[++i]);
+        else if (a == "--interleave" && more)
+            interleave = std::stoi(argv[++i]);
         else if (a == "--trim-heap")
             trim_heap = true;
         else if (a == "--open-order" && more)
@@ -1041,7 +1186,7 @@ int main(int argc, char* argv[]) {
                 << "usage: lockstep_bench [--url URL]... [--workload W1,W2,W3r,W3b,W4] "
                    "[--rounds N] [--scale F] [--pin] [--json FILE] [--only VARIANT,...] "
                    "[--control] [--steal-reruns N] [--steal-limit PERCENT] [--open-order SEED] "
-                   "[--trim-heap] [--compare] | "
+                   "[--trim-heap] [--interleave OPS] [--compare] | "
                    "--rss BLOCKS | "
                    "--contention SECONDS [--threads N] "
                    "[--hot-rows N] --url URL... | --bulk ROWS --url URL... | --outbox OPS "
@@ -1091,17 +1236,33 @@ int main(int argc, char* argv[]) {
         auto setup = lockstep::connection::open(url);
         setup.drop_tables(tables().main, tables().sig);
         setup.create_tables(tables().main, tables().sig); // the raw variants prepare against them
-        auto t = make_target(url, control, open_order);
-        if (!only.empty()) {
+        auto t = make_target(url, control, open_order, interleave > 0);
+        // Only SQLite targets interleave (each variant needs a database of its own); a server's
+        // variants run one by one as ever.
+        const int slice_ops = t.setups.empty() ? 0 : interleave;
+        // The connection that makes variant v's tables and counts its rows.
+        const auto setup_of = [&](std::size_t v) -> lockstep::connection& {
+            return t.setups.empty() ? setup : *t.setups[v];
+        };
+        {
+            // Interleaved, every variant's run is under way at once, and a model variant's
+            // post_save receiver is connected for its whole run: two model variants would each
+            // receive the other's rows. So only `model` runs; its two diagnostic twins do not.
             const auto left_out = [&](const variant& v) {
                 const auto name = v.name();
-                return name != "raw" && name != "raw-again" &&
+                if (slice_ops > 0 && (name == "model+insert" || name == "model+counters"))
+                    return true;
+                return !only.empty() && name != "raw" && name != "raw-again" &&
                        std::find(only.begin(), only.end(), name) == only.end();
             };
             // The open sequence first, while the variants it points to still live.
             std::erase_if(t.open_sequence, [&](const variant* v) { return left_out(*v); });
-            std::erase_if(t.variants,
-                          [&](const std::unique_ptr<variant>& v) { return left_out(*v); });
+            for (std::size_t v = t.variants.size(); v-- > 0;)
+                if (left_out(*t.variants[v])) {
+                    t.variants.erase(t.variants.begin() + static_cast<std::ptrdiff_t>(v));
+                    if (!t.setups.empty())
+                        t.setups.erase(t.setups.begin() + static_cast<std::ptrdiff_t>(v));
+                }
         }
         // Declared after the target, so the servers get their CPUs back before its connections
         // close, and before the next target starts.
@@ -1128,8 +1289,12 @@ int main(int argc, char* argv[]) {
         for (auto* v : t.open_sequence) {
             if (workloads.empty())
                 break;
-            setup.drop_tables(tables().main, tables().sig);
-            setup.create_tables(tables().main, tables().sig);
+            const auto index = static_cast<std::size_t>(
+                std::find_if(t.variants.begin(), t.variants.end(),
+                             [&](const std::unique_ptr<variant>& p) { return p.get() == v; }) -
+                t.variants.begin());
+            setup_of(index).drop_tables(tables().main, tables().sig);
+            setup_of(index).create_tables(tables().main, tables().sig);
             v->run(workloads.front());
         }
         for (const auto& w : workloads) {
@@ -1155,42 +1320,98 @@ int main(int argc, char* argv[]) {
                     double wall, cpu, allocs; // per op
                 };
                 std::vector<timed> attempt(t.variants.size());
+                // Each variant's run leaves exactly the rows its workload keeps.
+                const auto rows_right = [&](std::size_t v) {
+                    auto& db = setup_of(v);
+                    const auto parents = db.count(tables().main);
+                    const auto children = db.count(tables().sig);
+                    const auto joined = lockstep::as_integer(db.query(joined_sql).at(0).at(0));
+                    if (parents == w.expected_rows() && children == w.expected_rows() &&
+                        joined == w.expected_rows())
+                        return true;
+                    std::cerr << "bench: " << t.label << " " << w.name << " "
+                              << t.variants[v]->name() << " left " << parents << " parents, "
+                              << children << " children, " << joined << " joined; expected "
+                              << w.expected_rows() << "\n";
+                    return false;
+                };
                 // Odd rounds run the variants in reverse order, so no variant always runs
                 // right after the same neighbour (page cache, file size, heap state).
-                for (std::size_t step = 0; step < t.variants.size(); ++step) {
-                    const auto v = round % 2 ? t.variants.size() - 1 - step : step;
-                    setup.drop_tables(tables().main, tables().sig);
-                    setup.create_tables(tables().main, tables().sig);
-                    const auto steal_start = steal_ticks(steal_cpu); // allocates: not counted
-                    const auto alloc_start = allocations.load();
-                    const auto cpu_start = std::clock();
-                    const auto start = clock_type::now();
-                    t.variants[v]->run(w);
-                    const double wall =
-                        std::chrono::duration<double, std::micro>(clock_type::now() - start)
-                            .count();
-                    const double cpu =
-                        1e6 * static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-                    const auto allocs = allocations.load() - alloc_start;
+                std::vector<std::size_t> order(t.variants.size());
+                for (std::size_t step = 0; step < order.size(); ++step)
+                    order[step] = round % 2 ? order.size() - 1 - step : step;
+                if (slice_ops > 0) {
+                    // Every variant's run at once, on a thread each, taking turns in the
+                    // round's order every `slice_ops` ops (baton, slicer).
+                    for (std::size_t v = 0; v < t.variants.size(); ++v) {
+                        setup_of(v).drop_tables(tables().main, tables().sig);
+                        setup_of(v).create_tables(tables().main, tables().sig);
+                    }
+                    baton turns(order);
+                    std::vector<std::unique_ptr<slicer>> slices;
+                    for (std::size_t v = 0; v < t.variants.size(); ++v)
+                        slices.push_back(std::make_unique<slicer>(turns, v, slice_ops));
+                    std::vector<std::exception_ptr> failures(t.variants.size());
+                    const auto steal_start = steal_ticks(steal_cpu);
+                    {
+                        std::vector<std::jthread> threads;
+                        for (std::size_t v = 0; v < t.variants.size(); ++v)
+                            threads.emplace_back([&, v] {
+                                auto& own = *slices[v];
+                                current_slicer = &own;
+                                own.resume();
+                                try {
+                                    t.variants[v]->run(w);
+                                } catch (...) {
+                                    failures[v] = std::current_exception();
+                                }
+                                current_slicer = nullptr;
+                                own.finish();
+                            });
+                    } // joined here
+                    for (const auto& failure : failures)
+                        if (failure)
+                            std::rethrow_exception(failure);
                     if (steal_start >= 0) {
-                        const auto stolen = steal_ticks(steal_cpu) - steal_start;
-                        round_steal += stolen;
-                        worst_share = std::max(worst_share, 100 * stolen * tick_us / wall);
+                        // A tick falls on whichever slices ran then: weighed against the
+                        // shortest variant's run, as the sequential rule weighs the run it fell in.
+                        round_steal = steal_ticks(steal_cpu) - steal_start;
+                        double shortest = slices.front()->wall_us;
+                        for (const auto& slice : slices)
+                            shortest = std::min(shortest, slice->wall_us);
+                        worst_share = 100 * static_cast<double>(round_steal) * tick_us / shortest;
                     }
-                    const auto parents = setup.count(tables().main);
-                    const auto children = setup.count(tables().sig);
-                    const auto joined = lockstep::as_integer(setup.query(joined_sql).at(0).at(0));
-                    if (parents != w.expected_rows() || children != w.expected_rows() ||
-                        joined != w.expected_rows()) {
-                        std::cerr << "bench: " << t.label << " " << w.name << " "
-                                  << t.variants[v]->name() << " left " << parents << " parents, "
-                                  << children << " children, " << joined << " joined; expected "
-                                  << w.expected_rows() << "\n";
-                        return 1;
+                    for (std::size_t v = 0; v < t.variants.size(); ++v) {
+                        if (!rows_right(v))
+                            return 1;
+                        attempt[v] = {slices[v]->wall_us / w.ops(), slices[v]->cpu_us / w.ops(),
+                                      static_cast<double>(slices[v]->allocs) / w.ops()};
                     }
-                    attempt[v] = {wall / w.ops(), cpu / w.ops(),
-                                  static_cast<double>(allocs) / w.ops()};
-                }
+                } else
+                    for (const auto v : order) {
+                        setup.drop_tables(tables().main, tables().sig);
+                        setup.create_tables(tables().main, tables().sig);
+                        const auto steal_start = steal_ticks(steal_cpu); // allocates: not counted
+                        const auto alloc_start = allocations.load();
+                        const auto cpu_start = std::clock();
+                        const auto start = clock_type::now();
+                        t.variants[v]->run(w);
+                        const double wall =
+                            std::chrono::duration<double, std::micro>(clock_type::now() - start)
+                                .count();
+                        const double cpu =
+                            1e6 * static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
+                        const auto allocs = allocations.load() - alloc_start;
+                        if (steal_start >= 0) {
+                            const auto stolen = steal_ticks(steal_cpu) - steal_start;
+                            round_steal += stolen;
+                            worst_share = std::max(worst_share, 100 * stolen * tick_us / wall);
+                        }
+                        if (!rows_right(v))
+                            return 1;
+                        attempt[v] = {wall / w.ops(), cpu / w.ops(),
+                                      static_cast<double>(allocs) / w.ops()};
+                    }
                 if (worst_share > steal_limit && reruns < steal_reruns) { // 0 only without steal
                     ++reruns;
                     --round; // the same round again, in the same order
@@ -1216,8 +1437,10 @@ int main(int argc, char* argv[]) {
             std::cout << "\n"
                       << t.label << ", " << w.name << " (" << w.transactions << " x "
                       << w.ops_per_transaction << " ops, " << rounds << " rounds"
-                      << (pin ? ", pinned" : ", unpinned") << ", " << reruns
-                      << " run again for steal"
+                      << (pin ? ", pinned" : ", unpinned")
+                      << (slice_ops > 0 ? ", interleaved by " + std::to_string(slice_ops) + " ops"
+                                        : std::string())
+                      << ", " << reruns << " run again for steal"
                       << (std::any_of(kept_share.begin(), kept_share.end(),
                                       [&](double share) { return share > steal_limit; })
                               ? ", some kept with steal over the limit"
@@ -1263,6 +1486,8 @@ int main(int argc, char* argv[]) {
                 entry["rounds_steal_share_max"] = kept_share;
                 entry["steal_limit_percent"] = steal_limit;
                 entry["rounds_run_again_for_steal"] = reruns;
+                // Ops per slice when the round's variants took turns (--interleave); 0: one by one.
+                entry["interleave_ops"] = slice_ops;
                 // The slower of the speed probes before and after each kept round (us): a
                 // diagnostic of the host's speed, not a rule (speed_probe_us).
                 entry["rounds_speed_probe_us"] = kept_probe;
