@@ -1227,6 +1227,12 @@ int main(int argc, char* argv[]) {
         pin_to_cpu0(0);
     if (!trim_heap)
         hold_heap_top();
+    // Interleaved, the variants run on threads of their own, and glibc would give each thread an
+    // arena of its own: SQLite's pages would land elsewhere than one by one, and where they land
+    // moves W3b by up to 0.8 (docs/performance.md, "W3b and the heap"). One arena, as with one
+    // thread; only one variant runs at a time, so nothing waits for its lock.
+    if (interleave > 0 && mallopt(M_ARENA_MAX, 1) != 1)
+        std::cerr << "bench: mallopt(M_ARENA_MAX) failed; threads get arenas of their own\n";
 
     if (compare)
         return compare_urls(urls, workloads, rounds);
