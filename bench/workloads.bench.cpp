@@ -1458,8 +1458,8 @@ int main(int argc, char* argv[]) {
                 const auto& r = results[v];
                 const auto [lo, hi] = std::minmax_element(r.ratio.begin(), r.ratio.end());
                 std::ostringstream ratio;
-                ratio << std::fixed << std::setprecision(2) << median(r.ratio) << " (" << *lo << "-"
-                      << *hi << ")";
+                ratio << std::fixed << std::setprecision(3) << median(r.ratio)
+                      << std::setprecision(2) << " (" << *lo << "-" << *hi << ")";
                 std::cout << "  " << std::left << std::setw(13) << t.variants[v]->name()
                           << std::right << std::fixed << std::setprecision(2) << std::setw(7)
                           << median(r.wall) << "   " << std::left << std::setw(22) << ratio.str()
